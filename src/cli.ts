@@ -1,0 +1,133 @@
+// The command line: flags, help and the one place errors become exit statuses.
+import { printError } from './diagnostics.js';
+import { FORMATS, type RequestedFormat } from './display/format.js';
+import { exitCodeFor, ProgError } from './errors.js';
+
+const DEFAULT_PROGRESS_FD = 3;
+const DEFAULT_GRACE_SECONDS = 10;
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    // `prog emit` runs once per item in shell loops: skip loading the CLI framework for it.
+    if (argv[0] === 'emit' && !argv.includes('--help') && !argv.includes('-h')) {
+      const { emitCommand } = await import('./commands/emit.js');
+      emitCommand(argv.slice(1));
+      return;
+    }
+    await parse(argv);
+  } catch (error) {
+    if (error instanceof ProgError) {
+      printError(error.message);
+      process.exit(exitCodeFor(error.code));
+    }
+    throw error;
+  }
+}
+
+/** Flags of `prog run` that take a value, so the scan below knows the next word is not the command. */
+const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace']);
+
+/**
+ * Splits `prog run [options] [--] <command…>` into prog's part and the command's, so the command's
+ * own flags are never read as prog's: everything after `--`, or from the first word that is not an
+ * option, belongs to the command.
+ */
+export function splitRunArgv(argv: string[]): { own: string[]; command: string[] } {
+  if (argv[0] !== 'run') return { own: argv, command: [] };
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1) };
+    if (!arg.startsWith('-') || arg === '-') return { own: argv.slice(0, i), command: argv.slice(i) };
+    if (RUN_VALUE_FLAGS.has(arg)) i++;
+  }
+  return { own: argv, command: [] };
+}
+
+async function parse(argv: string[]): Promise<void> {
+  const { own, command } = splitRunArgv(argv);
+  const { default: yargs } = await import('yargs');
+  await yargs(own)
+    .scriptName('prog')
+    .usage('prog: run any command and see where it stands\n\nUsage: prog <command> [options]')
+    .command(
+      'run',
+      'Run a command, pass its output through and show its progress',
+      (y) =>
+        y
+          .usage('prog run [options] [--] <command> [args…]\n\nRuns the command, passes its output through unchanged and shows its progress.\nprog exits with the command\'s exit status (or dies by the same signal).')
+          .option('format', {
+            alias: 'f',
+            choices: FORMATS,
+            default: 'auto' as RequestedFormat,
+            describe: 'auto: plain unless stdout is a terminal without NO_COLOR/CI/TERM=dumb; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
+          })
+          .option('progress-fd', {
+            type: 'string',
+            default: String(DEFAULT_PROGRESS_FD),
+            describe: 'descriptor of the marker-only pipe given to the command (in $PROG_PROGRESS_FD), or "none"',
+          })
+          .option('grace', {
+            type: 'number',
+            default: DEFAULT_GRACE_SECONDS,
+            describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
+          })
+          .example('prog run -- ./build.sh', 'show progress while build.sh runs')
+          .example('prog run --format json -- ./build.sh | jq .', 'machine-readable events for CI')
+          .example('echo hi | prog run -- cat', 'stdin reaches the command')
+          .epilog('Markers: a line ::prog::{"type":"phase","id":"map","total":500} in the output, or on $PROG_PROGRESS_FD, drives progress. See docs/markers.md.'),
+      async (args) => {
+        const { runCommand } = await import('./commands/run.js');
+        await runCommand({
+          command,
+          format: args.format,
+          progressFd: parseProgressFd(args['progress-fd']),
+          graceMs: parseGrace(args.grace),
+        });
+      },
+    )
+    .command(
+      'emit <type> [fields..]',
+      'Print a progress marker, for shell scripts (to $PROG_PROGRESS_FD when set, else stdout)',
+      (y) =>
+        y
+          .positional('type', { type: 'string', describe: 'workflow, phase, phase.end, step, item.start, item.done, item.fail, item.skip, progress, log, agent' })
+          .option('stdout', { type: 'boolean', describe: 'write to stdout even under prog run' })
+          .example('prog emit phase --id build --name Build --total 3', 'start a phase of three steps')
+          .example('prog emit item.done --phase build --id lib.o', 'one item finished')
+          .example('prog emit progress --phase upload --current 40 --total 100', 'set a phase to 40 %')
+          .strict(false),
+      async () => {
+        const { emitCommand } = await import('./commands/emit.js');
+        emitCommand(argv.slice(1));
+      },
+    )
+    .demandCommand(1, 'Say what to do: prog run -- <command>')
+    .check((args) => {
+      if (args._[0] === 'run' && command.length === 0) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
+      return true;
+    })
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error instanceof ProgError) throw error;
+      if (error) throw error;
+      throw new ProgError('USAGE', `${message}\nTry: prog --help`);
+    })
+    .parseAsync();
+}
+
+function parseProgressFd(value: string): number | null {
+  if (value === 'none') return null;
+  if (!/^\d+$/.test(value) || Number(value) < 3 || Number(value) > 255) {
+    throw new ProgError('USAGE', `--progress-fd must be a descriptor number from 3 to 255, or "none"; got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseGrace(value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new ProgError('USAGE', `--grace must be a number of seconds ≥ 0; got "${value}"`);
+  return Math.round(value * 1000);
+}

@@ -1,0 +1,55 @@
+// `--format json`: stdout carries NDJSON only, for CI and other programs. Every event, a snapshot
+// at most once a second while something changed, and a final summary; each object has `version`.
+// Records are preformatted strings gathered into one write per turn of the event loop (pino's way).
+import type { ProgEvent } from '../events.js';
+import type { Snapshot, Summary } from '../model/snapshot.js';
+import { terminalStdout } from './terminal-output.js';
+import type { View } from './view.js';
+
+export const JSON_SCHEMA_VERSION = 1;
+const HEAD = `{"version":${JSON_SCHEMA_VERSION},`;
+
+export class JsonView implements View {
+  readonly wantsLines = true;
+  readonly #out = terminalStdout();
+  #buffer = '';
+  #scheduled = false;
+  #changed = false;
+
+  output(): void {
+    // The child's lines arrive as `output` events instead of raw bytes.
+  }
+
+  event(event: ProgEvent): void {
+    this.#changed = true;
+    this.#push(event);
+  }
+
+  tick(snapshot: Snapshot): void {
+    if (!this.#changed) return;
+    this.#changed = false;
+    this.#push(snapshot);
+  }
+
+  finish(summary: Summary, snapshot: Snapshot): void {
+    this.#push(snapshot);
+    this.#push(summary);
+    this.#flush();
+  }
+
+  #push(record: object): void {
+    this.#buffer += HEAD + JSON.stringify(record).slice(1) + '\n';
+    if (this.#buffer.length > 1 << 20) this.#flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#buffer === '') return;
+    this.#out.write(this.#buffer);
+    this.#buffer = '';
+  }
+}

@@ -1,0 +1,189 @@
+// The plain view, for CI logs, pipes and NO_COLOR: the child's bytes pass through untouched and
+// prog's own lines go to stderr, each starting with `[prog]`. No `\r`, no cursor movement: every
+// line is final, so a log reads the same as the terminal did.
+import { Chalk, type ChalkInstance } from 'chalk';
+import supportsColor from 'supports-color';
+import type { ProgEvent, StreamName } from '../events.js';
+import { escapeForTerminal } from '../lines/ansi.js';
+import { willRetry } from '../model/progress-model.js';
+import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
+import { formatDuration, formatRate } from './duration.js';
+import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
+import type { ProgressReader, View, ViewOptions } from './view.js';
+
+/** A progress line at least this often while a phase moves, and at every 10 % it crosses. */
+const PROGRESS_EVERY_MS = 10_000;
+/** Failures printed as they happen; the rest wait for the summary. */
+const LIVE_FAILURES = 10;
+
+interface PhaseLine {
+  printedMs: number;
+  bucket: number;
+  current: number;
+}
+
+export class PlainView implements View {
+  readonly wantsLines = false;
+  readonly #out: Record<StreamName, TerminalOutput> = { stdout: terminalStdout(), stderr: terminalStderr() };
+  readonly #c: ChalkInstance;
+  readonly #options: ViewOptions;
+  readonly #lines = new Map<string, PhaseLine>();
+  /** Whether the child's stderr ended its last write mid-line, so prog's line starts a new one. */
+  #stderrMidLine = false;
+  #liveFailures = 0;
+
+  constructor(options: ViewOptions = {}) {
+    this.#options = options;
+    const level = supportsColor.stderr ? supportsColor.stderr.level : 0;
+    this.#c = new Chalk({ level });
+  }
+
+  output(stream: StreamName, bytes: Buffer): void {
+    this.#out[stream].write(bytes);
+    if (stream === 'stderr' && bytes.length > 0) this.#stderrMidLine = bytes[bytes.length - 1] !== 0x0a;
+  }
+
+  event(event: ProgEvent, model: ProgressReader): void {
+    const c = this.#c;
+    switch (event.type) {
+      case 'workflow':
+        this.#say(`workflow ${c.bold(safe(event.name))}`);
+        break;
+      case 'phase': {
+        const phase = model.phase(event.id);
+        if (!phase) break;
+        this.#lines.set(event.id, { printedMs: event.t, bucket: 0, current: phase.current });
+        this.#say(`${c.cyan('▶')} ${c.bold(safe(phase.name))} started${phase.total === undefined ? '' : ` · ${phase.total} to do`}`);
+        break;
+      }
+      case 'phase.end': {
+        const phase = model.phase(event.id);
+        if (phase) this.#phaseEnded(phase);
+        break;
+      }
+      case 'step': {
+        const where = event.phase === undefined ? '' : `${safe(model.phase(event.phase)?.name ?? event.phase)}: `;
+        const count = event.index === undefined ? '' : ` ${event.index}${event.total === undefined ? '' : `/${event.total}`}`;
+        this.#say(`${where}step${count} ${safe(event.name)}`);
+        break;
+      }
+      case 'item.fail':
+        // Retries are summed on the progress line; final failures are worth a line of their own.
+        if (willRetry(event)) break;
+        if (++this.#liveFailures <= LIVE_FAILURES) {
+          this.#say(`${c.red('✖ failed')} ${itemName(event)}${event.error === undefined ? '' : `: ${safe(event.error)}`}`);
+        } else if (this.#liveFailures === LIVE_FAILURES + 1) {
+          this.#say(c.red(`further failures are listed in the summary`));
+        }
+        break;
+      case 'log': {
+        if (event.level === 'debug') break;
+        const paint = event.level === 'error' ? c.red : event.level === 'warn' ? c.yellow : (s: string) => s;
+        this.#say(`${paint(event.level)}${event.source === undefined ? '' : ` ${safe(event.source)}`}: ${safe(event.message)}`);
+        break;
+      }
+      case 'signal':
+        this.#say(c.yellow(signalText(event)));
+        break;
+      default:
+        break;
+    }
+  }
+
+  tick(snapshot: Snapshot): void {
+    for (const phase of snapshot.phases) {
+      if (phase.status !== 'running') continue;
+      const line = this.#lines.get(phase.id) ?? { printedMs: phase.startedMs, bucket: 0, current: 0 };
+      const bucket = phase.percent === undefined ? 0 : Math.floor(phase.percent / 10);
+      const moved = phase.current !== line.current;
+      if (!moved) continue;
+      if (bucket > line.bucket || snapshot.tMs - line.printedMs >= PROGRESS_EVERY_MS) {
+        this.#lines.set(phase.id, { printedMs: snapshot.tMs, bucket, current: phase.current });
+        this.#say(this.#progressLine(phase));
+      }
+    }
+  }
+
+  finish(summary: Summary): void {
+    const c = this.#c;
+    const status = summary.status === 'ok' ? c.green('ok') : c.red(summary.status);
+    const how = summary.signal !== null
+      ? `killed by ${summary.signal}${summary.signalledBy === undefined ? '' : ` (${signalledByText(summary.signalledBy)})`}`
+      : `exit ${summary.exitCode}`;
+    this.#say(`${c.bold('finished')} ${status} · ${how} · ${formatDuration(summary.durationMs)}`);
+    const counts = summary.counts;
+    if (counts.processed + counts.retried + counts.running > 0) this.#say(`items: ${countsText(counts, c)}`);
+    for (const phase of summary.phases) {
+      const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
+      const done = phase.total === undefined ? `${phase.counts.processed}` : `${phase.counts.processed}/${phase.total}`;
+      this.#say(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
+    }
+    if (summary.failures.length > 0) {
+      const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
+      this.#say(c.red(`failed items${more}:`));
+      for (const failure of summary.failures) {
+        this.#say(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(failure.error)}`}`);
+      }
+    }
+    if (summary.invalidMarkers > 0) {
+      this.#say(c.yellow(`${summary.invalidMarkers} line(s) started like ::prog:: markers but were not valid; they were shown as output`));
+    }
+    if (this.#options.recordDir !== undefined) this.#say(c.dim(`recorded in ${this.#options.recordDir}`));
+  }
+
+  #phaseEnded(phase: PhaseSnapshot): void {
+    const c = this.#c;
+    this.#lines.delete(phase.id);
+    const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
+    const done = phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
+    this.#say(`${mark} ${c.bold(safe(phase.name))} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
+  }
+
+  #progressLine(phase: PhaseSnapshot): string {
+    const parts = [
+      phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`,
+    ];
+    if (phase.percent !== undefined) parts[0] += ` ${Math.floor(phase.percent)}%`;
+    if (phase.rate !== undefined) parts.push(formatRate(phase.rate));
+    if (phase.etaMs !== undefined) parts.push(`ETA ${formatDuration(phase.etaMs)}`);
+    parts.push(countsText(phase.counts, this.#c));
+    return `${safe(phase.name)} ${parts.join(' · ')}`;
+  }
+
+  #say(text: string): void {
+    const out = this.#out.stderr;
+    out.write(`${this.#stderrMidLine ? '\n' : ''}${this.#c.dim('[prog]')} ${text}\n`);
+    this.#stderrMidLine = false;
+  }
+}
+
+const safe = escapeForTerminal;
+
+function itemName(item: { phase?: string; id: string; agent?: string }): string {
+  const phase = item.phase === undefined ? '' : `${safe(item.phase)}/`;
+  const agent = item.agent === undefined ? '' : ` [${safe(item.agent)}]`;
+  return `${phase}${safe(item.id)}${agent}`;
+}
+
+function countsText(counts: Counts, c: ChalkInstance): string {
+  const parts = [`${c.green(`${counts.succeeded} ok`)}`, counts.failed > 0 ? c.red(`${counts.failed} failed`) : `${counts.failed} failed`];
+  if (counts.retried > 0) parts.push(c.yellow(`${counts.retried} retried`));
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
+  if (counts.running > 0) parts.push(`${counts.running} running`);
+  return parts.join(', ');
+}
+
+function signalText(event: Extract<ProgEvent, { type: 'signal' }>): string {
+  switch (event.action) {
+    case 'forwarded':
+      return `got ${event.signal}, passed it to the command; waiting for it to finish (again to kill it)`;
+    case 'escalated':
+      return `got ${event.signal} again: killing the command's process group (SIGKILL)`;
+    case 'grace-expired':
+      return `the command did not stop within the grace period after ${event.signal}: killing its process group (SIGKILL)`;
+  }
+}
+
+function signalledByText(by: string): string {
+  return by === 'forwarded' ? 'passed on by prog' : by === 'prog' ? 'sent by prog' : 'not sent by prog';
+}

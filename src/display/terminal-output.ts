@@ -1,0 +1,49 @@
+// Writes to prog's stdout/stderr that survive the reader going away: EPIPE (`prog run … | head`)
+// and EIO (a hung-up terminal) close the sink instead of crashing prog.
+import type { Writable } from 'node:stream';
+
+export class TerminalOutput {
+  readonly #stream: Writable;
+  #closed = false;
+  #onClose?: () => void;
+
+  constructor(stream: Writable) {
+    this.#stream = stream;
+    stream.on('error', () => this.#close());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Called once when the reader goes away (prog then stops the child's matching stream). */
+  onClose(callback: () => void): void {
+    this.#onClose = callback;
+  }
+
+  write(data: string | Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#stream.write(data);
+    } catch {
+      this.#close();
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose?.();
+  }
+}
+
+let stdout: TerminalOutput | undefined;
+let stderr: TerminalOutput | undefined;
+
+export function terminalStdout(): TerminalOutput {
+  return (stdout ??= new TerminalOutput(process.stdout));
+}
+
+export function terminalStderr(): TerminalOutput {
+  return (stderr ??= new TerminalOutput(process.stderr));
+}

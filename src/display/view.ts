@@ -1,0 +1,27 @@
+// The one interface every view implements. Views draw; they never parse output and never count:
+// everything they show comes from events and from the model's snapshots.
+import type { ProgEvent, StreamName } from '../events.js';
+import type { PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
+
+/** What a view may read of the model. */
+export interface ProgressReader {
+  phase(id: string): PhaseSnapshot | undefined;
+  snapshot(): Snapshot;
+}
+
+export interface View {
+  /** Needs an `output` event per line (a decode per line, so only views that use them ask). */
+  readonly wantsLines: boolean;
+  /** The child's bytes for the user, markers removed. Views that replace output ignore them. */
+  output(stream: StreamName, bytes: Buffer): void;
+  event(event: ProgEvent, model: ProgressReader): void;
+  /** About once a second while the child runs. */
+  tick(snapshot: Snapshot): void;
+  /** The child has exited and all its output has been read. */
+  finish(summary: Summary, snapshot: Snapshot): void;
+}
+
+export interface ViewOptions {
+  /** Where the run is recorded, for the last line of the summary; undefined when not recorded. */
+  recordDir?: string;
+}

@@ -1,0 +1,28 @@
+// prog's own failures carry a code; commands map codes to exit statuses in one place (exitCodeFor).
+
+export type ProgErrorCode =
+  | 'USAGE' // bad flags or arguments: exit 125
+  | 'SPAWN_ENOENT' // command not found: exit 127
+  | 'SPAWN_EACCES' // found but not executable: exit 126
+  | 'SPAWN_FAILED' // any other reason the child could not start: exit 126
+  | 'EMIT_INVALID'; // `prog emit` given a field it cannot encode: exit 125
+
+export class ProgError extends Error {
+  readonly code: ProgErrorCode;
+  constructor(code: ProgErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProgError';
+    this.code = code;
+  }
+}
+
+/** The coreutils convention (timeout, nohup, env): 125 for the wrapper's own misuse, 126/127 for the command. */
+export function exitCodeFor(code: ProgErrorCode): number {
+  switch (code) {
+    case 'SPAWN_ENOENT': return 127;
+    case 'SPAWN_EACCES':
+    case 'SPAWN_FAILED': return 126;
+    case 'USAGE':
+    case 'EMIT_INVALID': return 125;
+  }
+}

@@ -1,0 +1,105 @@
+// The one contract between parsers, the model, the views and the store.
+// Every event carries a run-wide sequence number and a time offset from the run's start;
+// the rest is a discriminated union on `type`.
+
+export type StreamName = 'stdout' | 'stderr';
+/** How a line ended: `\r` is a redraw of the current line (git, pv, cargo); '' is a partial last line. */
+export type LineEnd = '\n' | '\r\n' | '\r' | '';
+export type PhaseStatus = 'ok' | 'failed' | 'skipped';
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
+export type AgentStatus = 'idle' | 'busy' | 'done' | 'failed' | 'offline';
+
+/** Fields a marker carried that prog does not know; kept for the log and JSON, ignored by views. */
+export type Extra = Record<string, unknown>;
+
+interface Base {
+  seq: number;
+  /** Milliseconds since the run started. */
+  t: number;
+}
+
+export interface RunStartEvent extends Base {
+  type: 'run.start';
+  id: string;
+  command: string[];
+  cwd: string;
+  pid: number;
+  startedAt: string;
+}
+export interface OutputEvent extends Base {
+  type: 'output';
+  stream: StreamName;
+  line: string;
+  eol: LineEnd;
+  /** The line was longer than the parse cap; `line` holds its start, `bytes` its full length. */
+  truncated?: true;
+  bytes?: number;
+  /** The raw bytes, base64, when they are not valid UTF-8 (so JSON loses nothing). */
+  base64?: string;
+}
+export interface WorkflowEvent extends Base { type: 'workflow'; name: string; extra?: Extra }
+export interface PhaseEvent extends Base { type: 'phase'; id: string; name?: string; total?: number; extra?: Extra }
+export interface PhaseEndEvent extends Base { type: 'phase.end'; id: string; status: PhaseStatus; extra?: Extra }
+export interface StepEvent extends Base {
+  type: 'step'; phase?: string; name: string; index?: number; total?: number; extra?: Extra;
+}
+export interface ItemStartEvent extends Base { type: 'item.start'; phase?: string; id: string; agent?: string; extra?: Extra }
+export interface ItemDoneEvent extends Base { type: 'item.done'; phase?: string; id: string; agent?: string; extra?: Extra }
+export interface ItemSkipEvent extends Base {
+  type: 'item.skip'; phase?: string; id: string; agent?: string; reason?: string; extra?: Extra;
+}
+export interface ItemFailEvent extends Base {
+  type: 'item.fail';
+  phase?: string;
+  id: string;
+  agent?: string;
+  error?: string;
+  /** Retry number about to be attempted; with maxRetries, retry <= maxRetries means "will retry". */
+  retry?: number;
+  maxRetries?: number;
+  extra?: Extra;
+}
+export interface ProgressEvent extends Base {
+  type: 'progress'; phase?: string; current: number; total?: number; extra?: Extra;
+}
+export interface LogEvent extends Base {
+  type: 'log'; level: LogLevel; source?: string; message: string; extra?: Extra;
+}
+export interface AgentEvent extends Base {
+  type: 'agent'; id: string; status: AgentStatus; pid?: number; extra?: Extra;
+}
+/** A well-formed marker of a type prog does not know: logged, shown in JSON, ignored by views. */
+export interface UnknownMarkerEvent extends Base { type: 'marker.unknown'; marker: Extra }
+/** A line that started like a marker but was not one; it was passed through as plain output. */
+export interface InvalidMarkerEvent extends Base {
+  type: 'marker.invalid'; channel: StreamName | 'progress-fd'; reason: string;
+}
+/** A signal prog received and what it did with it. */
+export interface SignalEvent extends Base {
+  type: 'signal';
+  signal: NodeJS.Signals;
+  action: 'forwarded' | 'escalated' | 'grace-expired';
+  /** What the child's process group was sent. */
+  sent: NodeJS.Signals;
+}
+export interface ExitEvent extends Base {
+  type: 'exit';
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Who sent the fatal signal: prog forwarding the user's, prog's own escalation, or someone else. */
+  signalledBy?: 'forwarded' | 'prog' | 'external';
+  durationMs: number;
+}
+
+export type MarkerEvent =
+  | WorkflowEvent | PhaseEvent | PhaseEndEvent | StepEvent
+  | ItemStartEvent | ItemDoneEvent | ItemSkipEvent | ItemFailEvent
+  | ProgressEvent | LogEvent | AgentEvent | UnknownMarkerEvent;
+
+export type ProgEvent =
+  | RunStartEvent | OutputEvent | MarkerEvent | InvalidMarkerEvent | SignalEvent | ExitEvent;
+
+export type EventType = ProgEvent['type'];
+
+/** An event before the bus stamps it. */
+export type Unstamped<E extends ProgEvent = ProgEvent> = E extends ProgEvent ? Omit<E, 'seq' | 't'> : never;

@@ -1,0 +1,185 @@
+import type { LineEnd } from '../events.js';
+
+/** Lines longer than this are parsed by their first MiB only; their bytes still pass through whole. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const EOL_BYTES: Record<LineEnd, Buffer> = {
+  '\n': Buffer.from('\n'),
+  '\r\n': Buffer.from('\r\n'),
+  '\r': Buffer.from('\r'),
+  '': Buffer.alloc(0),
+};
+
+/** Whether a line starting with these bytes may be consumed (a marker): 'maybe' asks for more bytes. */
+export type Verdict = 'yes' | 'no' | 'maybe';
+export type HoldCheck = (buf: Buffer, start: number, end: number) => Verdict;
+
+export interface SplitLine {
+  /** The line without its end, at most maxLineBytes of it. */
+  bytes: Buffer;
+  eol: LineEnd;
+  /** Full length in bytes without the end; larger than bytes.length when truncated. */
+  length: number;
+  truncated: boolean;
+  /** The line was held back from passthrough, so the handler decides whether it is shown. */
+  held: boolean;
+  /** The line started like a consumable one (held now, or released for being over the cap). */
+  candidate: boolean;
+}
+
+export interface LineSplitterOptions {
+  hold: HoldCheck;
+  /** Materialise every line (JSON view, format parsers); otherwise only held lines are built. */
+  allLines: boolean;
+  /** Bytes to show as they are, in order. */
+  pass(bytes: Buffer): void;
+  /** Returns true when a held line was consumed and must not be shown. */
+  line(line: SplitLine): boolean;
+  maxLineBytes?: number;
+}
+
+type Mode = 'start' | 'undecided' | 'hold' | 'pass';
+
+/**
+ * Splits a byte stream into lines ending in `\n`, `\r\n` or a lone `\r`, and passes bytes through
+ * with no delay except for lines that may be markers, which are held until they end.
+ * Works on bytes so that UTF-8 split across chunks is decoded whole, and a `\r\n` split across
+ * chunks is still one line end: the result never depends on where the chunks were cut.
+ */
+export class LineSplitter {
+  readonly #o: LineSplitterOptions;
+  readonly #max: number;
+  #mode: Mode = 'start';
+  #parts: Buffer[] = [];
+  #collected = 0;
+  #length = 0;
+  #crPending = false;
+  /** A held line outgrew the cap and was released; the handler still hears of it. */
+  #overlong = false;
+
+  constructor(options: LineSplitterOptions) {
+    this.#o = options;
+    this.#max = options.maxLineBytes ?? MAX_LINE_BYTES;
+  }
+
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    let passFrom = -1;
+    if (this.#crPending && n > 0) {
+      this.#crPending = false;
+      const crlf = chunk[0] === LF;
+      if (crlf) {
+        if (this.#mode === 'pass') passFrom = 0;
+        i = 1;
+      }
+      this.#finishLine(crlf ? '\r\n' : '\r');
+    }
+    let nl = -2;
+    let cr = -2;
+    while (i < n) {
+      if (nl !== -1 && nl < i) nl = chunk.indexOf(LF, i);
+      if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
+      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+      const segEnd = end === -1 ? n : end;
+
+      if (this.#mode === 'start' || this.#mode === 'undecided') {
+        const verdict = segEnd === i && this.#mode === 'start' ? 'no' : this.#verdict(chunk, i, segEnd);
+        if (verdict === 'yes' || (verdict === 'maybe' && end === -1)) {
+          if (passFrom !== -1) this.#o.pass(chunk.subarray(passFrom, i));
+          passFrom = -1;
+          this.#mode = verdict === 'yes' ? 'hold' : 'undecided';
+        } else {
+          // Not a marker after all: whatever was held goes out first, in order.
+          if (this.#mode === 'undecided' && this.#parts.length > 0) this.#o.pass(Buffer.concat(this.#parts));
+          this.#mode = 'pass';
+          if (passFrom === -1) passFrom = i;
+        }
+      }
+
+      if (this.#mode !== 'pass' || this.#o.allLines) this.#collect(chunk, i, segEnd);
+      else this.#length += segEnd - i;
+
+      if (this.#mode === 'hold' && this.#length > this.#max) {
+        // Too long to be a marker: release what was held and let the rest flow.
+        this.#o.pass(Buffer.concat(this.#parts));
+        this.#mode = 'pass';
+        this.#overlong = true;
+        passFrom = segEnd - Math.min(segEnd - i, this.#length - this.#collected);
+      }
+
+      if (end === -1) break;
+      let eol: LineEnd;
+      let next: number;
+      if (chunk[end] === LF) {
+        eol = '\n';
+        next = end + 1;
+      } else if (end + 1 < n) {
+        eol = chunk[end + 1] === LF ? '\r\n' : '\r';
+        next = end + eol.length;
+      } else {
+        // A `\r` at the very end: only the next byte tells a `\r\n` from a redraw.
+        this.#crPending = true;
+        i = n;
+        break;
+      }
+      // A held line's end is its own (shown or dropped with it); a passed line's end is in the range.
+      if (this.#mode !== 'pass') passFrom = -1;
+      this.#finishLine(eol);
+      i = next;
+    }
+    if (passFrom !== -1 && passFrom < n) this.#o.pass(chunk.subarray(passFrom, n));
+  }
+
+  /** The stream ended: a pending `\r` or unterminated last line becomes a line of its own. */
+  end(): void {
+    if (this.#crPending) {
+      this.#crPending = false;
+      this.#finishLine('\r');
+      return;
+    }
+    if (this.#mode === 'start') return;
+    if (this.#mode === 'undecided') {
+      this.#o.pass(Buffer.concat(this.#parts));
+      this.#mode = 'pass';
+    }
+    this.#finishLine('');
+  }
+
+  #verdict(chunk: Buffer, start: number, end: number): Verdict {
+    if (this.#parts.length === 0) return this.#o.hold(chunk, start, end);
+    const prefix = Buffer.concat([...this.#parts, chunk.subarray(start, end)]);
+    return this.#o.hold(prefix, 0, prefix.length);
+  }
+
+  #collect(chunk: Buffer, start: number, end: number): void {
+    const len = end - start;
+    this.#length += len;
+    const room = this.#max - this.#collected;
+    if (room <= 0 || len === 0) return;
+    const take = Math.min(room, len);
+    this.#parts.push(chunk.subarray(start, start + take));
+    this.#collected += take;
+  }
+
+  #finishLine(eol: LineEnd): void {
+    const held = this.#mode === 'hold';
+    if (held || this.#overlong || this.#o.allLines) {
+      const parts = this.#parts;
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const line: SplitLine = {
+        bytes, eol, length: this.#length, truncated: this.#length > this.#collected, held,
+        candidate: held || this.#overlong,
+      };
+      const consumed = this.#o.line(line);
+      if (held && !consumed) this.#o.pass(Buffer.concat([bytes, EOL_BYTES[eol]]));
+    }
+    this.#mode = 'start';
+    this.#overlong = false;
+    this.#parts = [];
+    this.#collected = 0;
+    this.#length = 0;
+  }
+}

@@ -1,0 +1,323 @@
+// Reduces the event stream into the state of the run. It never prints; views read snapshots of it.
+// Memory is bounded by what is active (running items, agents, phases), never by items finished.
+import type { AgentStatus, ExitEvent, ItemFailEvent, ProgEvent, StepEvent } from '../events.js';
+import {
+  emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type PhaseSnapshot, type RunStatus,
+  type Snapshot, type Summary,
+} from './snapshot.js';
+import { etaMs, Throughput } from './throughput.js';
+
+/** Failures kept with their errors for the summary; the rest are counted. */
+const MAX_FAILURES = 100;
+
+interface PhaseState {
+  id: string;
+  name: string;
+  status: PhaseSnapshot['status'];
+  total?: number;
+  /** Set by `progress` markers; when absent, progress is the count of processed items. */
+  reported?: number;
+  counts: Counts;
+  startedMs: number;
+  endedMs?: number;
+  step?: StepEvent;
+  throughput: Throughput;
+  /** Items in flight, by id: start time. */
+  running: Map<string, number>;
+}
+
+interface AgentState {
+  id: string;
+  status: AgentStatus;
+  pid?: number;
+  phase?: string;
+  item?: string;
+  itemSinceMs?: number;
+  last?: AgentSnapshot['last'];
+}
+
+export class ProgressModel {
+  workflow?: string;
+  readonly counts: Counts = emptyCounts();
+  readonly phases = new Map<string, PhaseState>();
+  readonly agents = new Map<string, AgentState>();
+  readonly failures: FailureRecord[] = [];
+  failuresOmitted = 0;
+  invalidMarkers = 0;
+  nowMs = 0;
+  exit?: ExitEvent;
+  readonly #overall = new Throughput(0);
+  /** Items without a phase are counted on the run only; their in-flight set lives here. */
+  readonly #loose = new Map<string, number>();
+
+  apply(event: ProgEvent): void {
+    this.nowMs = event.t;
+    switch (event.type) {
+      case 'workflow':
+        this.workflow = event.name;
+        break;
+      case 'phase': {
+        const phase = this.#phase(event.id, event.t);
+        if (event.name !== undefined) phase.name = event.name;
+        if (event.total !== undefined) phase.total = event.total;
+        // A phase started again (a retry of the whole phase) runs again.
+        if (phase.status !== 'running') {
+          phase.status = 'running';
+          phase.endedMs = undefined;
+        }
+        break;
+      }
+      case 'phase.end': {
+        const phase = this.#phase(event.id, event.t);
+        phase.status = event.status;
+        phase.endedMs = event.t;
+        break;
+      }
+      case 'step': {
+        if (event.phase !== undefined) this.#phase(event.phase, event.t).step = event;
+        break;
+      }
+      case 'progress': {
+        if (event.phase === undefined) break;
+        const phase = this.#phase(event.phase, event.t);
+        if (event.total !== undefined) phase.total = event.total;
+        phase.reported = phase.total === undefined ? event.current : Math.min(event.current, phase.total);
+        phase.throughput.record(event.t, phase.reported);
+        break;
+      }
+      case 'item.start': {
+        const phase = event.phase === undefined ? undefined : this.#phase(event.phase, event.t);
+        const running = phase?.running ?? this.#loose;
+        if (!running.has(event.id)) {
+          running.set(event.id, event.t);
+          this.counts.running++;
+          if (phase) phase.counts.running++;
+        }
+        if (event.agent !== undefined) {
+          const agent = this.#agent(event.agent);
+          agent.status = 'busy';
+          agent.phase = event.phase;
+          agent.item = event.id;
+          agent.itemSinceMs = event.t;
+        }
+        break;
+      }
+      case 'item.done':
+        this.#finishItem(event.phase, event.id, event.t, 'succeeded');
+        this.#agentFinished(event.agent, event.id, 'done');
+        break;
+      case 'item.skip':
+        this.#finishItem(event.phase, event.id, event.t, 'skipped');
+        this.#agentFinished(event.agent, event.id, 'skipped');
+        break;
+      case 'item.fail': {
+        const retrying = willRetry(event);
+        this.#finishItem(event.phase, event.id, event.t, retrying ? 'retried' : 'failed');
+        this.#agentFinished(event.agent, event.id, retrying ? 'retrying' : 'failed', event.error);
+        if (!retrying) this.#recordFailure(event);
+        break;
+      }
+      case 'agent': {
+        const agent = this.#agent(event.id);
+        agent.status = event.status;
+        if (event.pid !== undefined) agent.pid = event.pid;
+        if (event.status !== 'busy') {
+          agent.item = undefined;
+          agent.itemSinceMs = undefined;
+        }
+        break;
+      }
+      case 'marker.invalid':
+        this.invalidMarkers++;
+        break;
+      case 'exit':
+        this.exit = event;
+        this.#closePhases(event);
+        break;
+      default:
+        break;
+    }
+  }
+
+  get status(): RunStatus {
+    const exit = this.exit;
+    if (!exit) return 'running';
+    if (exit.signal !== null) return 'interrupted';
+    return exit.exitCode === 0 ? 'ok' : 'failed';
+  }
+
+  phase(id: string): PhaseSnapshot | undefined {
+    const phase = this.phases.get(id);
+    return phase && this.phaseSnapshot(phase);
+  }
+
+  phaseSnapshot(phase: PhaseState, nowMs = this.nowMs): PhaseSnapshot {
+    const current = phase.reported ?? phase.counts.processed;
+    const end = phase.endedMs ?? nowMs;
+    const rate = phase.status === 'running' ? phase.throughput.rate(nowMs) : undefined;
+    const snap: PhaseSnapshot = {
+      id: phase.id,
+      name: phase.name,
+      status: phase.status,
+      current,
+      counts: { ...phase.counts },
+      startedMs: phase.startedMs,
+      durationMs: Math.max(0, end - phase.startedMs),
+    };
+    if (phase.total !== undefined) {
+      snap.total = phase.total;
+      snap.percent = phase.total === 0 ? 100 : Math.min(100, (current / phase.total) * 100);
+    }
+    if (rate !== undefined) snap.rate = rate;
+    const eta = phase.status === 'running' ? etaMs(current, phase.total, rate) : undefined;
+    if (eta !== undefined) snap.etaMs = eta;
+    if (phase.endedMs !== undefined) snap.endedMs = phase.endedMs;
+    if (phase.step) {
+      const { name, index, total } = phase.step;
+      snap.step = { name, ...(index === undefined ? {} : { index }), ...(total === undefined ? {} : { total }) };
+    }
+    return snap;
+  }
+
+  snapshot(nowMs = this.nowMs): Snapshot {
+    const phases = [...this.phases.values()].map((p) => this.phaseSnapshot(p, nowMs));
+    const snap: Snapshot = {
+      type: 'snapshot',
+      tMs: nowMs,
+      status: this.status,
+      elapsedMs: this.exit?.durationMs ?? nowMs,
+      counts: { ...this.counts },
+      phases,
+      agents: [...this.agents.values()].map(agentSnapshot),
+      invalidMarkers: this.invalidMarkers,
+    };
+    if (this.workflow !== undefined) snap.workflow = this.workflow;
+    // The run's percentage is only honest when every phase seen so far has a total.
+    if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
+      const total = phases.reduce((sum, p) => sum + p.total!, 0);
+      const current = phases.reduce((sum, p) => sum + Math.min(p.current, p.total!), 0);
+      snap.percent = total === 0 ? 100 : (current / total) * 100;
+    }
+    const rate = this.exit ? undefined : this.#overall.rate(nowMs);
+    if (rate !== undefined) snap.rate = rate;
+    // Phases run side by side: the run ends when the slowest running one does.
+    const running = phases.filter((p) => p.status === 'running');
+    if (running.length > 0 && running.every((p) => p.etaMs !== undefined)) {
+      snap.etaMs = Math.max(...running.map((p) => p.etaMs!));
+    }
+    return snap;
+  }
+
+  summary(run: { id: string; command: string[] }): Summary {
+    const exit = this.exit;
+    const summary: Summary = {
+      type: 'summary',
+      id: run.id,
+      command: run.command,
+      status: this.status,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      durationMs: exit?.durationMs ?? this.nowMs,
+      counts: { ...this.counts },
+      phases: [...this.phases.values()].map((p) => {
+        const s = this.phaseSnapshot(p);
+        return {
+          id: s.id, name: s.name, status: s.status, durationMs: s.durationMs, counts: s.counts,
+          ...(s.total === undefined ? {} : { total: s.total }),
+        };
+      }),
+      failures: [...this.failures],
+      failuresOmitted: this.failuresOmitted,
+      invalidMarkers: this.invalidMarkers,
+    };
+    if (this.workflow !== undefined) summary.workflow = this.workflow;
+    if (exit?.signalledBy !== undefined) summary.signalledBy = exit.signalledBy;
+    return summary;
+  }
+
+  #phase(id: string, t: number): PhaseState {
+    let phase = this.phases.get(id);
+    if (!phase) {
+      phase = {
+        id, name: id, status: 'running', counts: emptyCounts(), startedMs: t,
+        throughput: new Throughput(t), running: new Map(),
+      };
+      this.phases.set(id, phase);
+    }
+    return phase;
+  }
+
+  #agent(id: string): AgentState {
+    let agent = this.agents.get(id);
+    if (!agent) {
+      agent = { id, status: 'idle' };
+      this.agents.set(id, agent);
+    }
+    return agent;
+  }
+
+  #finishItem(phaseId: string | undefined, id: string, t: number, outcome: 'succeeded' | 'failed' | 'retried' | 'skipped'): void {
+    const phase = phaseId === undefined ? undefined : this.#phase(phaseId, t);
+    const running = phase?.running ?? this.#loose;
+    if (running.delete(id)) {
+      this.counts.running--;
+      if (phase) phase.counts.running--;
+    }
+    for (const counts of phase ? [this.counts, phase.counts] : [this.counts]) {
+      counts[outcome]++;
+      if (outcome !== 'retried') counts.processed++;
+    }
+    if (outcome !== 'retried') {
+      this.#overall.record(t, this.counts.processed);
+      if (phase && phase.reported === undefined) phase.throughput.record(t, phase.counts.processed);
+    }
+  }
+
+  #agentFinished(agentId: string | undefined, item: string, outcome: NonNullable<AgentSnapshot['last']>['outcome'], error?: string): void {
+    if (agentId === undefined) return;
+    const agent = this.#agent(agentId);
+    agent.last = error === undefined ? { item, outcome } : { item, outcome, error };
+    if (agent.item === item) {
+      agent.item = undefined;
+      agent.itemSinceMs = undefined;
+      if (agent.status === 'busy') agent.status = 'idle';
+    }
+  }
+
+  #recordFailure(event: ItemFailEvent): void {
+    const record: FailureRecord = { id: event.id, tMs: event.t };
+    if (event.phase !== undefined) record.phase = event.phase;
+    if (event.agent !== undefined) record.agent = event.agent;
+    if (event.error !== undefined) record.error = event.error;
+    this.failures.push(record);
+    if (this.failures.length > MAX_FAILURES) {
+      this.failures.shift();
+      this.failuresOmitted++;
+    }
+  }
+
+  /** Phases the workflow never closed end with the run: ok if it succeeded, failed otherwise. */
+  #closePhases(exit: ExitEvent): void {
+    const status = exit.exitCode === 0 && exit.signal === null ? 'ok' : 'failed';
+    for (const phase of this.phases.values()) {
+      if (phase.status !== 'running') continue;
+      phase.status = status;
+      phase.endedMs = exit.t;
+    }
+  }
+}
+
+/** An attempt failed and another follows: `retry` (the next attempt's number) within `maxRetries`. */
+export function willRetry(event: Pick<ItemFailEvent, 'retry' | 'maxRetries'>): boolean {
+  return event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+}
+
+function agentSnapshot(agent: AgentState): AgentSnapshot {
+  const snap: AgentSnapshot = { id: agent.id, status: agent.status };
+  if (agent.pid !== undefined) snap.pid = agent.pid;
+  if (agent.phase !== undefined) snap.phase = agent.phase;
+  if (agent.item !== undefined) snap.item = agent.item;
+  if (agent.itemSinceMs !== undefined) snap.itemSinceMs = agent.itemSinceMs;
+  if (agent.last !== undefined) snap.last = agent.last;
+  return snap;
+}

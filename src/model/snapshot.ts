@@ -1,0 +1,102 @@
+// What views and the JSON stream read: a plain, serialisable picture of the run at one moment.
+import type { AgentStatus, LogLevel, PhaseStatus } from '../events.js';
+
+export interface Counts {
+  /** Items that reached a final state: succeeded + failed + skipped. */
+  processed: number;
+  succeeded: number;
+  failed: number;
+  /** Failed attempts that will be retried. */
+  retried: number;
+  skipped: number;
+  /** Items started and not yet finished. */
+  running: number;
+}
+
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+export interface StepSnapshot {
+  name: string;
+  index?: number;
+  total?: number;
+}
+
+export interface PhaseSnapshot {
+  id: string;
+  name: string;
+  status: 'running' | PhaseStatus;
+  current: number;
+  total?: number;
+  /** 0..100, only when a total is known. */
+  percent?: number;
+  counts: Counts;
+  /** Items (or progress units) per second over the recent window. */
+  rate?: number;
+  etaMs?: number;
+  startedMs: number;
+  endedMs?: number;
+  durationMs: number;
+  step?: StepSnapshot;
+}
+
+export interface AgentSnapshot {
+  id: string;
+  status: AgentStatus;
+  pid?: number;
+  phase?: string;
+  item?: string;
+  itemSinceMs?: number;
+  last?: { item: string; outcome: 'done' | 'failed' | 'retrying' | 'skipped'; error?: string };
+}
+
+export interface FailureRecord {
+  phase?: string;
+  id: string;
+  agent?: string;
+  error?: string;
+  tMs: number;
+}
+
+export interface LogRecord {
+  level: LogLevel;
+  source?: string;
+  message: string;
+  tMs: number;
+}
+
+export interface Snapshot {
+  type: 'snapshot';
+  tMs: number;
+  workflow?: string;
+  status: RunStatus;
+  elapsedMs: number;
+  counts: Counts;
+  percent?: number;
+  rate?: number;
+  etaMs?: number;
+  phases: PhaseSnapshot[];
+  agents: AgentSnapshot[];
+  invalidMarkers: number;
+}
+
+export interface Summary {
+  type: 'summary';
+  id: string;
+  command: string[];
+  workflow?: string;
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  signalledBy?: string;
+  durationMs: number;
+  counts: Counts;
+  phases: { id: string; name: string; status: PhaseSnapshot['status']; durationMs: number; counts: Counts; total?: number }[];
+  /** The last failures, oldest first; failuresOmitted says how many earlier ones are not listed. */
+  failures: FailureRecord[];
+  failuresOmitted: number;
+  invalidMarkers: number;
+}
+
+export function emptyCounts(): Counts {
+  return { processed: 0, succeeded: 0, failed: 0, retried: 0, skipped: 0, running: 0 };
+}

@@ -1,0 +1,219 @@
+// prog's own marker protocol, v1 (docs/markers.md): a line `::prog::{"type":…}`.
+import type { AgentStatus, Extra, LogLevel, MarkerEvent, PhaseStatus, Unstamped } from '../events.js';
+import { stripAnsi } from '../lines/ansi.js';
+import type { Verdict } from '../lines/line-splitter.js';
+
+export const MARKER_PREFIX = '::prog::';
+export const MARKER_VERSION = 1;
+
+const PREFIX_BYTES = Buffer.from(MARKER_PREFIX);
+const ESC = 0x1b;
+/** Spaces and colour codes a logger may put before a marker; past this the line is plain output. */
+const MAX_LEAD = 256;
+
+/**
+ * Byte-level look at a line's start: could it be a marker? Skips spaces, tabs and CSI sequences
+ * (a coloured logger), then compares with `::prog::`. Constant work per line.
+ */
+export function markerVerdict(buf: Buffer, start: number, end: number): Verdict {
+  let p = start;
+  const limit = Math.min(end, start + MAX_LEAD);
+  while (p < limit) {
+    const b = buf[p]!;
+    if (b === 0x20 || b === 0x09) {
+      p++;
+      continue;
+    }
+    if (b === ESC) {
+      if (p + 1 >= end) return 'maybe';
+      if (buf[p + 1] !== 0x5b) return 'no';
+      let q = p + 2;
+      while (q < limit && buf[q]! >= 0x20 && buf[q]! <= 0x3f) q++;
+      if (q >= end) return 'maybe';
+      if (q >= limit || buf[q]! < 0x40 || buf[q]! > 0x7e) return 'no';
+      p = q + 1;
+      continue;
+    }
+    for (let k = 0; k < PREFIX_BYTES.length; k++) {
+      if (p + k >= end) return 'maybe';
+      if (buf[p + k] !== PREFIX_BYTES[k]) return 'no';
+    }
+    return 'yes';
+  }
+  return p >= start + MAX_LEAD ? 'no' : 'maybe';
+}
+
+export type MarkerResult =
+  | { ok: true; event: Unstamped<MarkerEvent> }
+  | { ok: false; reason: string };
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const dropUnsafeKeys = (key: string, value: unknown) => (UNSAFE_KEYS.has(key) ? undefined : value);
+
+/**
+ * Parses one line as a marker. `bare` accepts a JSON object without the prefix (the progress fd,
+ * where every line is a marker). Never throws; a failure says why in words a user can act on.
+ */
+export function parseMarker(line: string, bare = false): MarkerResult {
+  const text = stripAnsi(line).trim();
+  let json: string;
+  if (text.startsWith(MARKER_PREFIX)) json = text.slice(MARKER_PREFIX.length);
+  else if (bare && text.startsWith('{')) json = text;
+  else return { ok: false, reason: `does not start with ${MARKER_PREFIX}` };
+
+  let value: unknown;
+  try {
+    value = JSON.parse(json, dropUnsafeKeys);
+  } catch {
+    return { ok: false, reason: 'is not valid JSON after ::prog::' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: 'is not a JSON object' };
+  }
+  const fields = value as Record<string, unknown>;
+  if (typeof fields.type !== 'string' || fields.type === '') {
+    return { ok: false, reason: 'has no "type"' };
+  }
+  try {
+    return { ok: true, event: toEvent(fields.type, new Fields(fields)) };
+  } catch (error) {
+    if (error instanceof FieldError) return { ok: false, reason: `${fields.type}: ${error.message}` };
+    throw error;
+  }
+}
+
+class FieldError extends Error {}
+
+/** Reads typed fields off a marker, remembering which were used so the rest can be kept as `extra`. */
+class Fields {
+  readonly #raw: Record<string, unknown>;
+  readonly #used = new Set<string>(['type']);
+  constructor(raw: Record<string, unknown>) {
+    this.#raw = raw;
+  }
+
+  id(key: string): string;
+  id(key: string, optional: true): string | undefined;
+  id(key: string, optional = false): string | undefined {
+    this.#used.add(key);
+    const v = this.#raw[key];
+    if (v === undefined || v === null) {
+      if (optional) return undefined;
+      throw new FieldError(`"${key}" is required`);
+    }
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    throw new FieldError(`"${key}" must be a non-empty string`);
+  }
+
+  text(key: string): string | undefined {
+    this.#used.add(key);
+    const v = this.#raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw new FieldError(`"${key}" must be a string`);
+  }
+
+  count(key: string, required = false): number | undefined {
+    this.#used.add(key);
+    const v = this.#raw[key];
+    if (v === undefined || v === null) {
+      if (required) throw new FieldError(`"${key}" is required`);
+      return undefined;
+    }
+    // JSON.parse turns 1e309 into Infinity: not a count.
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new FieldError(`"${key}" must be a finite number`);
+    if (v < 0) throw new FieldError(`"${key}" must not be negative`);
+    return v;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback?: T, aliases: Record<string, T> = {}): T {
+    this.#used.add(key);
+    const v = this.#raw[key];
+    if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+    if (typeof v === 'string') {
+      if ((allowed as readonly string[]).includes(v)) return v as T;
+      if (Object.hasOwn(aliases, v)) return aliases[v]!;
+    }
+    throw new FieldError(`"${key}" must be one of ${allowed.join(', ')}`);
+  }
+
+  /** Every field not read above, for the log; undefined when there are none. */
+  extra(): Extra | undefined {
+    let extra: Extra | undefined;
+    for (const key of Object.keys(this.#raw)) {
+      if (this.#used.has(key)) continue;
+      extra ??= Object.create(null) as Extra;
+      extra[key] = this.#raw[key];
+    }
+    return extra;
+  }
+
+  all(): Extra {
+    return Object.assign(Object.create(null) as Extra, this.#raw);
+  }
+}
+
+const PHASE_STATUS: readonly PhaseStatus[] = ['ok', 'failed', 'skipped'];
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warn', 'error'];
+const AGENT_STATUS: readonly AgentStatus[] = ['idle', 'busy', 'done', 'failed', 'offline'];
+
+/** Drops undefined values so events serialise without noise. */
+function compact<T extends object>(event: T): T {
+  for (const key of Object.keys(event) as (keyof T)[]) if (event[key] === undefined) delete event[key];
+  return event;
+}
+
+function toEvent(type: string, f: Fields): Unstamped<MarkerEvent> {
+  switch (type) {
+    case 'workflow':
+      return compact({ type, name: f.id('name'), extra: f.extra() });
+    case 'phase':
+      return compact({ type, id: f.id('id'), name: f.text('name'), total: f.count('total'), extra: f.extra() });
+    case 'phase.end':
+      return compact({
+        type, id: f.id('id'), status: f.oneOf('status', PHASE_STATUS, 'ok', { success: 'ok', fail: 'failed' }),
+        extra: f.extra(),
+      });
+    case 'step':
+      return compact({
+        type, phase: f.id('phase', true), name: f.id('name'), index: f.count('index'), total: f.count('total'),
+        extra: f.extra(),
+      });
+    case 'item.start':
+    case 'item.done':
+      return compact({ type, phase: f.id('phase', true), id: f.id('id'), agent: f.id('agent', true), extra: f.extra() });
+    case 'item.skip':
+      return compact({
+        type, phase: f.id('phase', true), id: f.id('id'), agent: f.id('agent', true), reason: f.text('reason'),
+        extra: f.extra(),
+      });
+    case 'item.fail':
+      return compact({
+        type, phase: f.id('phase', true), id: f.id('id'), agent: f.id('agent', true), error: f.text('error'),
+        retry: f.count('retry'), maxRetries: f.count('maxRetries'), extra: f.extra(),
+      });
+    case 'progress': {
+      const current = f.count('current', true)!;
+      const total = f.count('total');
+      // A count past its total is a rounding slip in the workflow, not a reason to drop the update.
+      return compact({
+        type, phase: f.id('phase', true), current: total === undefined ? current : Math.min(current, total), total,
+        extra: f.extra(),
+      });
+    }
+    case 'log':
+      return compact({
+        type, level: f.oneOf('level', LEVELS, 'info', { warning: 'warn', err: 'error' }), source: f.text('source'),
+        message: f.text('message') ?? '', extra: f.extra(),
+      });
+    case 'agent':
+      return compact({
+        type, id: f.id('id'), status: f.oneOf('status', AGENT_STATUS, 'busy', { running: 'busy', stopped: 'offline' }),
+        pid: f.count('pid'), extra: f.extra(),
+      });
+    default:
+      return { type: 'marker.unknown', marker: f.all() };
+  }
+}

@@ -1,0 +1,23 @@
+// prog ends the way its child did, so the calling shell sees the same status: the same exit code,
+// or death by the same signal (which bash needs to stop a loop on Ctrl-C).
+import { constants } from 'node:os';
+
+// Re-raising these would make prog itself dump core; 128+N is what a shell would report anyway.
+// SIGPIPE is ignored by Node, so re-raising it would do nothing.
+const EXIT_INSTEAD = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGQUIT', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ', 'SIGPIPE']);
+
+export function signalNumber(signal: NodeJS.Signals): number {
+  return (constants.signals as Record<string, number>)[signal] ?? 0;
+}
+
+export function exitLike(exitCode: number | null, signal: NodeJS.Signals | null): void {
+  if (signal === null) {
+    process.exit(exitCode ?? 1);
+  }
+  const status = 128 + signalNumber(signal);
+  if (EXIT_INSTEAD.has(signal)) process.exit(status);
+  process.removeAllListeners(signal);
+  // Should the signal be ignored by inheritance, still end with the status a shell would show.
+  setTimeout(() => process.exit(status), 1000);
+  process.kill(process.pid, signal);
+}

@@ -1,0 +1,80 @@
+// Starts the child in its own process group (setsid), so prog alone decides which signals reach it
+// and can take the whole group down: no grandchild outlives prog. stdin is shared as it is.
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { ProgError } from '../errors.js';
+
+export interface SpawnOptions {
+  command: string;
+  args: string[];
+  /** Descriptor number of the marker-only pipe in the child, or null for none. */
+  progressFd: number | null;
+  env: Record<string, string>;
+}
+
+export interface ChildExit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Child {
+  pid: number;
+  stdout: Readable;
+  stderr: Readable;
+  progress?: Readable;
+  /** The child process itself ended (its pipes may stay open in grandchildren). */
+  exited: Promise<ChildExit>;
+}
+
+export async function spawnChild(options: SpawnOptions): Promise<Child> {
+  const { progressFd } = options;
+  const extra: ('pipe' | 'ignore')[] = [];
+  if (progressFd !== null) {
+    while (extra.length < progressFd - 3) extra.push('ignore');
+    extra.push('pipe');
+  }
+  const stdio = ['inherit', 'pipe', 'pipe', ...extra] as const;
+  const subprocess = execa(options.command, options.args, {
+    stdio,
+    detached: true,
+    // execa's cleanup would SIGTERM the child when prog gets SIGHUP; prog owns signal policy.
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    env: options.env,
+    extendEnv: true,
+    windowsHide: true,
+  });
+  // Everything execa would report is observed on the process itself; its result is not needed.
+  void subprocess.catch(() => undefined);
+
+  const exited = new Promise<ChildExit>((resolve) => {
+    subprocess.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    subprocess.once('spawn', () => resolve());
+    subprocess.once('error', (error: NodeJS.ErrnoException) => reject(spawnError(options.command, error)));
+  });
+  return {
+    pid: subprocess.pid!,
+    stdout: subprocess.stdout!,
+    stderr: subprocess.stderr!,
+    ...(progressFd === null ? {} : { progress: subprocess.stdio[progressFd] as Readable }),
+    exited,
+  };
+}
+
+function spawnError(command: string, error: NodeJS.ErrnoException): ProgError {
+  switch (error.code) {
+    case 'ENOENT':
+      return new ProgError('SPAWN_ENOENT', `command not found: ${command}`, { cause: error });
+    case 'EACCES':
+    case 'EISDIR':
+    case 'ENOEXEC':
+      return new ProgError('SPAWN_EACCES', `cannot execute ${command}: permission denied or not a program`, { cause: error });
+    default:
+      return new ProgError('SPAWN_FAILED', `cannot start ${command}: ${error.message}`, { cause: error });
+  }
+}

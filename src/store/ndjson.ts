@@ -1,0 +1,58 @@
+// Append-only NDJSON: one write() per record so concurrent writers never interleave inside a line,
+// and readers that survive a torn last line (a writer killed mid-write).
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+
+/** Appends one record in a single write; repairs a torn tail first so the record starts its own line. */
+export function appendRecord(path: string, record: unknown): void {
+  const fd = openSync(path, 'a+', 0o600);
+  try {
+    let line = JSON.stringify(record) + '\n';
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) line = '\n' + line;
+    }
+    writeAll(fd, Buffer.from(line));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a buffer whole or throws: a short write (a full disk) is an error, not a silent loss. */
+export function writeAll(fd: number, data: Buffer): void {
+  const written = writeSync(fd, data);
+  if (written !== data.length) {
+    const error = new Error(`short write: ${written} of ${data.length} bytes`) as NodeJS.ErrnoException;
+    error.code = 'ENOSPC';
+    throw error;
+  }
+}
+
+export interface ReadResult<T> {
+  records: T[];
+  /** Lines that did not parse (a torn tail, or damage in the middle); they are skipped, not fatal. */
+  skipped: number;
+}
+
+export function readRecords<T = unknown>(path: string): ReadResult<T> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: 0 };
+    throw error;
+  }
+  const records: T[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line) as T);
+    } catch {
+      skipped++;
+    }
+  }
+  return { records, skipped };
+}

@@ -1,0 +1,202 @@
+// Records one run under <state dir>/runs/<id>/: run.json (what ran and how it ended), events.ndjson
+// (every event, in order) and the child's raw bytes (stdout.log, stderr.log). A storage failure
+// never touches the child: the store warns once, stops writing, and marks the record incomplete.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProgEvent, StreamName } from '../events.js';
+import type { Counts, Summary } from '../model/snapshot.js';
+import { appendRecord, writeAll } from './ndjson.js';
+
+export const RECORD_VERSION = 1;
+const FLUSH_MS = 200;
+const FLUSH_BYTES = 64 * 1024;
+
+export interface RunInfo {
+  id: string;
+  command: string[];
+  cwd: string;
+  startedAt: string;
+}
+
+/** run.json, and (without phases' detail) one line of history.ndjson. */
+export interface RunRecord extends RunInfo {
+  version: number;
+  pid?: number;
+  endedAt?: string;
+  durationMs?: number;
+  status: Summary['status'] | 'spawn-failed';
+  exitCode: number | null;
+  signal: string | null;
+  signalledBy?: string;
+  spawnError?: string;
+  workflow?: string;
+  counts?: Counts;
+  phases?: Summary['phases'];
+  /** Some of the run could not be written (full or read-only disk). */
+  logIncomplete?: true;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export class RunStore {
+  readonly root: string;
+  readonly info: RunInfo;
+  readonly dir: string;
+  readonly #warn: (message: string) => void;
+  #failed = false;
+  #events?: number;
+  readonly #raw: Partial<Record<StreamName, { fd: number; offset: number }>> = {};
+  #pending = '';
+  #timer?: NodeJS.Timeout;
+  #lastSeq = 0;
+
+  /** Creates the run's directory; on failure the store is inert and has warned. */
+  constructor(root: string, info: RunInfo, warn: (message: string) => void) {
+    this.root = root;
+    this.info = info;
+    this.dir = join(root, 'runs', info.id);
+    this.#warn = warn;
+    this.#try('create the run directory', () => {
+      mkdirSync(join(root, 'runs'), { recursive: true, mode: 0o700 });
+      mkdirSync(this.dir, { mode: 0o700 });
+      this.#events = openSync(join(this.dir, 'events.ndjson'), 'a', 0o600);
+    });
+  }
+
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
+  start(pid: number): void {
+    this.#writeRecord({ ...this.#base(), pid, status: 'running', exitCode: null, signal: null });
+  }
+
+  event(event: ProgEvent): void {
+    // Output lines are in the raw logs; chunk records below keep their order against events.
+    if (this.#failed || event.type === 'output') return;
+    this.#lastSeq = event.seq;
+    this.#queue(JSON.stringify(event));
+  }
+
+  /** The child's bytes, exactly, plus a record of where they sit among the events. */
+  output(stream: StreamName, bytes: Buffer, t: number): void {
+    if (this.#failed) return;
+    this.#try('write the output log', () => {
+      let raw = this.#raw[stream];
+      if (!raw) {
+        raw = { fd: openSync(join(this.dir, `${stream}.log`), 'a', 0o600), offset: 0 };
+        this.#raw[stream] = raw;
+      }
+      writeAll(raw.fd, bytes);
+      this.#queue(`{"type":"chunk","t":${t},"after":${this.#lastSeq},"stream":"${stream}","offset":${raw.offset},"length":${bytes.length}}`);
+      raw.offset += bytes.length;
+    });
+  }
+
+  /** Flushes and syncs everything, writes the final run.json and appends the history line. */
+  finish(summary: Summary, extra: Pick<RunRecord, 'pid' | 'endedAt'>): RunRecord {
+    this.#flush();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#try('sync the run logs', () => {
+      for (const fd of [this.#events, this.#raw.stdout?.fd, this.#raw.stderr?.fd]) {
+        if (fd === undefined) continue;
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+    });
+    const record: RunRecord = {
+      ...this.#base(),
+      ...extra,
+      durationMs: summary.durationMs,
+      status: summary.status,
+      exitCode: summary.exitCode,
+      signal: summary.signal,
+      counts: summary.counts,
+      phases: summary.phases,
+    };
+    if (summary.signalledBy !== undefined) record.signalledBy = summary.signalledBy;
+    if (summary.workflow !== undefined) record.workflow = summary.workflow;
+    this.#writeRecord(record);
+    this.#appendHistory(record);
+    return record;
+  }
+
+  /** The child never started: the record says why, and history keeps the attempt. */
+  spawnFailed(code: string, endedAt: string): void {
+    const record: RunRecord = {
+      ...this.#base(), endedAt, durationMs: 0, status: 'spawn-failed', exitCode: null, signal: null, spawnError: code,
+    };
+    this.#writeRecord(record);
+    this.#appendHistory(record);
+  }
+
+  #base(): RunRecord {
+    const record: RunRecord = { version: RECORD_VERSION, ...this.info, status: 'running', exitCode: null, signal: null };
+    if (this.#failed) record.logIncomplete = true;
+    return record;
+  }
+
+  #queue(line: string): void {
+    this.#pending += line + '\n';
+    if (this.#pending.length >= FLUSH_BYTES) this.#flush();
+    else if (!this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#flush();
+      }, FLUSH_MS);
+      this.#timer.unref();
+    }
+  }
+
+  /** Whole records per write, so a crash can only tear the last one. */
+  #flush(): void {
+    if (this.#pending === '' || this.#events === undefined) return;
+    const data = Buffer.from(this.#pending);
+    this.#pending = '';
+    this.#try('write the events log', () => writeAll(this.#events!, data));
+  }
+
+  #writeRecord(record: RunRecord): void {
+    if (this.#failed) return;
+    this.#try('write run.json', () => {
+      const path = join(this.dir, 'run.json');
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(tmp, path);
+    });
+  }
+
+  #appendHistory(record: RunRecord): void {
+    const { phases: _phases, ...line } = record;
+    const phases = record.phases?.map((p) => ({ id: p.id, name: p.name, status: p.status, durationMs: p.durationMs, total: p.total }));
+    this.#try('append to history.ndjson', () => {
+      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      appendRecord(join(this.root, 'history.ndjson'), phases ? { ...line, phases } : line);
+    }, true);
+  }
+
+  /** Runs a storage step; the first failure warns and turns the store off (history may still try). */
+  #try(what: string, step: () => void, always = false): void {
+    if (this.#failed && !always) return;
+    try {
+      step();
+    } catch (error) {
+      const first = !this.#failed;
+      this.#failed = true;
+      this.#pending = '';
+      if (first) {
+        const err = error as NodeJS.ErrnoException;
+        const reason = err.code ? `${err.code}: ${err.message.replace(/^\w+: /, '')}` : err.message;
+        this.#warn(`cannot ${what} in ${this.root} (${reason}); the command runs on and its output still shows, but this run is not fully recorded`);
+      }
+    }
+  }
+}
