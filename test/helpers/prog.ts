@@ -1,0 +1,75 @@
+// Runs the real prog binary as a user would, in a fresh state dir, and collects what it printed.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const progBin = join(projectRoot, 'bin', 'prog.js');
+/** Source fixtures (shell scripts, small programs) live beside the tests, not in dist. */
+export const fixtures = join(projectRoot, 'test', 'fixtures');
+
+export function tempDir(prefix = 'prog-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface ProgResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  home: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  home?: string;
+  cwd?: string;
+  /** Extra descriptors for the prog process (e.g. to test the child's inheritance). */
+  stdio?: SpawnOptions['stdio'];
+}
+
+/** Environment for prog in tests: no CI/colour influence unless a test asks for it. */
+export function testEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PROG_HOME: home };
+  delete env.CI;
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Runs `prog <args>` to completion. */
+export function runProg(args: string[], options: RunOptions = {}): Promise<ProgResult> {
+  const home = options.home ?? tempDir();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [progBin, ...args], {
+      cwd: options.cwd ?? projectRoot,
+      env: testEnv(home, options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), home });
+    });
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    else child.stdin!.end();
+  });
+}
+
+/** Parses NDJSON text into objects (throws on a bad line: JSON output must be clean). */
+export function ndjson(text: string | Buffer): Record<string, unknown>[] {
+  return String(text)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
