@@ -3,8 +3,30 @@ import { printError } from './diagnostics.js';
 import { FORMATS, type RequestedFormat } from './display/format.js';
 import { exitCodeFor, ProgError } from './errors.js';
 
-const DEFAULT_PROGRESS_FD = 3;
-const DEFAULT_GRACE_SECONDS = 10;
+const RUN_OPTIONS = {
+  format: {
+    alias: 'f',
+    choices: FORMATS,
+    default: 'auto' as RequestedFormat,
+    describe: 'auto: plain when stdout is not a terminal or NO_COLOR/CI/TERM=dumb is set (the rich terminal view is not built yet, so plain for now); plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
+  },
+  'progress-fd': {
+    type: 'string',
+    default: '3',
+    describe: 'descriptor of the marker-only pipe given to the command (in $PROG_PROGRESS_FD), or "none"',
+  },
+  grace: {
+    type: 'number',
+    default: 10,
+    describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
+  },
+} as const;
+
+interface RunArgs {
+  format: RequestedFormat;
+  'progress-fd': string;
+  grace: number;
+}
 
 export async function main(argv: string[]): Promise<void> {
   try {
@@ -14,7 +36,12 @@ export async function main(argv: string[]): Promise<void> {
       emitCommand(argv.slice(1));
       return;
     }
-    await parse(argv);
+    const { own, command } = splitRunArgv(argv);
+    // `prog run` is the hot path: parse its few flags without loading yargs (about 55 ms).
+    // Anything unusual (help, an unknown flag, a bad value) goes to yargs for its message.
+    const quick = own[0] === 'run' && command.length > 0 ? await quickRunArgs(own.slice(1)) : undefined;
+    if (quick) await startRun(quick, command);
+    else await parse(own, command);
   } catch (error) {
     if (error instanceof ProgError) {
       printError(error.message);
@@ -43,8 +70,35 @@ export function splitRunArgv(argv: string[]): { own: string[]; command: string[]
   return { own: argv, command: [] };
 }
 
-async function parse(argv: string[]): Promise<void> {
-  const { own, command } = splitRunArgv(argv);
+async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
+  const { default: parseArgs } = await import('yargs-parser');
+  const parsed = parseArgs(own, {
+    alias: { format: ['f'] },
+    string: ['format', 'progress-fd'],
+    number: ['grace'],
+    configuration: { 'camel-case-expansion': false },
+  });
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace']);
+  if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
+  const format = parsed.format ?? RUN_OPTIONS.format.default;
+  if (!(FORMATS as readonly string[]).includes(format) || Array.isArray(format)) return undefined;
+  const progressFd = parsed['progress-fd'] ?? RUN_OPTIONS['progress-fd'].default;
+  const grace = parsed.grace ?? RUN_OPTIONS.grace.default;
+  if (typeof progressFd !== 'string' || typeof grace !== 'number') return undefined;
+  return { format, 'progress-fd': progressFd, grace };
+}
+
+async function startRun(args: RunArgs, command: string[]): Promise<void> {
+  const { runCommand } = await import('./commands/run.js');
+  await runCommand({
+    command,
+    format: args.format,
+    progressFd: parseProgressFd(args['progress-fd']),
+    graceMs: parseGrace(args.grace),
+  });
+}
+
+async function parse(own: string[], command: string[]): Promise<void> {
   const { default: yargs } = await import('yargs');
   await yargs(own)
     .scriptName('prog')
@@ -55,35 +109,12 @@ async function parse(argv: string[]): Promise<void> {
       (y) =>
         y
           .usage('prog run [options] [--] <command> [args…]\n\nRuns the command, passes its output through unchanged and shows its progress.\nprog exits with the command\'s exit status (or dies by the same signal).')
-          .option('format', {
-            alias: 'f',
-            choices: FORMATS,
-            default: 'auto' as RequestedFormat,
-            describe: 'auto: plain unless stdout is a terminal without NO_COLOR/CI/TERM=dumb; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
-          })
-          .option('progress-fd', {
-            type: 'string',
-            default: String(DEFAULT_PROGRESS_FD),
-            describe: 'descriptor of the marker-only pipe given to the command (in $PROG_PROGRESS_FD), or "none"',
-          })
-          .option('grace', {
-            type: 'number',
-            default: DEFAULT_GRACE_SECONDS,
-            describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
-          })
+          .options(RUN_OPTIONS)
           .example('prog run -- ./build.sh', 'show progress while build.sh runs')
           .example('prog run --format json -- ./build.sh | jq .', 'machine-readable events for CI')
           .example('echo hi | prog run -- cat', 'stdin reaches the command')
           .epilog('Markers: a line ::prog::{"type":"phase","id":"map","total":500} in the output, or on $PROG_PROGRESS_FD, drives progress. See docs/markers.md.'),
-      async (args) => {
-        const { runCommand } = await import('./commands/run.js');
-        await runCommand({
-          command,
-          format: args.format,
-          progressFd: parseProgressFd(args['progress-fd']),
-          graceMs: parseGrace(args.grace),
-        });
-      },
+      (args) => startRun(args, command),
     )
     .command(
       'emit <type> [fields..]',
@@ -98,7 +129,7 @@ async function parse(argv: string[]): Promise<void> {
           .strict(false),
       async () => {
         const { emitCommand } = await import('./commands/emit.js');
-        emitCommand(argv.slice(1));
+        emitCommand(own.slice(1));
       },
     )
     .demandCommand(1, 'Say what to do: prog run -- <command>')
