@@ -67,14 +67,12 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     const n = chunk.length;
     let i = 0;
-    let passFrom = -1;
+    // A line already passing through (or its `\n` after a `\r`) flows on from the first byte.
+    let passFrom = this.#mode === 'pass' ? 0 : -1;
     if (this.#crPending && n > 0) {
       this.#crPending = false;
       const crlf = chunk[0] === LF;
-      if (crlf) {
-        if (this.#mode === 'pass') passFrom = 0;
-        i = 1;
-      }
+      if (crlf) i = 1;
       this.#finishLine(crlf ? '\r\n' : '\r');
     }
     let nl = -2;

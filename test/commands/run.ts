@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixtures, runProg } from '../helpers/prog.js';
+import { spawn } from 'node:child_process';
+import { fixtures, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
 import { join } from 'node:path';
 
 const fx = join(fixtures, 'fx.js');
@@ -17,5 +18,46 @@ for (const n of [0, 1, 2, 42, 255]) {
     assert.is(r.code, n);
   });
 }
+
+/**
+ * A child that prints a line (or a prompt with no line end), then waits for an answer on stdin
+ * before printing the next. If prog held the first output back, nobody would answer: the test
+ * would hang, and fail on its bound.
+ */
+async function conversation(first: string): Promise<string> {
+  const script = `process.stdout.write(${JSON.stringify(first)}); process.stdin.once('data', (d) => { process.stdout.write('got ' + d); process.exit(0); });`;
+  const child = spawn(process.execPath, [progBin, 'run', '--format', 'plain', '--', process.execPath, '-e', script], {
+    env: testEnv(tempDir()),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const answered = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out === first) {
+        child.stdin.write('answer\n');
+        resolve();
+      }
+    });
+  });
+  const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(bound);
+  await Promise.race([answered, Promise.resolve()]);
+  assert.is(code, 0, `prog should finish; it printed ${JSON.stringify(out)}`);
+  return out;
+}
+
+test('a line the child prints reaches the user before the child prints its next one', async () => {
+  assert.is(await conversation('question?\n'), 'question?\ngot answer\n');
+});
+
+test('a prompt without a line end is shown at once, not held for its newline', async () => {
+  assert.is(await conversation('Password: '), 'Password: got answer\n');
+});
+
+test('a line that begins like a marker but is not one is shown once it proves not to be', async () => {
+  assert.is(await conversation('::prog is a word\n'), '::prog is a word\ngot answer\n');
+});
 
 test.run();
