@@ -7,6 +7,7 @@ import { terminalStdout } from './terminal-output.js';
 import type { View } from './view.js';
 
 export const JSON_SCHEMA_VERSION = 1;
+const SNAPSHOT_EVERY_MS = 1000;
 const HEAD = `{"version":${JSON_SCHEMA_VERSION},`;
 
 export class JsonView implements View {
@@ -15,6 +16,7 @@ export class JsonView implements View {
   #buffer = '';
   #scheduled = false;
   #changed = false;
+  #lastSnapshotMs?: number;
 
   output(): void {
     // The child's lines arrive as `output` events instead of raw bytes.
@@ -27,7 +29,11 @@ export class JsonView implements View {
 
   tick(snapshot: Snapshot): void {
     if (!this.#changed) return;
+    // Ticks come about once a second, but a timer may fire a little early against the run's clock:
+    // the promise of at most one snapshot a second is kept here, not left to the timer.
+    if (this.#lastSnapshotMs !== undefined && snapshot.tMs - this.#lastSnapshotMs < SNAPSHOT_EVERY_MS) return;
     this.#changed = false;
+    this.#lastSnapshotMs = snapshot.tMs;
     this.#push(snapshot);
   }
 

@@ -1,12 +1,13 @@
 // The plain view, for CI logs, pipes and NO_COLOR: the child's bytes pass through untouched and
 // prog's own lines go to stderr, each starting with `[prog]`. No `\r`, no cursor movement: every
 // line is final, so a log reads the same as the terminal did.
+import { fstatSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
-import supportsColor from 'supports-color';
 import type { ProgEvent, StreamName } from '../events.js';
 import { escapeForTerminal } from '../lines/ansi.js';
 import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
+import { colorLevel } from './color.js';
 import { formatDuration, formatRate } from './duration.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
@@ -28,19 +29,26 @@ export class PlainView implements View {
   readonly #c: ChalkInstance;
   readonly #options: ViewOptions;
   readonly #lines = new Map<string, PhaseLine>();
-  /** Whether the child's stderr ended its last write mid-line, so prog's line starts a new one. */
-  #stderrMidLine = false;
+  /** Phases whose start has been shown and that have not ended since. */
+  readonly #announced = new Set<string>();
+  /**
+   * Whether the line prog's stderr is on was left unfinished by the child, so prog's line starts a
+   * new one. Only the child's stderr counts, unless prog's stdout and stderr are the same file, pipe
+   * or terminal (`2>&1`, a terminal): then the child's stdout leaves lines unfinished there too.
+   */
+  #midLine = false;
+  readonly #sharedOutput: boolean;
   #liveFailures = 0;
 
   constructor(options: ViewOptions = {}) {
     this.#options = options;
-    const level = supportsColor.stderr ? supportsColor.stderr.level : 0;
-    this.#c = new Chalk({ level });
+    this.#sharedOutput = options.sharedOutput ?? sameDestination(1, 2);
+    this.#c = new Chalk({ level: colorLevel(process.stderr) });
   }
 
   output(stream: StreamName, bytes: Buffer): void {
     this.#out[stream].write(bytes);
-    if (stream === 'stderr' && bytes.length > 0) this.#stderrMidLine = bytes[bytes.length - 1] !== 0x0a;
+    if ((stream === 'stderr' || this.#sharedOutput) && bytes.length > 0) this.#midLine = bytes[bytes.length - 1] !== 0x0a;
   }
 
   event(event: ProgEvent, model: ProgressReader): void {
@@ -51,7 +59,9 @@ export class PlainView implements View {
         break;
       case 'phase': {
         const phase = model.phase(event.id);
-        if (!phase) break;
+        // A phase marker for a phase already running updates it (a new total, a name): no new start.
+        if (!phase || this.#announced.has(event.id)) break;
+        this.#announced.add(event.id);
         this.#lines.set(event.id, { printedMs: event.t, bucket: 0, current: phase.current });
         this.#say(`${c.cyan('▶')} ${c.bold(safe(phase.name))} started${phase.total === undefined ? '' : ` · ${phase.total} to do`}`);
         break;
@@ -115,7 +125,7 @@ export class PlainView implements View {
     if (counts.processed + counts.retried + counts.running > 0) this.#say(`items: ${countsText(counts, c)}`);
     for (const phase of summary.phases) {
       const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
-      const done = phase.total === undefined ? `${phase.counts.processed}` : `${phase.counts.processed}/${phase.total}`;
+      const done = phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`;
       this.#say(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
     }
     if (summary.failures.length > 0) {
@@ -134,6 +144,7 @@ export class PlainView implements View {
   #phaseEnded(phase: PhaseSnapshot): void {
     const c = this.#c;
     this.#lines.delete(phase.id);
+    this.#announced.delete(phase.id);
     const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
     const done = phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
     this.#say(`${mark} ${c.bold(safe(phase.name))} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
@@ -152,12 +163,23 @@ export class PlainView implements View {
 
   #say(text: string): void {
     const out = this.#out.stderr;
-    out.write(`${this.#stderrMidLine ? '\n' : ''}${this.#c.dim('[prog]')} ${text}\n`);
-    this.#stderrMidLine = false;
+    out.write(`${this.#midLine ? '\n' : ''}${this.#c.dim('[prog]')} ${text}\n`);
+    this.#midLine = false;
   }
 }
 
 const safe = escapeForTerminal;
+
+/** Whether two descriptors lead to the same file, pipe or terminal. */
+function sameDestination(a: number, b: number): boolean {
+  try {
+    const x = fstatSync(a);
+    const y = fstatSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
 
 function itemName(item: { phase?: string; id: string; agent?: string }): string {
   const phase = item.phase === undefined ? '' : `${safe(item.phase)}/`;

@@ -10,6 +10,7 @@ export class TerminalOutput {
   constructor(stream: Writable) {
     this.#stream = stream;
     stream.on('error', () => this.#close());
+    blockOnPipe(stream);
   }
 
   get closed(): boolean {
@@ -35,6 +36,18 @@ export class TerminalOutput {
     this.#closed = true;
     this.#onClose?.();
   }
+}
+
+/**
+ * Node writes to a pipe without blocking and queues what the pipe cannot take yet; `process.exit`
+ * then drops that queue (the tail of a large output is lost), and a slow reader makes the queue grow
+ * without bound. A blocking pipe writes every byte before `write` returns, as terminals and files
+ * already do in Node: prog then waits for its reader exactly as the child would without prog.
+ */
+function blockOnPipe(stream: Writable): void {
+  const handle = (stream as Writable & { _type?: string; _handle?: { setBlocking?: (on: boolean) => number } });
+  if (handle._type !== 'pipe') return;
+  handle._handle?.setBlocking?.(true);
 }
 
 let stdout: TerminalOutput | undefined;

@@ -6,7 +6,8 @@ import type { PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 /** What a view may read of the model. */
 export interface ProgressReader {
   phase(id: string): PhaseSnapshot | undefined;
-  snapshot(): Snapshot;
+  /** The state now; `nowMs` (ms since the run started) lets live timers move between events. */
+  snapshot(nowMs?: number): Snapshot;
 }
 
 export interface View {
@@ -24,4 +25,6 @@ export interface View {
 export interface ViewOptions {
   /** Where the run is recorded, for the last line of the summary; undefined when not recorded. */
   recordDir?: string;
+  /** Whether prog's stdout and stderr reach the same place; found out from the descriptors when absent. */
+  sharedOutput?: boolean;
 }

@@ -152,7 +152,9 @@ export class ProgressModel {
   }
 
   phaseSnapshot(phase: PhaseState, nowMs = this.nowMs): PhaseSnapshot {
-    const current = phase.reported ?? phase.counts.processed;
+    // Never past the total: a total lowered after progress, or more items than announced.
+    const reached = phase.reported ?? phase.counts.processed;
+    const current = phase.total === undefined ? reached : Math.min(reached, phase.total);
     const end = phase.endedMs ?? nowMs;
     const rate = phase.status === 'running' ? phase.throughput.rate(nowMs) : undefined;
     const snap: PhaseSnapshot = {
@@ -222,7 +224,7 @@ export class ProgressModel {
       phases: [...this.phases.values()].map((p) => {
         const s = this.phaseSnapshot(p);
         return {
-          id: s.id, name: s.name, status: s.status, durationMs: s.durationMs, counts: s.counts,
+          id: s.id, name: s.name, status: s.status, durationMs: s.durationMs, current: s.current, counts: s.counts,
           ...(s.total === undefined ? {} : { total: s.total }),
         };
       }),

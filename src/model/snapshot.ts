@@ -90,7 +90,12 @@ export interface Summary {
   signalledBy?: string;
   durationMs: number;
   counts: Counts;
-  phases: { id: string; name: string; status: PhaseSnapshot['status']; durationMs: number; counts: Counts; total?: number }[];
+  phases: {
+    id: string; name: string; status: PhaseSnapshot['status']; durationMs: number;
+    /** Where the phase got to: its last `progress`, else its processed items (as in snapshots). */
+    current: number;
+    counts: Counts; total?: number;
+  }[];
   /** The last failures, oldest first; failuresOmitted says how many earlier ones are not listed. */
   failures: FailureRecord[];
   failuresOmitted: number;

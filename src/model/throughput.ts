@@ -15,7 +15,10 @@ export class Throughput {
 
   record(tMs: number, value: number): void {
     const last = this.#t.length - 1;
-    if (tMs - this.#t[last]! < MIN_SPACING_MS && last > 0) {
+    // The newest sample moves with each update until it is a second past the one before it; then a
+    // new sample starts. (Measured from the newest sample itself, updates under a second apart
+    // would move it forever, and the window would never slide: the whole-run average.)
+    if (last > 0 && tMs - this.#t[last - 1]! < MIN_SPACING_MS) {
       this.#v[last] = value;
       this.#t[last] = tMs;
     } else {

@@ -11,7 +11,9 @@ export function appendRecord(path: string, record: unknown): void {
     if (size > 0) {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) line = '\n' + line;
+      // A tail without a newline is torn, unless the file grew meanwhile: then another writer was in
+      // the middle of its record and will end it itself (a stray newline would only add a blank line).
+      if (last[0] !== 0x0a && fstatSync(fd).size === size) line = '\n' + line;
     }
     writeAll(fd, Buffer.from(line));
     fsyncSync(fd);
@@ -48,11 +50,16 @@ export function readRecords<T = unknown>(path: string): ReadResult<T> {
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      records.push(JSON.parse(line) as T);
+      value = JSON.parse(line);
     } catch {
       skipped++;
+      continue;
     }
+    // Every record is an object: a torn fragment that happens to parse (`12`, `"ab"`) is not one.
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) skipped++;
+    else records.push(value as T);
   }
   return { records, skipped };
 }

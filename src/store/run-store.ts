@@ -2,8 +2,10 @@
 // (every event, in order) and the child's raw bytes (stdout.log, stderr.log). A storage failure
 // never touches the child: the store warns once, stops writing, and marks the record incomplete.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ProgEvent, StreamName } from '../events.js';
 import type { Counts, Summary } from '../model/snapshot.js';
 import { appendRecord, writeAll } from './ndjson.js';
@@ -37,6 +39,48 @@ export interface RunRecord extends RunInfo {
   logIncomplete?: true;
 }
 
+/**
+ * mkdir -p that reports why the first missing directory could not be made: Node's recursive mkdir
+ * says ENOENT for a parent on a read-only file system, where EROFS is the reason a user can act on.
+ */
+function makeDirs(path: string): void {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(path) === path) throw error;
+    makeDirs(dirname(path));
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw again;
+    }
+  }
+}
+
+/**
+ * On a full disk the final run.json cannot go through a temporary file, but the start record's
+ * blocks are already allocated: rewriting them needs no new space. Done only when the new record
+ * fits in what the file already holds, so the write cannot come up short and tear it.
+ */
+function overwriteInPlace(path: string, data: Buffer): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r+');
+    const stat = fstatSync(fd);
+    if (stat.blocks * 512 < data.length) return false;
+    if (writeSync(fd, data, 0, data.length, 0) !== data.length) return false;
+    ftruncateSync(fd, data.length);
+    fsyncSync(fd);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
@@ -53,18 +97,35 @@ export class RunStore {
   #pending = '';
   #timer?: NodeJS.Timeout;
   #lastSeq = 0;
+  /** The run directory was made by this store: run.json there is this run's to write. */
+  #ownsDir = false;
 
-  /** Creates the run's directory; on failure the store is inert and has warned. */
+  /**
+   * Creates the run's directory; on failure the store is inert and has warned. Should the id be
+   * taken already (two runs in one second drawing the same suffix), the run gets a fresh one:
+   * `info.id` is updated in place, so start with the store before anything else reads it.
+   */
   constructor(root: string, info: RunInfo, warn: (message: string) => void) {
     this.root = root;
     this.info = info;
-    this.dir = join(root, 'runs', info.id);
     this.#warn = warn;
+    let dir = join(root, 'runs', info.id);
     this.#try('create the run directory', () => {
-      mkdirSync(join(root, 'runs'), { recursive: true, mode: 0o700 });
-      mkdirSync(this.dir, { mode: 0o700 });
-      this.#events = openSync(join(this.dir, 'events.ndjson'), 'a', 0o600);
+      makeDirs(join(root, 'runs'));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          mkdirSync(dir, { mode: 0o700 });
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw error;
+          info.id = newRunId(new Date(info.startedAt));
+          dir = join(root, 'runs', info.id);
+        }
+      }
+      this.#ownsDir = true;
+      this.#events = openSync(join(dir, 'events.ndjson'), 'a', 0o600);
     });
+    this.dir = dir;
   }
 
   get failed(): boolean {
@@ -121,17 +182,19 @@ export class RunStore {
     };
     if (summary.signalledBy !== undefined) record.signalledBy = summary.signalledBy;
     if (summary.workflow !== undefined) record.workflow = summary.workflow;
-    this.#writeRecord(record);
+    // Even after a storage failure: how the run ended is the one datum worth another try.
+    this.#writeRecord(record, true);
     this.#appendHistory(record);
     return record;
   }
 
-  /** The child never started: the record says why, and history keeps the attempt. */
+  /** The child never started: the record says why (ENOENT, EACCES…), and history keeps the attempt. */
   spawnFailed(code: string, endedAt: string): void {
     const record: RunRecord = {
-      ...this.#base(), endedAt, durationMs: 0, status: 'spawn-failed', exitCode: null, signal: null, spawnError: code,
+      ...this.#base(), endedAt, durationMs: 0, status: 'spawn-failed', exitCode: null, signal: null,
+      spawnError: code.replace(/^SPAWN_/, ''),
     };
-    this.#writeRecord(record);
+    this.#writeRecord(record, true);
     this.#appendHistory(record);
   }
 
@@ -161,24 +224,35 @@ export class RunStore {
     this.#try('write the events log', () => writeAll(this.#events!, data));
   }
 
-  #writeRecord(record: RunRecord): void {
-    if (this.#failed) return;
+  #writeRecord(record: RunRecord, always = false): void {
+    // Never into a directory this store did not create: it may be another run's.
+    if (!this.#ownsDir) return;
     this.#try('write run.json', () => {
       const path = join(this.dir, 'run.json');
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, path);
-    });
+      const data = Buffer.from(JSON.stringify(record, null, 2) + '\n');
+      try {
+        writeFileSync(tmp, data, { mode: 0o600 });
+        const fd = openSync(tmp, 'r');
+        fsyncSync(fd);
+        closeSync(fd);
+        renameSync(tmp, path);
+      } catch (error) {
+        // A full disk leaves a partial temporary file: run.json itself is never half-written.
+        rmSync(tmp, { force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'ENOSPC' || code === 'EDQUOT') && overwriteInPlace(path, data)) return;
+        throw error;
+      }
+    }, always);
   }
 
   #appendHistory(record: RunRecord): void {
     const { phases: _phases, ...line } = record;
+    if (this.#failed) line.logIncomplete = true;
     const phases = record.phases?.map((p) => ({ id: p.id, name: p.name, status: p.status, durationMs: p.durationMs, total: p.total }));
     this.#try('append to history.ndjson', () => {
-      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      makeDirs(this.root);
       appendRecord(join(this.root, 'history.ndjson'), phases ? { ...line, phases } : line);
     }, true);
   }

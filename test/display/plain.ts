@@ -1,0 +1,186 @@
+// The plain view from real runs: the child's bytes pass through, prog's lines go to stderr, start
+// with [prog], never redraw, take colour only when asked, and show marker text escaped.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { fixtures, progBin, runProg, tempDir, testEnv, type ProgResult } from '../helpers/prog.js';
+import { child, collect, marker, onlyRun, statusLines, stripColour, type Step } from '../helpers/runs.js';
+
+const fx = join(fixtures, 'fx.js');
+const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e';
+const HOSTILE_SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e';
+/** Any escape sequence that is not a colour (SGR), or a raw C1 CSI: cursor movement, clearing, titles. */
+const NOT_COLOUR = /\x1b(?!\[[0-9;]*m)|\x9b/;
+
+/** prog's part of stderr: every line but those the child wrote (here the child writes `child:` lines). */
+function progLines(stderr: Buffer): string[] {
+  return String(stderr).split('\n').filter((l) => l !== '' && !l.startsWith('child:') && !l.startsWith('prog: warning: '));
+}
+
+function checkStatusShape(r: ProgResult, { colour }: { colour: boolean }): void {
+  const lines = progLines(r.stderr);
+  assert.ok(lines.length > 0);
+  for (const line of lines) {
+    assert.ok(stripColour(line).startsWith('[prog] '), `status line starts with [prog]: ${JSON.stringify(line)}`);
+    assert.not.ok(line.includes('\r'), `no carriage return: ${JSON.stringify(line)}`);
+    assert.not.match(line, NOT_COLOUR, `no cursor movement or other escapes: ${JSON.stringify(line)}`);
+    if (!colour) assert.not.ok(line.includes('\x1b'), `no colour: ${JSON.stringify(line)}`);
+  }
+  if (colour) assert.ok(lines.every((l) => l.startsWith('\x1b[2m[prog]\x1b[22m ')), 'every [prog] is coloured');
+}
+
+// A workflow that exercises every kind of status line, with a hostile name in every marker field.
+const workflow: Step[] = [
+  { o: marker({ type: 'workflow', name: `wf ${HOSTILE}` }) },
+  { o: marker({ type: 'phase', id: 'map', name: `Map ${HOSTILE}`, total: 4 }) },
+  { o: `raw child line ${HOSTILE}\n` },
+  { e: 'child: to stderr\n' },
+  { o: marker({ type: 'step', phase: 'map', name: `step ${HOSTILE}`, index: 1, total: 2 }) },
+  { o: marker({ type: 'item.done', phase: 'map', id: 'f1', agent: 'a1' }) },
+  { o: marker({ type: 'item.fail', phase: 'map', id: `f2 ${HOSTILE}`, agent: 'a2', error: `timeout ${HOSTILE}` }) },
+  { o: marker({ type: 'item.fail', phase: 'map', id: 'f3', error: 'will retry', retry: 1, maxRetries: 3 }) },
+  { o: marker({ type: 'item.fail', phase: 'map', id: 'f3', error: 'gave up\r\nfor good' }) },
+  { o: marker({ type: 'log', level: 'warn', source: `src ${HOSTILE}`, message: `careful ${HOSTILE}` }) },
+  { o: marker({ type: 'phase.end', id: 'map', status: 'failed' }) },
+  { o: '::prog::not json\n' },
+  { exit: 3 },
+];
+const expectedStdout = `raw child line ${HOSTILE}\n::prog::not json\n`;
+
+let plain: ProgResult;
+let coloured: ProgResult;
+
+test.before(async () => {
+  [plain, coloured] = await Promise.all([
+    runProg(['run', '--format', 'plain', '--', ...child(workflow)]),
+    runProg(['run', '--format', 'plain', '--', ...child(workflow)], { env: { FORCE_COLOR: '1' } }),
+  ]);
+});
+
+test('the child\'s output passes through byte for byte (escapes included), markers removed', () => {
+  assert.is(plain.code, 3);
+  assert.is(plain.stdout.toString(), expectedStdout);
+  assert.match(String(plain.stderr), /^child: to stderr$/m);
+});
+
+test('status lines: on stderr, each starting with [prog], no \\r, no cursor movement, no colour by default', () => {
+  checkStatusShape(plain, { colour: false });
+  assert.is(plain.stdout.toString().includes('[prog]'), false, 'nothing of prog\'s on stdout');
+});
+
+test('marker fields are shown escaped, never raw', () => {
+  const err = String(plain.stderr);
+  assert.is((err.match(/^prog: warning: /gm) ?? []).length, 1, 'one warning, for the invalid marker');
+  assert.not.ok(err.includes('\x07') || err.includes('\u009b') || err.includes('\u202e') || err.includes('\x1b]'), 'no raw hostile character');
+  const lines = statusLines(plain.stderr);
+  for (const what of ['wf', 'Map', 'step', 'f2', 'timeout', 'src', 'careful']) {
+    assert.ok(lines.some((l) => l.includes(`${what} ${HOSTILE_SHOWN}`)), `${what} is shown escaped`);
+  }
+  assert.ok(lines.some((l) => l.includes('gave up\\r\\nfor good')), 'a CR LF inside an error is text, not a line end');
+});
+
+test('the summary: outcome, duration, counts, phases, failed items with errors, where it is recorded', () => {
+  const lines = statusLines(plain.stderr);
+  const at = lines.findIndex((l) => l.startsWith('[prog] finished'));
+  assert.ok(at > 0, 'there is a summary');
+  assert.match(lines[at]!, /^\[prog\] finished failed · exit 3 · \d+\.\ds$/);
+  assert.is(lines[at + 1], '[prog] items: 1 ok, 2 failed, 1 retried');
+  assert.match(lines[at + 2]!, new RegExp(`^\\[prog\\] {3}✖ Map \\\\x1b.* failed in \\d+\\.\\ds · 3/4$`));
+  assert.is(lines[at + 3], '[prog] failed items:');
+  assert.is(lines[at + 4], `[prog]   map/f2 ${HOSTILE_SHOWN} [a2]: timeout ${HOSTILE_SHOWN}`);
+  assert.is(lines[at + 5], '[prog]   map/f3: gave up\\r\\nfor good');
+  assert.match(lines[at + 6]!, /^\[prog\] 1 line\(s\) started like ::prog:: markers but were not valid/);
+  assert.is(lines[at + 7], `[prog] recorded in ${onlyRun(plain.home).dir}`);
+  assert.is(lines.length, at + 8, 'the summary is last');
+});
+
+test('FORCE_COLOR colours the status lines, and still never moves the cursor', () => {
+  assert.is(coloured.code, 3);
+  assert.is(coloured.stdout.toString(), expectedStdout, 'colour never touches the child\'s bytes');
+  checkStatusShape(coloured, { colour: true });
+  const same = (lines: string[]) => lines.map((l) => l.replace(/recorded in .*/, 'recorded in DIR').replace(/\d+\.\ds/g, 'Ns'));
+  assert.equal(same(statusLines(coloured.stderr)), same(statusLines(plain.stderr)), 'the same lines, coloured');
+});
+
+test('NO_COLOR, even empty, turns colour off despite FORCE_COLOR', async () => {
+  for (const value of ['', '1']) {
+    const r = await runProg(['run', '--format', 'plain', '--', 'sh', '-c', 'exit 1'], { env: { FORCE_COLOR: '1', NO_COLOR: value } });
+    assert.is(r.code, 1);
+    // Node's own warning about the pair is checked separately below.
+    const stderr = Buffer.from(String(r.stderr).replace(/^\(node:\d+\) Warning: The 'NO_COLOR' env is ignored[^\n]*\n(\(Use `node --trace-warnings[^\n]*\n)?/m, ''));
+    checkStatusShape({ ...r, stderr }, { colour: false });
+  }
+});
+
+test('NO_COLOR with FORCE_COLOR: nothing but [prog] lines on stderr (no Node runtime warning either)', async () => {
+  const r = await runProg(['run', '--format', 'plain', '--', 'sh', '-c', 'exit 1'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+  assert.is(r.code, 1);
+  checkStatusShape(r, { colour: false });
+});
+
+test('the command\'s own --color flags do not decide prog\'s colour', async () => {
+  const [forced, plainRun] = await Promise.all([
+    // Without `--`, the command's words follow prog's: prog must not read them as its own.
+    runProg(['run', process.execPath, fx, 'exit', '0', '--color=always', '--color']),
+    runProg(['run', process.execPath, fx, 'exit', '0', '--no-color'], { env: { FORCE_COLOR: '1' } }),
+  ]);
+  assert.is(forced.code, 0);
+  checkStatusShape(forced, { colour: false });
+  assert.is(plainRun.code, 0);
+  checkStatusShape(plainRun, { colour: true });
+});
+
+test('[prog] lines only ever start a line, however the child leaves its stderr lines', async () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 30; i++) {
+    steps.push({ e: `child: partial ${i}` }, { o: marker({ type: 'log', message: `m${i}` }) }, { e: ' rest\n' });
+  }
+  steps.push({ e: 'child: no end' });
+  const r = await runProg(['run', '--format', 'plain', '--', ...child(steps)]);
+  assert.is(r.code, 0);
+  const lines = String(r.stderr).split('\n');
+  assert.ok(lines.filter((l) => l.startsWith('[prog] info: m')).length === 30, 'every log line is shown');
+  for (const line of lines) {
+    assert.ok(!line.includes('[prog]') || line.startsWith('[prog]'), `[prog] in the middle of a line: ${JSON.stringify(line)}`);
+  }
+  // The child's bytes are all there, in order, once prog's lines are taken out.
+  assert.is(lines.pop(), '', 'stderr ends with a whole line');
+  const childText = lines.filter((l) => !l.startsWith('[prog]')).join('\n');
+  const expected = Array.from({ length: 30 }, (_, i) => `child: partial ${i}\\n? rest`).join('\\n') + '\\nchild: no end';
+  assert.match(childText, new RegExp(`^${expected}$`));
+});
+
+test('2>&1: [prog] lines still start a line when the child leaves stdout lines unfinished', async () => {
+  const steps: Step[] = [];
+  // Markers on the progress channel (fd 3, as `prog emit` does) while a stdout line is unfinished.
+  for (let i = 0; i < 20; i++) steps.push({ o: `working ${i}...` }, { sleep: 5 }, { fd: 3, w: marker({ type: 'log', message: `m${i}` }) }, { sleep: 5 }, { o: ' ok\n' });
+  steps.push({ o: 'no end' });
+  const env = testEnv(tempDir(), { PROG: progBin });
+  const r = await collect('sh', ['-c', 'exec "$0" "$PROG" run --format plain -- "$@" 2>&1', process.execPath, ...child(steps)], env);
+  assert.is(r.code, 0);
+  const lines = String(r.stdout).split('\n');
+  assert.is(lines.filter((l) => l.startsWith('[prog] info: m')).length, 20);
+  for (const line of lines) assert.ok(!line.includes('[prog]') || line.startsWith('[prog]'), `[prog] mid-line: ${JSON.stringify(line)}`);
+  assert.ok(lines.includes('no end'), 'the unfinished last line is ended before the summary');
+});
+
+test('progress lines while a phase moves: each crosses a 10 % boundary (a run under 10 s)', async () => {
+  // ~3.5 s: a tick each second sees the phase a good way further on.
+  const steps: Step[] = [{ o: marker({ type: 'phase', id: 'p', name: 'Upload', total: 70 }) }];
+  for (let i = 1; i <= 70; i++) steps.push({ sleep: 50 }, { o: marker({ type: 'progress', phase: 'p', current: i }) });
+  steps.push({ o: marker({ type: 'phase.end', id: 'p' }) });
+  const r = await runProg(['run', '--format', 'plain', '--', ...child(steps)]);
+  assert.is(r.code, 0);
+  checkStatusShape(r, { colour: false });
+  const progress = statusLines(r.stderr).map((l) => /^\[prog\] Upload (\d+)\/70 (\d+)%/.exec(l)).filter((m) => m !== null);
+  assert.ok(progress.length >= 1, `at least one progress line in a ${onlyRun(r.home).run.durationMs} ms run`);
+  const { durationMs } = onlyRun(r.home).run;
+  if (durationMs < 10_000) {
+    const buckets = progress.map((m) => Math.floor(Number(m[2]) / 10));
+    for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]! > buckets[i - 1]!, `each line crossed a boundary: ${buckets}`);
+  }
+  assert.match(statusLines(r.stderr).at(-4)!, /^\[prog\] ✔ Upload ok in .* · 70\/70 · 0 ok, 0 failed$/);
+  assert.match(statusLines(r.stderr).at(-2)!, /^\[prog\] {3}✔ Upload ok in .* · 70\/70$/, 'the summary shows where the phase got to');
+});
+
+test.run();
