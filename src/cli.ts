@@ -28,7 +28,22 @@ interface RunArgs {
   grace: number;
 }
 
+/**
+ * Node warns when NO_COLOR and FORCE_COLOR are both set, the first time any module asks a stream
+ * for its colours (execa's dependencies do). prog settles that conflict itself (NO_COLOR wins, see
+ * display/color.ts), and its stderr must hold only its own lines, so that one warning is dropped.
+ */
+function silenceColorConflictWarning(): void {
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.includes("'NO_COLOR' env is ignored")) return;
+    emitWarning(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  silenceColorConflictWarning();
   try {
     // `prog emit` runs once per item in shell loops: skip loading the CLI framework for it.
     if (argv[0] === 'emit' && !argv.includes('--help') && !argv.includes('-h')) {

@@ -3,6 +3,8 @@ import type { LineEnd } from '../events.js';
 /** Lines longer than this are parsed by their first MiB only; their bytes still pass through whole. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** Pieces of one line kept before they are copied together. */
+const MAX_PARTS = 256;
 const LF = 0x0a;
 const CR = 0x0d;
 const EOL_BYTES: Record<LineEnd, Buffer> = {
@@ -14,6 +16,7 @@ const EOL_BYTES: Record<LineEnd, Buffer> = {
 
 /** Whether a line starting with these bytes may be consumed (a marker): 'maybe' asks for more bytes. */
 export type Verdict = 'yes' | 'no' | 'maybe';
+/** Must answer 'yes' or 'no' within a short prefix: bytes are kept, uncapped, while it says 'maybe'. */
 export type HoldCheck = (buf: Buffer, start: number, end: number) => Verdict;
 
 export interface SplitLine {
@@ -155,9 +158,13 @@ export class LineSplitter {
   #collect(chunk: Buffer, start: number, end: number): void {
     const len = end - start;
     this.#length += len;
-    const room = this.#max - this.#collected;
+    // An undecided start is kept whole, even past the cap: the hold check must see every byte of it,
+    // and it is short (hold answers within a bounded prefix).
+    const room = this.#mode === 'undecided' ? len : this.#max - this.#collected;
     if (room <= 0 || len === 0) return;
     const take = Math.min(room, len);
+    // Each piece costs an object: a slow writer's many tiny reads are folded into one buffer now and then.
+    if (this.#parts.length >= MAX_PARTS) this.#parts = [Buffer.concat(this.#parts)];
     this.#parts.push(chunk.subarray(start, start + take));
     this.#collected += take;
   }
@@ -166,9 +173,10 @@ export class LineSplitter {
     const held = this.#mode === 'hold';
     if (held || this.#overlong || this.#o.allLines) {
       const parts = this.#parts;
-      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const bytes = whole.length > this.#max ? whole.subarray(0, this.#max) : whole;
       const line: SplitLine = {
-        bytes, eol, length: this.#length, truncated: this.#length > this.#collected, held,
+        bytes, eol, length: this.#length, truncated: this.#length > this.#max, held,
         candidate: held || this.#overlong,
       };
       const consumed = this.#o.line(line);

@@ -2,7 +2,7 @@
 // everything else is output. The only place that reads what the child printed.
 import type { EventBus } from '../event-bus.js';
 import type { StreamName } from '../events.js';
-import { LineSplitter, type SplitLine } from '../lines/line-splitter.js';
+import { LineSplitter, MAX_LINE_BYTES, type SplitLine } from '../lines/line-splitter.js';
 import { markerVerdict, parseMarker } from './marker.js';
 
 export interface RouterOptions {
@@ -11,41 +11,49 @@ export interface RouterOptions {
   outputEvents: boolean;
   /** Where the bytes the user should see go; markers never reach it. */
   pass(bytes: Buffer): void;
+  /** Lines longer than this are not parsed (tests set it small). */
+  maxLineBytes?: number;
 }
 
 /** A splitter for stdout or stderr: markers may arrive there, mixed with ordinary output. */
 export function routeOutput(stream: StreamName, options: RouterOptions): LineSplitter {
   const { bus, outputEvents } = options;
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const tooLong = tooLongReason(maxLineBytes);
   return new LineSplitter({
     hold: markerVerdict,
     allLines: outputEvents,
     pass: options.pass,
+    maxLineBytes,
     line(line) {
-      const text = line.bytes.toString('utf8');
+      // A line cut at the cap may end inside a character: show its start up to the last whole one.
+      const bytes = line.truncated ? wholeUtf8(line.bytes) : line.bytes;
+      const text = bytes.toString('utf8');
       if (line.candidate) {
-        const reason = line.truncated ? 'is longer than 1 MiB' : undefined;
-        const result = reason === undefined ? parseMarker(text) : { ok: false as const, reason };
+        const result = line.truncated ? { ok: false as const, reason: tooLong } : parseMarker(text);
         if (result.ok) {
           bus.emit(result.event);
           return true;
         }
         bus.emit({ type: 'marker.invalid', channel: stream, reason: result.reason });
       }
-      if (outputEvents) bus.emit(outputEvent(stream, text, line));
+      if (outputEvents) bus.emit(outputEvent(stream, text, bytes, line));
       return false;
     },
   });
 }
 
 /** A splitter for the marker-only channel (PROG_PROGRESS_FD): every line is a marker, none is shown. */
-export function routeProgressFd(bus: EventBus): LineSplitter {
+export function routeProgressFd(bus: EventBus, maxLineBytes = MAX_LINE_BYTES): LineSplitter {
+  const tooLong = tooLongReason(maxLineBytes);
   return new LineSplitter({
     hold: () => 'yes',
     allLines: false,
     pass() {},
+    maxLineBytes,
     line(line) {
       if (line.truncated) {
-        bus.emit({ type: 'marker.invalid', channel: 'progress-fd', reason: 'is longer than 1 MiB' });
+        bus.emit({ type: 'marker.invalid', channel: 'progress-fd', reason: tooLong });
         return true;
       }
       const text = line.bytes.toString('utf8');
@@ -58,7 +66,24 @@ export function routeProgressFd(bus: EventBus): LineSplitter {
   });
 }
 
-function outputEvent(stream: StreamName, text: string, line: SplitLine) {
+function tooLongReason(maxLineBytes: number): string {
+  return maxLineBytes % (1024 * 1024) === 0
+    ? `is longer than ${maxLineBytes / (1024 * 1024)} MiB`
+    : `is longer than ${maxLineBytes} bytes`;
+}
+
+/** The bytes without an incomplete UTF-8 sequence at their end (left there by a cut). */
+function wholeUtf8(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back && b < 0xf8 ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
+}
+
+function outputEvent(stream: StreamName, text: string, bytes: Buffer, line: SplitLine) {
   const event: {
     type: 'output'; stream: StreamName; line: string; eol: SplitLine['eol'];
     truncated?: true; bytes?: number; base64?: string;
@@ -68,8 +93,8 @@ function outputEvent(stream: StreamName, text: string, line: SplitLine) {
     event.bytes = line.length;
   }
   // U+FFFD may be real text or a replaced invalid byte: only the bytes can tell.
-  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(line.bytes)) {
-    event.base64 = line.bytes.toString('base64');
+  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(bytes)) {
+    event.base64 = bytes.toString('base64');
   }
   return event;
 }

@@ -47,6 +47,9 @@ export type MarkerResult =
   | { ok: true; event: Unstamped<MarkerEvent> }
   | { ok: false; reason: string };
 
+/** Deeper JSON is refused up front: whether a recursive reviver or stringify overflows the stack is luck. */
+const MAX_DEPTH = 64;
+
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const dropUnsafeKeys = (key: string, value: unknown) => (UNSAFE_KEYS.has(key) ? undefined : value);
 
@@ -61,6 +64,7 @@ export function parseMarker(line: string, bare = false): MarkerResult {
   else if (bare && text.startsWith('{')) json = text;
   else return { ok: false, reason: `does not start with ${MARKER_PREFIX}` };
 
+  if (nestedTooDeep(json)) return { ok: false, reason: `nests objects or arrays more than ${MAX_DEPTH} deep` };
   let value: unknown;
   try {
     value = JSON.parse(json, dropUnsafeKeys);
@@ -80,6 +84,23 @@ export function parseMarker(line: string, bare = false): MarkerResult {
     if (error instanceof FieldError) return { ok: false, reason: `${fields.type}: ${error.message}` };
     throw error;
   }
+}
+
+/** Linear scan of the brackets outside strings; never wrong for valid JSON, and JSON.parse judges the rest. */
+function nestedTooDeep(json: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 class FieldError extends Error {}
@@ -106,10 +127,13 @@ class Fields {
     throw new FieldError(`"${key}" must be a non-empty string`);
   }
 
-  text(key: string): string | undefined {
+  text(key: string, required = false): string | undefined {
     this.#used.add(key);
     const v = this.#raw[key];
-    if (v === undefined || v === null) return undefined;
+    if (v === undefined || v === null) {
+      if (required) throw new FieldError(`"${key}" is required`);
+      return undefined;
+    }
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     throw new FieldError(`"${key}" must be a string`);
@@ -199,14 +223,14 @@ function toEvent(type: string, f: Fields): Unstamped<MarkerEvent> {
       const total = f.count('total');
       // A count past its total is a rounding slip in the workflow, not a reason to drop the update.
       return compact({
-        type, phase: f.id('phase', true), current: total === undefined ? current : Math.min(current, total), total,
+        type, phase: f.id('phase'), current: total === undefined ? current : Math.min(current, total), total,
         extra: f.extra(),
       });
     }
     case 'log':
       return compact({
         type, level: f.oneOf('level', LEVELS, 'info', { warning: 'warn', err: 'error' }), source: f.text('source'),
-        message: f.text('message') ?? '', extra: f.extra(),
+        message: f.text('message', true)!, extra: f.extra(),
       });
     case 'agent':
       return compact({
