@@ -58,6 +58,8 @@ export function runProg(args: string[], options: RunOptions = {}): Promise<ProgR
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
+    // prog may exit before reading its input; that is the test's finding, not a crash of the test.
+    child.stdin!.on('error', () => undefined);
     child.on('close', (code, signal) => {
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), home });
     });
