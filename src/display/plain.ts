@@ -9,6 +9,7 @@ import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 import { colorLevel } from './color.js';
 import { formatDuration, formatRate } from './duration.js';
+import { countsText, itemName, summaryLines } from './summary-lines.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
 
@@ -115,30 +116,7 @@ export class PlainView implements View {
   }
 
   finish(summary: Summary): void {
-    const c = this.#c;
-    const status = summary.status === 'ok' ? c.green('ok') : c.red(summary.status);
-    const how = summary.signal !== null
-      ? `killed by ${summary.signal}${summary.signalledBy === undefined ? '' : ` (${signalledByText(summary.signalledBy)})`}`
-      : `exit ${summary.exitCode}`;
-    this.#say(`${c.bold('finished')} ${status} · ${how} · ${formatDuration(summary.durationMs)}`);
-    const counts = summary.counts;
-    if (counts.processed + counts.retried + counts.running > 0) this.#say(`items: ${countsText(counts, c)}`);
-    for (const phase of summary.phases) {
-      const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
-      const done = phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`;
-      this.#say(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
-    }
-    if (summary.failures.length > 0) {
-      const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
-      this.#say(c.red(`failed items${more}:`));
-      for (const failure of summary.failures) {
-        this.#say(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(failure.error)}`}`);
-      }
-    }
-    if (summary.invalidMarkers > 0) {
-      this.#say(c.yellow(`${summary.invalidMarkers} line(s) started like ::prog:: markers but were not valid; they were shown as output`));
-    }
-    if (this.#options.recordDir !== undefined) this.#say(c.dim(`recorded in ${this.#options.recordDir}`));
+    for (const line of summaryLines(summary, this.#c, this.#options.recordDir)) this.#say(line);
   }
 
   #phaseEnded(phase: PhaseSnapshot): void {
@@ -181,19 +159,7 @@ function sameDestination(a: number, b: number): boolean {
   }
 }
 
-function itemName(item: { phase?: string; id: string; agent?: string }): string {
-  const phase = item.phase === undefined ? '' : `${safe(item.phase)}/`;
-  const agent = item.agent === undefined ? '' : ` [${safe(item.agent)}]`;
-  return `${phase}${safe(item.id)}${agent}`;
-}
 
-function countsText(counts: Counts, c: ChalkInstance): string {
-  const parts = [`${c.green(`${counts.succeeded} ok`)}`, counts.failed > 0 ? c.red(`${counts.failed} failed`) : `${counts.failed} failed`];
-  if (counts.retried > 0) parts.push(c.yellow(`${counts.retried} retried`));
-  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
-  if (counts.running > 0) parts.push(`${counts.running} running`);
-  return parts.join(', ');
-}
 
 function signalText(event: Extract<ProgEvent, { type: 'signal' }>): string {
   switch (event.action) {
@@ -206,6 +172,3 @@ function signalText(event: Extract<ProgEvent, { type: 'signal' }>): string {
   }
 }
 
-function signalledByText(by: string): string {
-  return by === 'forwarded' ? 'passed on by prog' : by === 'prog' ? 'sent by prog' : 'not sent by prog';
-}

@@ -84,7 +84,7 @@ test('the summary: outcome, duration, counts, phases, failed items with errors, 
   const at = lines.findIndex((l) => l.startsWith('[prog] finished'));
   assert.ok(at > 0, 'there is a summary');
   assert.match(lines[at]!, /^\[prog\] finished failed · exit 3 · \d+\.\ds$/);
-  assert.is(lines[at + 1], '[prog] items: 1 ok, 2 failed, 1 retried');
+  assert.is(lines[at + 1], '[prog] items: 1 ok, 2 failed, 1 retried · 33% succeeded');
   assert.match(lines[at + 2]!, new RegExp(`^\\[prog\\] {3}✖ Map \\\\x1b.* failed in \\d+\\.\\ds · 3/4$`));
   assert.is(lines[at + 3], '[prog] failed items:');
   assert.is(lines[at + 4], `[prog]   map/f2 ${HOSTILE_SHOWN} [a2]: timeout ${HOSTILE_SHOWN}`);

@@ -193,7 +193,7 @@ test('plain: the summary has the outcome, duration, counts, phases and every fai
   const lines = out.trimEnd().split('\n');
   const at = lines.findIndex((l) => l.startsWith('[prog] finished'));
   assert.is(lines[at], '[prog] finished failed · exit 2 · 1m 05s');
-  assert.is(lines[at + 1], '[prog] items: 1 ok, 2 failed, 1 retried, 1 skipped, 1 running');
+  assert.is(lines[at + 1], '[prog] items: 1 ok, 2 failed, 1 retried, 1 skipped, 1 running · 33% succeeded');
   assert.match(lines[at + 2]!, /^\[prog\] {3}✖ Map phase failed in 1m 05s · 4\/5$/);
   assert.is(lines[at + 3], '[prog] failed items:');
   assert.is(lines[at + 4], '[prog]   map/f2 [a2]: timeout again');

@@ -1,0 +1,57 @@
+// The end-of-run summary, worded once for every text view: how it ended, the counts, each phase
+// with its duration, and the failed items with their errors (so a failure reads without scrolling).
+import type { ChalkInstance } from 'chalk';
+import { escapeForTerminal as safe } from '../lines/ansi.js';
+import type { Counts, Summary } from '../model/snapshot.js';
+import { formatDuration } from './duration.js';
+
+export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: string): string[] {
+  const lines: string[] = [];
+  const status = summary.status === 'ok' ? c.green('ok') : c.red(summary.status);
+  const how = summary.signal !== null
+    ? `killed by ${summary.signal}${summary.signalledBy === undefined ? '' : ` (${signalledByText(summary.signalledBy)})`}`
+    : `exit ${summary.exitCode}`;
+  lines.push(`${c.bold('finished')} ${status} · ${how} · ${formatDuration(summary.durationMs)}`);
+  const counts = summary.counts;
+  if (counts.processed + counts.retried + counts.running > 0) {
+    const judged = counts.succeeded + counts.failed;
+    const rate = judged > 0 ? ` · ${Math.round((counts.succeeded / judged) * 100)}% succeeded` : '';
+    lines.push(`items: ${countsText(counts, c)}${rate}`);
+  }
+  for (const phase of summary.phases) {
+    const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
+    const current = (phase as { current?: number }).current ?? phase.counts.processed;
+    const done = phase.total === undefined ? `${current}` : `${current}/${phase.total}`;
+    lines.push(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
+  }
+  if (summary.failures.length > 0) {
+    const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
+    lines.push(c.red(`failed items${more}:`));
+    for (const failure of summary.failures) {
+      lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(failure.error)}`}`);
+    }
+  }
+  if (summary.invalidMarkers > 0) {
+    lines.push(c.yellow(`${summary.invalidMarkers} line(s) started like ::prog:: markers but were not valid; they were shown as output`));
+  }
+  if (recordDir !== undefined) lines.push(c.dim(`recorded in ${recordDir}`));
+  return lines;
+}
+
+export function itemName(item: { phase?: string; id: string; agent?: string }): string {
+  const phase = item.phase === undefined ? '' : `${safe(item.phase)}/`;
+  const agent = item.agent === undefined ? '' : ` [${safe(item.agent)}]`;
+  return `${phase}${safe(item.id)}${agent}`;
+}
+
+export function countsText(counts: Counts, c: ChalkInstance): string {
+  const parts = [c.green(`${counts.succeeded} ok`), counts.failed > 0 ? c.red(`${counts.failed} failed`) : `${counts.failed} failed`];
+  if (counts.retried > 0) parts.push(c.yellow(`${counts.retried} retried`));
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
+  if (counts.running > 0) parts.push(`${counts.running} running`);
+  return parts.join(', ');
+}
+
+function signalledByText(by: string): string {
+  return by === 'forwarded' ? 'passed on by prog' : by === 'prog' ? 'sent by prog' : 'not sent by prog';
+}
