@@ -9,8 +9,8 @@ export async function loadView(format: ViewFormat, options: ViewOptions): Promis
     case 'none':
       return new (await import('./none.js')).NoneView();
     case 'plain':
-    case 'rich':
-      // The rich terminal view is not built yet; plain is its honest stand-in.
       return new (await import('./plain.js')).PlainView(options);
+    case 'rich':
+      return new (await import('./rich/rich-view.js')).RichView(options);
   }
 }

@@ -27,4 +27,8 @@ export interface ViewOptions {
   recordDir?: string;
   /** Whether prog's stdout and stderr reach the same place; found out from the descriptors when absent. */
   sharedOutput?: boolean;
+  /** Milliseconds since the run started, for views that keep timers moving between events. */
+  clock?: () => number;
+  /** What the run is called until a workflow marker names it: the command line. */
+  title?: string;
 }
