@@ -8,7 +8,7 @@ const RUN_OPTIONS = {
     alias: 'f',
     choices: FORMATS,
     default: 'auto' as RequestedFormat,
-    describe: 'auto: plain when stdout is not a terminal or NO_COLOR/CI/TERM=dumb is set (the rich terminal view is not built yet, so plain for now); plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
+    describe: 'auto: rich on a terminal, plain when stdout is not a terminal or NO_COLOR/CI/TERM=dumb is set; rich: live progress tree below the output; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
   },
   'progress-fd': {
     type: 'string',

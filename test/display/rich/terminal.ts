@@ -1,0 +1,112 @@
+// The rich view in a real terminal (tmux): what a user sees, read back from the screen.
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixtures, progBin, tempDir } from '../../helpers/prog.js';
+import { shellQuote, Tmux } from '../../helpers/tmux.js';
+
+const agents = join(fixtures, 'agents.js');
+const node = process.execPath;
+
+function prog(args: string): string {
+  return `${shellQuote(node)} ${shellQuote(progBin)} ${args}`;
+}
+
+function withTerminal(command: string, columns: number, rows: number): Tmux {
+  return new Tmux(`env -u CI -u NO_COLOR -u FORCE_COLOR ${command}`, columns, rows, { PROG_HOME: tempDir(), TERM: 'xterm-256color' });
+}
+
+const exited = (screen: string[]) => screen.some((l) => /^\[exit \d+\]$/.test(l));
+
+test('auto picks the rich view on a terminal: rows appear, then update as items finish', async () => {
+  const t = withTerminal(prog(`run -- ${node} ${agents} 4 20 3`), 120, 40);
+  try {
+    const first = await t.waitFor((s) => s.some((l) => /❯ Map phase .*\d+\/240/.test(l)), 20_000, 'a running Map phase row');
+    const at = (s: string[]) => Number(/(\d+)\/240/.exec(s.find((l) => l.includes('Map phase'))!)![1]);
+    const later = await t.waitFor((s) => s.some((l) => l.includes('Map phase')) && at(s) > at(first), 20_000, 'the row to move on');
+    assert.ok(at(later) > at(first));
+    assert.ok(later.some((l) => /^ {2}\S agent-0\d/.test(l)), `agent rows under the phase:\n${later.join('\n')}`);
+    assert.ok(later.some((l) => /load · \d+% · /.test(l)), 'a workflow header with its percentage');
+    await t.waitFor(exited, 20_000, 'the run to end');
+  } finally {
+    t.kill();
+  }
+});
+
+test('20 agents at 100 updates a second each: no count is lost and the final frame is exact', async () => {
+  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 20 100 3 0`), 140, 50);
+  try {
+    const screen = await t.waitFor(exited, 40_000, 'the run to end');
+    const row = screen.find((l) => l.includes('Map phase') && l.includes('6000/6000'));
+    assert.ok(row, `the final Map phase row says 6000/6000:\n${screen.join('\n')}`);
+    assert.match(row!, /✔ Map phase .*100% 6000\/6000 .*✔ 6000/);
+    assert.ok(screen.some((l) => /^items: 6000 ok, 0 failed/.test(l)), 'the summary counts every item');
+    assert.ok(screen.some((l) => l === '[exit 0]'));
+  } finally {
+    t.kill();
+  }
+});
+
+test('resizing 120 → 60 → 120 columns leaves no fragments of old frames', async () => {
+  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 6 5 8 0 200`), 120, 30);
+  try {
+    await t.waitFor((s) => s.some((l) => l.includes('Map phase')), 20_000, 'the frame');
+    t.resize(60, 30);
+    await new Promise((r) => setTimeout(r, 600));
+    const narrow = t.screen();
+    t.resize(120, 30);
+    await new Promise((r) => setTimeout(r, 600));
+    const wide = t.screen();
+    for (const [name, screen, width] of [['narrow', narrow, 60], ['wide', wide, 120]] as const) {
+      const frameLines = screen.filter((l) => /Map phase|load ·|agent-0\d/.test(l) && !/^log line/.test(l));
+      const headers = screen.filter((l) => /load · /.test(l));
+      assert.is(headers.length, 1, `${name}: exactly one header on screen:\n${screen.join('\n')}`);
+      assert.is(screen.filter((l) => l.includes('Map phase')).length, 1, `${name}: exactly one phase row:\n${screen.join('\n')}`);
+      for (const line of screen) {
+        assert.ok(line.length <= width, `${name}: a line wider than the terminal: ${line}`);
+        // Every line is the child's (`log line N`), the frame's, or empty: no half-erased leftovers.
+        assert.ok(line === '' || /^log line \d+$/.test(line) || frameLines.includes(line), `${name}: a stray fragment on screen: ${JSON.stringify(line)}\n${screen.join('\n')}`);
+      }
+    }
+    await t.waitFor(exited, 30_000, 'the run to end');
+  } finally {
+    t.kill();
+  }
+});
+
+test('the child\'s output lines all appear above the frame, in order, none lost or doubled', async () => {
+  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 8 50 3 0 20`), 100, 20);
+  try {
+    await t.waitFor(exited, 30_000, 'the run to end');
+    const logs = t.history().filter((l) => l.startsWith('log line'));
+    assert.ok(logs.length >= 100, `expected at least 100 log lines, got ${logs.length}`);
+    logs.forEach((line, i) => assert.is(line, `log line ${i}`));
+  } finally {
+    t.kill();
+  }
+});
+
+test('a failing agent shows ✖ and its phase row counts the failure; the summary lists it', async () => {
+  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 3 2 4 5`), 120, 30);
+  try {
+    const live = await t.waitFor((s) => s.some((l) => /^ {2}✖ agent-0\d +item-\d+ failed: boom/.test(l)), 20_000, 'a failed agent row');
+    assert.ok(live.some((l) => /Map phase .*✖ \d+/.test(l)), `the phase row counts failures:\n${live.join('\n')}`);
+    const end = await t.waitFor(exited, 20_000, 'the run to end');
+    assert.ok(end.some((l) => /^failed items/.test(l)));
+    assert.ok(end.some((l) => /map\/item-4 \[agent-0\d\]: boom/.test(l)), end.join('\n'));
+  } finally {
+    t.kill();
+  }
+});
+
+test('--format rich into a pipe is refused with a message, exit 125', async () => {
+  const t = withTerminal(`${prog('run --format rich -- true')} | cat`, 100, 10);
+  try {
+    const screen = await t.waitFor(exited, 10_000, 'prog to stop');
+    assert.ok(screen.some((l) => l.includes('--format rich needs a terminal')), screen.join('\n'));
+  } finally {
+    t.kill();
+  }
+});
+
+test.run();
