@@ -1,5 +1,6 @@
 // `prog run -- <cmd>`: wires child -> lines -> parsers -> events -> model -> view and store,
 // then ends the way the child ended.
+import { fstatSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { resolveFormat, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
@@ -8,10 +9,10 @@ import { printError, warnOnce } from '../diagnostics.js';
 import { exitCodeFor, ProgError } from '../errors.js';
 import { EventBus } from '../event-bus.js';
 import type { ExitEvent, StreamName } from '../events.js';
-import type { LineSplitter } from '../lines/line-splitter.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
 import { exitLike } from '../process/exit-like.js';
+import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
 import { newRunId, RunStore } from '../store/run-store.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
 /** How long stragglers in the child's group get to close its pipes after it exits. */
 const STRAGGLER_MS = 1000;
 const TICK_MS = 1000;
+/** How often prog looks whether stragglers have gone after their SIGTERM. */
+const POLL_MS = 20;
 
 export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
@@ -38,7 +41,11 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const info = { id: newRunId(started), command: options.command, cwd: process.cwd(), startedAt: started.toISOString() };
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
   const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
-  const view = await loadView(format, store.failed ? {} : { recordDir: store.dir });
+  const view = await loadView(format, {
+    ...(store.failed ? {} : { recordDir: store.dir }),
+    clock: () => bus.now(),
+    title: options.command.join(' '),
+  });
 
   bus.subscribe((event) => model.apply(event));
   bus.subscribe((event) => store.event(event));
@@ -48,6 +55,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
       warnOnce('marker', `a line started like a ::prog:: marker but ${event.reason}; it was passed through as output (more are counted in the summary)`);
     }
   });
+
+  // Listening starts before the child does: a signal that arrives while it starts is held and passed
+  // on once its group exists, rather than killing prog and leaving the child running unwatched.
+  let childExited = false;
+  const signals = new SignalForwarder({
+    graceMs: options.graceMs,
+    notify: (notice) => bus.emit({ type: 'signal', ...notice }),
+  });
+  signals.install();
 
   let child: Child;
   try {
@@ -61,6 +77,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       },
     });
   } catch (error) {
+    signals.uninstall();
     if (!(error instanceof ProgError)) throw error;
     store.spawnFailed(error.code, new Date().toISOString());
     printError(error.message);
@@ -69,33 +86,61 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   store.start(child.pid);
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
-  const signals = new SignalForwarder({
-    pgid: child.pid,
-    graceMs: options.graceMs,
-    notify: (notice) => bus.emit({ type: 'signal', ...notice }),
-  });
-  signals.install();
-
-  // When prog's own reader goes away (`| head`), close the child's matching pipe: it then gets
-  // SIGPIPE on its next write, exactly as it would without prog in between.
-  terminalStdout().onClose(() => child.stdout.destroy());
-  terminalStderr().onClose(() => child.stderr.destroy());
+  signals.attach(child.pid);
+  // Should prog itself fail while the child runs, the child's group goes with it (no orphans).
+  const orphanGuard = () => {
+    if (!childExited) signals.killGroup('SIGTERM');
+  };
+  process.once('exit', orphanGuard);
 
   const pass = (stream: StreamName) => (bytes: Buffer) => view.output(stream, bytes);
-  const pipes: Promise<void>[] = [
-    drain(child.stdout, routeOutput('stdout', { bus, outputEvents: view.wantsLines, pass: pass('stdout') }), (chunk) => store.output('stdout', chunk, bus.now())),
-    drain(child.stderr, routeOutput('stderr', { bus, outputEvents: view.wantsLines, pass: pass('stderr') }), (chunk) => store.output('stderr', chunk, bus.now())),
-  ];
-  if (child.progress) pipes.push(drain(child.progress, routeProgressFd(bus)));
+  let sentSigpipe = false;
+  const sink = (stream: StreamName, from: Readable, fd: number) => {
+    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines, pass: pass(stream) });
+    const take = (chunk: Buffer) => {
+      store.output(stream, chunk, bus.now());
+      splitter.push(chunk);
+    };
+    let hungUp = false;
+    return {
+      take,
+      end: () => splitter.end(),
+      // prog's reader went away while passing on what the child wrote: that write is the one that
+      // would have met the broken pipe. (Deferred: this is noticed in the middle of passing a chunk.)
+      hangUp: () => {
+        if (hungUp) return;
+        hungUp = true;
+        // Only a pipe's reader going away means SIGPIPE; a hung-up terminal (EIO) or a full disk
+        // (ENOSPC) just stops taking output: the child's writes then fail with an error.
+        const signal = !childExited && isPipe(fd);
+        setImmediate(() => {
+          if (brokenPipe(from, signal && !childExited ? child.pid : undefined, take)) sentSigpipe = true;
+        });
+      },
+    };
+  };
+  const stdout = sink('stdout', child.stdout, 1);
+  const stderr = sink('stderr', child.stderr, 2);
+  // When prog's own reader goes away (`prog run -- yes | head -1`), the child ends as it would have
+  // without prog in between.
+  terminalStdout().onClose(stdout.hangUp);
+  terminalStderr().onClose(stderr.hangUp);
+
+  const pipes: Promise<void>[] = [drain(child.stdout, stdout.take, stdout.end), drain(child.stderr, stderr.take, stderr.end)];
+  if (child.progress) {
+    const splitter = routeProgressFd(bus);
+    pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
+  }
 
   const ticker = setInterval(() => view.tick(model.snapshot(bus.now())), TICK_MS);
   const exit = await child.exited;
+  childExited = true;
   // Read before reaping: the stragglers' SIGTERM is not what ended the child.
   const sentToChild = signals.lastSent;
-  await reapGroup(signals, pipes, [child.stdout, child.stderr, child.progress]);
+  await reapGroup(signals, child.pid, pipes, [child.stdout, child.stderr, child.progress]);
   clearInterval(ticker);
 
-  bus.emit(exitEvent(exit, sentToChild, bus.now()));
+  bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));
   const summary = model.summary(info);
   view.finish(summary, model.snapshot());
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
@@ -103,18 +148,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
   exitLike(exit.exitCode, exit.signal);
 }
 
-/** Reads a child stream to its end: each chunk is recorded, then split into lines and events. */
-function drain(stream: Readable, splitter: LineSplitter, record?: (chunk: Buffer) => void): Promise<void> {
+/** Reads a child stream to its end, handing each chunk on. */
+function drain(stream: Readable, take: (chunk: Buffer) => void, end?: () => void): Promise<void> {
   return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      record?.(chunk);
-      splitter.push(chunk);
-    });
+    stream.on('data', take);
     let ended = false;
     const done = () => {
       if (ended) return;
       ended = true;
-      splitter.end();
+      end?.();
       resolve();
     };
     stream.once('end', done);
@@ -124,17 +166,62 @@ function drain(stream: Readable, splitter: LineSplitter, record?: (chunk: Buffer
 }
 
 /**
- * The child has exited; anything it left running in its group is ended so that no grandchild
- * outlives prog, and so that pipes those processes hold open finally close.
+ * The child wrote to a stream whose reader (prog's own stdout or stderr) has gone. With a real pipe
+ * the writer would get SIGPIPE. The child's pipe is a socket, which would report ECONNRESET or a bare
+ * EPIPE instead (`yes: standard output: Connection reset by peer`), so prog sends the SIGPIPE itself
+ * and then closes its end, for a writer that ignores SIGPIPE (it gets EPIPE) and for grandchildren.
+ * Returns whether the SIGPIPE was sent.
  */
-async function reapGroup(signals: SignalForwarder, pipes: Promise<void>[], streams: (Readable | undefined)[]): Promise<void> {
+function brokenPipe(stream: Readable, pid: number | undefined, take: (chunk: Buffer) => void): boolean {
+  if (stream.destroyed) return false;
+  let sent = false;
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGPIPE');
+      sent = true;
+    } catch {
+      // Already gone.
+    }
+  }
+  // Closed with bytes still queued, the socket fails the writer's blocked write with ECONNRESET;
+  // emptied first, with EPIPE as a pipe would. What is queued was written: it is recorded.
+  // (Best effort: the writer may add more in between.)
+  const fd = (stream as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd === 'number' && fd >= 0) {
+    for (let i = 0; i < 16; i++) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch {
+        break; // EAGAIN: nothing queued
+      }
+      if (n <= 0) break;
+      take(chunk.subarray(0, n));
+    }
+  }
+  stream.destroy();
+  return sent;
+}
+
+/**
+ * The child has exited; anything it left running in its group is ended so that no grandchild
+ * outlives prog, and so that pipes those processes hold open finally close. A straggler gets SIGTERM
+ * and STRAGGLER_MS to go, then SIGKILL. Whatever holds a pipe from outside the group (a setsid daemon)
+ * gets STRAGGLER_MS more, then prog stops reading.
+ */
+async function reapGroup(signals: SignalForwarder, pgid: number, pipes: Promise<void>[], streams: (Readable | undefined)[]): Promise<void> {
   const all = Promise.all(pipes);
-  if (!signals.killGroup('SIGTERM')) return void (await all);
-  const timedOut = await Promise.race([all.then(() => false), delay(STRAGGLER_MS).then(() => true)]);
-  if (!timedOut) return;
-  signals.killGroup('SIGKILL');
+  if (signals.killGroup('SIGTERM')) {
+    const deadline = Date.now() + STRAGGLER_MS;
+    let alive = groupAlive(pgid);
+    while (alive && Date.now() < deadline) {
+      await delay(POLL_MS);
+      alive = groupAlive(pgid);
+    }
+    if (alive) signals.killGroup('SIGKILL');
+  }
   const stuck = await Promise.race([all.then(() => false), delay(STRAGGLER_MS).then(() => true)]);
-  // Something outside the group (a setsid daemon) still holds a pipe: stop waiting for it.
   if (stuck) for (const stream of streams) stream?.destroy();
   await all;
 }
@@ -142,9 +229,19 @@ async function reapGroup(signals: SignalForwarder, pipes: Promise<void>[], strea
 function exitEvent(exit: { exitCode: number | null; signal: NodeJS.Signals | null }, lastSent: NodeJS.Signals | undefined, now: number): Omit<ExitEvent, 'seq' | 't'> {
   const event: Omit<ExitEvent, 'seq' | 't'> = { type: 'exit', exitCode: exit.exitCode, signal: exit.signal, durationMs: now };
   if (exit.signal !== null) {
-    event.signalledBy = lastSent !== exit.signal ? 'external' : lastSent === 'SIGKILL' ? 'prog' : 'forwarded';
+    // SIGKILL (escalation, grace) and SIGPIPE (prog's reader went away) are prog's own doing.
+    event.signalledBy = lastSent !== exit.signal ? 'external' : lastSent === 'SIGKILL' || lastSent === 'SIGPIPE' ? 'prog' : 'forwarded';
   }
   return event;
+}
+
+function isPipe(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
 import { constants } from 'node:os';
 
 // Re-raising these would make prog itself dump core; 128+N is what a shell would report anyway.
-// SIGPIPE is ignored by Node, so re-raising it would do nothing.
+// SIGPIPE and SIGXFSZ start out ignored in Node: 128+N says the same without relying on resetting them.
 const EXIT_INSTEAD = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGQUIT', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ', 'SIGPIPE']);
 
 export function signalNumber(signal: NodeJS.Signals): number {
@@ -17,7 +17,19 @@ export function exitLike(exitCode: number | null, signal: NodeJS.Signals | null)
   const status = 128 + signalNumber(signal);
   if (EXIT_INSTEAD.has(signal)) process.exit(status);
   process.removeAllListeners(signal);
+  // Removing the last listener puts the default action back. SIGUSR1 has no listener of prog's when
+  // it was not forwarded, and Node's own handler would start the inspector instead of dying.
+  if (signal !== 'SIGKILL' && signal !== 'SIGSTOP') {
+    try {
+      process.on(signal, noop);
+      process.removeListener(signal, noop);
+    } catch {
+      // A signal Node cannot watch: its default action is already in place.
+    }
+  }
   // Should the signal be ignored by inheritance, still end with the status a shell would show.
   setTimeout(() => process.exit(status), 1000);
   process.kill(process.pid, signal);
 }
+
+function noop(): void {}

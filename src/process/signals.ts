@@ -1,9 +1,14 @@
 // The child runs in its own session, so the terminal's Ctrl-C reaches prog alone and prog passes it
 // on exactly once. A second Ctrl-C (or TERM/HUP/QUIT) while the child is still cleaning up, or the
 // end of the grace period, kills the child's whole process group.
+//
+// prog listens before it spawns: a signal that arrives while the child is being started is held and
+// passed on as soon as the child's group exists, instead of killing prog and orphaning the child.
 
 export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 const STOPPING = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+/** setTimeout fires at once (with a warning) for delays past 2^31-1 ms: a huge --grace means "long". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SignalNotice {
   signal: NodeJS.Signals;
@@ -12,7 +17,8 @@ export interface SignalNotice {
 }
 
 export interface ForwarderOptions {
-  pgid: number;
+  /** The child's process group; may be given later with attach() when prog listens before spawning. */
+  pgid?: number;
   graceMs: number;
   notify(notice: SignalNotice): void;
 }
@@ -20,6 +26,9 @@ export interface ForwarderOptions {
 export class SignalForwarder {
   readonly #o: ForwarderOptions;
   readonly #handlers = new Map<NodeJS.Signals, () => void>();
+  #pgid?: number;
+  /** Signals that arrived before the child's group existed, in order. */
+  readonly #held: NodeJS.Signals[] = [];
   #stopping?: NodeJS.Signals;
   #grace?: NodeJS.Timeout;
   /** The last signal prog sent the group, to tell who ended the child. */
@@ -27,14 +36,27 @@ export class SignalForwarder {
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
+    this.#pgid = options.pgid;
   }
 
   install(): void {
     for (const signal of FORWARDED) {
+      if (this.#handlers.has(signal)) continue;
       const handler = () => this.#receive(signal);
       this.#handlers.set(signal, handler);
       process.on(signal, handler);
     }
+  }
+
+  /** The child's group now exists: signals held until now are passed on. */
+  attach(pgid: number): void {
+    this.#pgid = pgid;
+    for (const signal of this.#held.splice(0)) this.#receive(signal);
+  }
+
+  /** Signals received before attach() that were never passed on (the child never started). */
+  get held(): readonly NodeJS.Signals[] {
+    return this.#held;
   }
 
   /** Removes prog's handlers (before re-raising a signal on itself) and the grace timer. */
@@ -42,12 +64,14 @@ export class SignalForwarder {
     for (const [signal, handler] of this.#handlers) process.off(signal, handler);
     this.#handlers.clear();
     if (this.#grace) clearTimeout(this.#grace);
+    this.#grace = undefined;
   }
 
   /** Sends a signal to every process in the child's group; a group already gone is not an error. */
   killGroup(signal: NodeJS.Signals): boolean {
+    if (this.#pgid === undefined) return false;
     try {
-      process.kill(-this.#o.pgid, signal);
+      process.kill(-this.#pgid, signal);
       this.lastSent = signal;
       return true;
     } catch {
@@ -55,7 +79,20 @@ export class SignalForwarder {
     }
   }
 
+  #continue(): void {
+    if (this.#pgid === undefined) return;
+    try {
+      process.kill(-this.#pgid, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  }
+
   #receive(signal: NodeJS.Signals): void {
+    if (this.#pgid === undefined) {
+      this.#held.push(signal);
+      return;
+    }
     if (!STOPPING.has(signal)) {
       this.killGroup(signal);
       this.#o.notify({ signal, action: 'forwarded', sent: signal });
@@ -68,11 +105,14 @@ export class SignalForwarder {
     }
     this.#stopping = signal;
     this.killGroup(signal);
+    // A stopped process acts on the signal only once continued (as kill(1) and systemd do it).
+    this.#continue();
     this.#o.notify({ signal, action: 'forwarded', sent: signal });
     this.#grace = setTimeout(() => {
+      this.#grace = undefined;
       this.killGroup('SIGKILL');
       this.#o.notify({ signal, action: 'grace-expired', sent: 'SIGKILL' });
-    }, this.#o.graceMs);
+    }, Math.min(this.#o.graceMs, MAX_TIMER_MS));
     this.#grace.unref();
   }
 }

@@ -1,5 +1,7 @@
 // Starts the child in its own process group (setsid), so prog alone decides which signals reach it
 // and can take the whole group down: no grandchild outlives prog. stdin is shared as it is.
+import { statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { ProgError } from '../errors.js';
@@ -68,8 +70,14 @@ export async function spawnChild(options: SpawnOptions): Promise<Child> {
 
 function spawnError(command: string, error: NodeJS.ErrnoException): ProgError {
   switch (error.code) {
-    case 'ENOENT':
+    case 'ENOENT': {
+      // ENOENT for a file that exists: the kernel could not find its #! interpreter (127, as bash).
+      const found = locate(command);
+      if (found !== undefined) {
+        return new ProgError('SPAWN_ENOENT', `cannot execute ${command}: its interpreter (the #! line of ${found}) was not found`, { cause: error });
+      }
       return new ProgError('SPAWN_ENOENT', `command not found: ${command}`, { cause: error });
+    }
     case 'EACCES':
     case 'EISDIR':
     case 'ENOEXEC':
@@ -77,4 +85,17 @@ function spawnError(command: string, error: NodeJS.ErrnoException): ProgError {
     default:
       return new ProgError('SPAWN_FAILED', `cannot start ${command}: ${error.message}`, { cause: error });
   }
+}
+
+/** The file a command names, as the spawn searched for it (a path, else each $PATH entry). */
+function locate(command: string): string | undefined {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, command));
+  for (const candidate of candidates) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
 }
