@@ -116,6 +116,8 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
 async function parse(own: string[], command: string[]): Promise<void> {
   const { default: yargs } = await import('yargs');
   await yargs(own)
+    // Flags stay as typed (`progress-fd`), so an unknown one is named once, not also in camelCase.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .scriptName('prog')
     .usage('prog: run any command and see where it stands\n\nUsage: prog <command> [options]')
     .command(
@@ -160,7 +162,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
     .fail((message, error) => {
       if (error instanceof ProgError) throw error;
       if (error) throw error;
-      throw new ProgError('USAGE', `${message}\nTry: prog --help`);
+      throw new ProgError('USAGE', `${message} (see prog --help)`);
     })
     .parseAsync();
 }

@@ -28,6 +28,8 @@ export interface RunOptions {
 /** How long stragglers in the child's group get to close its pipes after it exits. */
 const STRAGGLER_MS = 1000;
 const TICK_MS = 1000;
+/** After Ctrl-C or SIGTERM, how long prog still tries to hand queued output to a stalled reader. */
+const STOP_FLUSH_MS = 1000;
 /** How often prog looks whether stragglers have gone after their SIGTERM. */
 const POLL_MS = 20;
 
@@ -35,12 +37,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
   if (file === undefined) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
 
+  // A format that cannot work here is a usage error, found before anything is recorded.
+  const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
   const started = new Date();
   const bus = new EventBus();
   const model = new ProgressModel();
   const info = { id: newRunId(started), command: options.command, cwd: process.cwd(), startedAt: started.toISOString() };
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
-  const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
   const view = await loadView(format, {
     ...(store.failed ? {} : { recordDir: store.dir }),
     clock: () => bus.now(),
@@ -73,7 +76,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
       progressFd: options.progressFd,
       env: {
         PROG_RUN_ID: info.id,
-        ...(options.progressFd === null ? {} : { PROG_PROGRESS_FD: String(options.progressFd) }),
+        // `none` also hides a PROG_PROGRESS_FD inherited from an outer prog: that descriptor is not open here.
+        PROG_PROGRESS_FD: options.progressFd === null ? undefined : String(options.progressFd),
       },
     });
   } catch (error) {
@@ -144,6 +148,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const summary = model.summary(info);
   view.finish(summary, model.snapshot());
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
+  // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),
+  // unless the user asked prog to stop: then a reader that has stopped reading is not waited for.
+  const drained = Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
+  await (signals.stopping === undefined ? drained : Promise.race([drained, delay(STOP_FLUSH_MS)]));
   signals.uninstall();
   exitLike(exit.exitCode, exit.signal);
 }
@@ -151,7 +159,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
 /** Reads a child stream to its end, handing each chunk on. */
 function drain(stream: Readable, take: (chunk: Buffer) => void, end?: () => void): Promise<void> {
   return new Promise((resolve) => {
-    stream.on('data', take);
+    stream.on('data', (chunk: Buffer) => {
+      take(chunk);
+      // prog's reader is slower than the child: wait for it, as the child would without prog.
+      const outputs = [terminalStdout(), terminalStderr()].filter((out) => out.congested);
+      if (outputs.length > 0) {
+        stream.pause();
+        void Promise.all(outputs.map((out) => out.drained())).then(() => stream.resume());
+      }
+    });
     let ended = false;
     const done = () => {
       if (ended) return;

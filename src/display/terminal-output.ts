@@ -1,5 +1,8 @@
 // Writes to prog's stdout/stderr that survive the reader going away: EPIPE (`prog run … | head`)
-// and EIO (a hung-up terminal) close the sink instead of crashing prog.
+// and EIO (a hung-up terminal) close the sink instead of crashing prog. A slow reader is felt as
+// backpressure (`congested`): the run stops reading the child until the queue drains, so memory
+// stays bounded and the child waits for the reader just as it would without prog; prog's event
+// loop stays free to handle signals meanwhile.
 import type { Writable } from 'node:stream';
 
 export class TerminalOutput {
@@ -10,7 +13,25 @@ export class TerminalOutput {
   constructor(stream: Writable) {
     this.#stream = stream;
     stream.on('error', () => this.#close());
-    blockOnPipe(stream);
+  }
+
+  /** More is queued than the reader has taken: stop producing until drained(). */
+  get congested(): boolean {
+    return !this.#closed && this.#stream.writableNeedDrain;
+  }
+
+  /** Resolves when everything written so far has been handed to the OS (or the reader is gone). */
+  drained(): Promise<void> {
+    if (this.#closed || this.#stream.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#stream.off('drain', done);
+        this.#stream.off('error', done);
+        resolve();
+      };
+      this.#stream.once('drain', done);
+      this.#stream.once('error', done);
+    });
   }
 
   get closed(): boolean {
@@ -36,18 +57,6 @@ export class TerminalOutput {
     this.#closed = true;
     this.#onClose?.();
   }
-}
-
-/**
- * Node writes to a pipe without blocking and queues what the pipe cannot take yet; `process.exit`
- * then drops that queue (the tail of a large output is lost), and a slow reader makes the queue grow
- * without bound. A blocking pipe writes every byte before `write` returns, as terminals and files
- * already do in Node: prog then waits for its reader exactly as the child would without prog.
- */
-function blockOnPipe(stream: Writable): void {
-  const handle = (stream as Writable & { _type?: string; _handle?: { setBlocking?: (on: boolean) => number } });
-  if (handle._type !== 'pipe') return;
-  handle._handle?.setBlocking?.(true);
 }
 
 let stdout: TerminalOutput | undefined;

@@ -55,6 +55,11 @@ export class SignalForwarder {
   }
 
   /** Signals received before attach() that were never passed on (the child never started). */
+  /** The first stop signal (INT, TERM, HUP, QUIT) prog received, if any: the user asked to stop. */
+  get stopping(): NodeJS.Signals | undefined {
+    return this.#stopping;
+  }
+
   get held(): readonly NodeJS.Signals[] {
     return this.#held;
   }

@@ -11,7 +11,7 @@ export interface SpawnOptions {
   args: string[];
   /** Descriptor number of the marker-only pipe in the child, or null for none. */
   progressFd: number | null;
-  env: Record<string, string>;
+  env: Record<string, string | undefined>;
 }
 
 export interface ChildExit {

@@ -60,4 +60,30 @@ test('a line that begins like a marker but is not one is shown once it proves no
   assert.is(await conversation('::prog is a word\n'), '::prog is a word\ngot answer\n');
 });
 
+test('a reader that stops reading makes the child wait, and prog still answers SIGTERM', async () => {
+  const child = spawn(process.execPath, [progBin, 'run', '--format', 'plain', '--', process.execPath, fx, 'flood', String(200 * 1024 * 1024)], {
+    env: testEnv(tempDir()),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Read a little, then stop reading: the pipe and prog's queue fill up.
+  let got = 0;
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got > 1024 * 1024) {
+        child.stdout.pause();
+        resolve();
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGTERM');
+  const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  clearTimeout(bound);
+  // The child died of the forwarded SIGTERM, so prog died of it too: not of the test's SIGKILL.
+  assert.equal([code, signal], [null, 'SIGTERM']);
+  assert.ok(got < 200 * 1024 * 1024, 'the child was held back, not allowed to run ahead into memory');
+});
+
 test.run();

@@ -11,6 +11,8 @@ const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
 /** A line the child has not finished yet is held (and shown in the frame) up to this size. */
 const MAX_HELD = 64 * 1024;
+/** After output pushed the frame away, it comes back at once, or this soon when output is heavy. */
+const REDRAW_MS = 50;
 
 export interface FrameLine {
   /** Plain text, no escapes: cut to width before it is styled. */
@@ -28,6 +30,11 @@ export class FrameWriter {
   readonly #size: () => TerminalSize;
   /** Cell widths of the lines on screen now; empty when no frame is drawn. */
   #drawn: number[] = [];
+  /** The last frame as written, to put back after output without recomputing it. */
+  #lastText = '';
+  #lastWidths: number[] = [];
+  #lastDrawAt = 0;
+  #redraw?: NodeJS.Timeout;
   #held: Buffer[] = [];
   #heldBytes = 0;
   #started = false;
@@ -53,7 +60,12 @@ export class FrameWriter {
       this.#heldBytes += bytes.length;
       return;
     }
-    this.#erase();
+    // Erase, output, frame back: one synchronized update, so the frame never visibly blinks.
+    const framed = this.#drawn.length > 0;
+    if (framed) {
+      this.#out.write(SYNC_START + this.#eraseSequence(this.#size().columns));
+      this.#drawn = [];
+    }
     if (this.#heldBytes > 0) {
       write(Buffer.concat(this.#held));
       this.#held = [];
@@ -65,6 +77,32 @@ export class FrameWriter {
       this.#held.push(bytes.subarray(cut));
       this.#heldBytes = bytes.length - cut;
     }
+    this.#restore(framed);
+  }
+
+  /** Puts the last frame back under new output: now, or within REDRAW_MS when output streams fast. */
+  #restore(syncOpen: boolean): void {
+    const wait = this.#lastDrawAt + REDRAW_MS - performance.now();
+    if (this.#lastText !== '' && !this.#redraw && wait <= 0) {
+      this.#out.write(this.#lastText + (syncOpen ? SYNC_END : ''));
+      this.#drawn = this.#lastWidths;
+      this.#lastDrawAt = performance.now();
+      return;
+    }
+    if (syncOpen) this.#out.write(SYNC_END);
+    if (this.#lastText === '' || this.#redraw) return;
+    this.#redraw = setTimeout(() => {
+      this.#redraw = undefined;
+      if (this.#drawn.length === 0) this.#emit(this.#lastText, this.#lastWidths);
+    }, wait);
+    this.#redraw.unref();
+  }
+
+  #emit(text: string, widths: number[]): void {
+    this.#out.write(SYNC_START + (this.#started ? '' : HIDE_CURSOR) + this.#eraseSequence(this.#size().columns) + text + SYNC_END);
+    this.#started = true;
+    this.#drawn = widths;
+    this.#lastDrawAt = performance.now();
   }
 
   /** Replaces the frame. Lines beyond the terminal's height are dropped by the caller's budget; this is the last guard. */
@@ -79,13 +117,15 @@ export class FrameWriter {
       widths.push(textWidth(cut));
       text += (line.style ? line.style(cut) : cut) + '\n';
     }
-    this.#out.write(SYNC_START + (this.#started ? '' : HIDE_CURSOR) + this.#eraseSequence(columns) + text + SYNC_END);
-    this.#started = true;
-    this.#drawn = widths;
+    this.#lastText = text;
+    this.#lastWidths = widths;
+    this.#emit(text, widths);
   }
 
   /** Leaves the last frame on screen, flushes a held line, and gives the cursor back. */
   end(write: (bytes: Buffer) => void, finalLines?: FrameLine[]): void {
+    if (this.#redraw) clearTimeout(this.#redraw);
+    this.#lastText = '';
     if (finalLines) {
       this.draw(finalLines);
       this.#drawn = [];

@@ -51,12 +51,14 @@ test('resizing 120 → 60 → 120 columns leaves no fragments of old frames', as
   const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 6 5 8 0 200`), 120, 30);
   try {
     await t.waitFor((s) => s.some((l) => l.includes('Map phase')), 20_000, 'the frame');
+    // Output pushes the frame away for at most 50 ms: read the screen when a frame is on it.
+    const framed = (s: string[]) => s.some((l) => /load · /.test(l)) && s.some((l) => l.includes('Map phase'));
     t.resize(60, 30);
     await new Promise((r) => setTimeout(r, 600));
-    const narrow = t.screen();
+    const narrow = await t.waitFor(framed, 5_000, 'the frame at 60 columns');
     t.resize(120, 30);
     await new Promise((r) => setTimeout(r, 600));
-    const wide = t.screen();
+    const wide = await t.waitFor(framed, 5_000, 'the frame at 120 columns');
     for (const [name, screen, width] of [['narrow', narrow, 60], ['wide', wide, 120]] as const) {
       const frameLines = screen.filter((l) => /Map phase|load ·|agent-0\d/.test(l) && !/^log line/.test(l));
       const headers = screen.filter((l) => /load · /.test(l));
