@@ -20,12 +20,18 @@ const RUN_OPTIONS = {
     default: 10,
     describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
   },
+  'hide-output': {
+    type: 'boolean',
+    default: false,
+    describe: "show only prog's view, not the command's output (it is still recorded in the run's logs)",
+  },
 } as const;
 
 interface RunArgs {
   format: RequestedFormat;
   'progress-fd': string;
   grace: number;
+  'hide-output': boolean;
 }
 
 /**
@@ -91,16 +97,19 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     alias: { format: ['f'] },
     string: ['format', 'progress-fd'],
     number: ['grace'],
+    boolean: ['hide-output'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format = parsed.format ?? RUN_OPTIONS.format.default;
   if (!(FORMATS as readonly string[]).includes(format) || Array.isArray(format)) return undefined;
   const progressFd = parsed['progress-fd'] ?? RUN_OPTIONS['progress-fd'].default;
   const grace = parsed.grace ?? RUN_OPTIONS.grace.default;
   if (typeof progressFd !== 'string' || typeof grace !== 'number') return undefined;
-  return { format, 'progress-fd': progressFd, grace };
+  const hideOutput = parsed['hide-output'] ?? false;
+  if (typeof hideOutput !== 'boolean') return undefined;
+  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput };
 }
 
 async function startRun(args: RunArgs, command: string[]): Promise<void> {
@@ -110,6 +119,7 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
     format: args.format,
     progressFd: parseProgressFd(args['progress-fd']),
     graceMs: parseGrace(args.grace),
+    hideOutput: args['hide-output'],
   });
 }
 

@@ -57,6 +57,8 @@ export interface ItemFailEvent extends Base {
   /** Retry number about to be attempted; with maxRetries, retry <= maxRetries means "will retry". */
   retry?: number;
   maxRetries?: number;
+  /** The last lines of output shown before the failure (added by prog, not by the marker). */
+  tail?: string[];
   extra?: Extra;
 }
 export interface ProgressEvent extends Base {

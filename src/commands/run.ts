@@ -11,6 +11,7 @@ import { EventBus } from '../event-bus.js';
 import type { ExitEvent, StreamName } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
+import { OutputTail } from '../parsers/output-tail.js';
 import { exitLike } from '../process/exit-like.js';
 import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   format: RequestedFormat;
   progressFd: number | null;
   graceMs: number;
+  /** Show only prog's view, not the command's output (which is still recorded). */
+  hideOutput?: boolean;
 }
 
 /** How long stragglers in the child's group get to close its pipes after it exits. */
@@ -97,10 +100,12 @@ export async function runCommand(options: RunOptions): Promise<void> {
   };
   process.once('exit', orphanGuard);
 
-  const pass = (stream: StreamName) => (bytes: Buffer) => view.output(stream, bytes);
+  // --hide-output: only prog's view is shown; the bytes are still recorded (store.output, below).
+  const pass = (stream: StreamName) => options.hideOutput ? () => undefined : (bytes: Buffer) => view.output(stream, bytes);
+  const tail = new OutputTail();
   let sentSigpipe = false;
   const sink = (stream: StreamName, from: Readable, fd: number) => {
-    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines, pass: pass(stream) });
+    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail });
     const take = (chunk: Buffer) => {
       store.output(stream, chunk, bus.now());
       splitter.push(chunk);
@@ -132,7 +137,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   const pipes: Promise<void>[] = [drain(child.stdout, stdout.take, stdout.end), drain(child.stderr, stderr.take, stderr.end)];
   if (child.progress) {
-    const splitter = routeProgressFd(bus);
+    const splitter = routeProgressFd(bus, undefined, tail);
     pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
   }
 

@@ -5,6 +5,9 @@ import { escapeForTerminal as safe } from '../lines/ansi.js';
 import type { Counts, Summary } from '../model/snapshot.js';
 import { formatDuration } from './duration.js';
 
+/** Failures (the latest) shown with the output that came before them. */
+const TAILS_SHOWN = 3;
+
 export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: string): string[] {
   const lines: string[] = [];
   const status = summary.status === 'ok' ? c.green('ok') : c.red(summary.status);
@@ -26,8 +29,11 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
   if (summary.failures.length > 0) {
     const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
     lines.push(c.red(`failed items${more}:`));
-    for (const failure of summary.failures) {
+    const withTail = summary.failures.length - TAILS_SHOWN;
+    for (const [i, failure] of summary.failures.entries()) {
       lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(failure.error)}`}`);
+      // The output before the last few failures, so the cause reads without scrolling back.
+      if (i >= withTail) for (const line of failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line)}`));
     }
   }
   if (summary.invalidMarkers > 0) {

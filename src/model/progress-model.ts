@@ -291,6 +291,7 @@ export class ProgressModel {
     if (event.phase !== undefined) record.phase = event.phase;
     if (event.agent !== undefined) record.agent = event.agent;
     if (event.error !== undefined) record.error = event.error;
+    if (event.tail !== undefined) record.tail = event.tail;
     this.failures.push(record);
     if (this.failures.length > MAX_FAILURES) {
       this.failures.shift();

@@ -54,6 +54,8 @@ export interface FailureRecord {
   id: string;
   agent?: string;
   error?: string;
+  /** The last lines of output before the failure. */
+  tail?: string[];
   tMs: number;
 }
 

@@ -3,7 +3,8 @@
 import type { EventBus } from '../event-bus.js';
 import type { StreamName } from '../events.js';
 import { LineSplitter, MAX_LINE_BYTES, type SplitLine } from '../lines/line-splitter.js';
-import { markerVerdict, parseMarker } from './marker.js';
+import { markerVerdict, parseMarker, type MarkerResult } from './marker.js';
+import type { OutputTail } from './output-tail.js';
 
 export interface RouterOptions {
   bus: EventBus;
@@ -13,6 +14,15 @@ export interface RouterOptions {
   pass(bytes: Buffer): void;
   /** Lines longer than this are not parsed (tests set it small). */
   maxLineBytes?: number;
+  /** The recent output, attached to failures as `tail`. */
+  tail?: OutputTail;
+}
+
+/** A failure carries the last lines of output before it, so it can be read without scrolling. */
+function withTail(event: Extract<MarkerResult, { ok: true }>['event'], tail: OutputTail | undefined) {
+  if (event.type !== 'item.fail' || !tail) return event;
+  const lines = tail.lines();
+  return lines.length === 0 ? event : { ...event, tail: lines };
 }
 
 /** A splitter for stdout or stderr: markers may arrive there, mixed with ordinary output. */
@@ -20,10 +30,14 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   const { bus, outputEvents } = options;
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const tooLong = tooLongReason(maxLineBytes);
+  const { tail } = options;
   return new LineSplitter({
     hold: markerVerdict,
     allLines: outputEvents,
-    pass: options.pass,
+    pass: tail ? (bytes) => {
+      tail.push(bytes);
+      options.pass(bytes);
+    } : options.pass,
     maxLineBytes,
     line(line) {
       // A line cut at the cap may end inside a character: show its start up to the last whole one.
@@ -32,7 +46,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
       if (line.candidate) {
         const result = line.truncated ? { ok: false as const, reason: tooLong } : parseMarker(text);
         if (result.ok) {
-          bus.emit(result.event);
+          bus.emit(withTail(result.event, tail));
           return true;
         }
         bus.emit({ type: 'marker.invalid', channel: stream, reason: result.reason });
@@ -44,7 +58,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
 }
 
 /** A splitter for the marker-only channel (PROG_PROGRESS_FD): every line is a marker, none is shown. */
-export function routeProgressFd(bus: EventBus, maxLineBytes = MAX_LINE_BYTES): LineSplitter {
+export function routeProgressFd(bus: EventBus, maxLineBytes = MAX_LINE_BYTES, tail?: OutputTail): LineSplitter {
   const tooLong = tooLongReason(maxLineBytes);
   return new LineSplitter({
     hold: () => 'yes',
@@ -59,7 +73,7 @@ export function routeProgressFd(bus: EventBus, maxLineBytes = MAX_LINE_BYTES): L
       const text = line.bytes.toString('utf8');
       if (text.trim() === '') return true;
       const result = parseMarker(text, true);
-      if (result.ok) bus.emit(result.event);
+      if (result.ok) bus.emit(withTail(result.event, tail));
       else bus.emit({ type: 'marker.invalid', channel: 'progress-fd', reason: result.reason });
       return true;
     },

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { fixtures, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
+import { readFileSync } from 'node:fs';
+import { fixtures, ndjson, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
 import { join } from 'node:path';
 
 const fx = join(fixtures, 'fx.js');
@@ -84,6 +85,25 @@ test('a reader that stops reading makes the child wait, and prog still answers S
   // The child died of the forwarded SIGTERM, so prog died of it too: not of the test's SIGKILL.
   assert.equal([code, signal], [null, 'SIGTERM']);
   assert.ok(got < 200 * 1024 * 1024, 'the child was held back, not allowed to run ahead into memory');
+});
+
+test('--hide-output keeps the command\'s output off the screen but in the run\'s log', async () => {
+  const r = await runProg(['run', '--hide-output', '--format', 'plain', '--', 'sh', '-c', 'echo secret; echo err >&2']);
+  assert.is(r.code, 0);
+  assert.is(r.stdout.toString(), '');
+  assert.not.match(r.stderr.toString(), /^err$/m);
+  const dir = /recorded in (\S+)/.exec(r.stderr.toString())![1]!;
+  assert.is(readFileSync(join(dir, 'stdout.log'), 'utf8'), 'secret\n');
+  assert.is(readFileSync(join(dir, 'stderr.log'), 'utf8'), 'err\n');
+});
+
+test('a failure is summarised with the last lines of output before it, markers left out', async () => {
+  const script = 'for i in 1 2 3 4 5 6 7; do echo "step $i"; done; echo "::prog::{\\"type\\":\\"item.fail\\",\\"id\\":\\"build\\",\\"error\\":\\"exit 2\\"}"';
+  const r = await runProg(['run', '--format', 'json', '--', 'sh', '-c', script]);
+  const fail = ndjson(r.stdout).find((e) => e.type === 'item.fail')!;
+  assert.equal(fail.tail, ['step 3', 'step 4', 'step 5', 'step 6', 'step 7']);
+  const plain = await runProg(['run', '--format', 'plain', '--', 'sh', '-c', script]);
+  assert.match(plain.stderr.toString(), /build: exit 2\n\[prog\]     │ step 3\n(.*\n){3}\[prog\]     │ step 7\n/);
 });
 
 test.run();
