@@ -151,7 +151,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));
   const summary = model.summary(info);
-  view.finish(summary, model.snapshot());
+  await view.finish(summary, model.snapshot());
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
   // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),
   // unless the user asked prog to stop: then a reader that has stopped reading is not waited for.

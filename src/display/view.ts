@@ -19,7 +19,7 @@ export interface View {
   /** About once a second while the child runs. */
   tick(snapshot: Snapshot): void;
   /** The child has exited and all its output has been read. */
-  finish(summary: Summary, snapshot: Snapshot): void;
+  finish(summary: Summary, snapshot: Snapshot): void | Promise<void>;
 }
 
 export interface ViewOptions {

@@ -10,6 +10,8 @@ export class Tmux {
     // The pane stays after the command ends (remain-on-exit), so the last screen can be read.
     this.#tmux('new-session', '-d', '-s', 't', '-x', String(columns), '-y', String(rows), `env ${exports} ${command}; echo "[exit $?]"; sleep 3600`);
     this.#tmux('set-option', '-t', 't', 'history-limit', '50000');
+    // A shell that dies with prog on Ctrl-C (as it should) leaves its last screen readable.
+    this.#tmux('set-option', '-t', 't', 'remain-on-exit', 'on');
   }
 
   /** The visible screen, one string per row (trailing spaces trimmed). */

@@ -69,13 +69,14 @@ export class RichView implements View {
 
   tick(): void {}
 
-  finish(summary: Summary, snapshot: Snapshot): void {
+  async finish(summary: Summary, snapshot: Snapshot): Promise<void> {
     clearInterval(this.#timer);
     process.stdout.off('resize', this.#onResize);
     for (const phase of snapshot.phases) {
       if (phase.status !== 'running') this.#tree.end(phase.id, phase.status);
     }
-    void this.#tree.close(summary.status === 'ok' ? 'ok' : 'failed');
+    // listr2 settles its tasks' states asynchronously: the final frame waits for the truth.
+    await this.#tree.close(summary.status === 'ok' ? 'ok' : 'failed');
     const lines = this.#lines(snapshot, Number.MAX_SAFE_INTEGER);
     this.#frame.end((b) => this.#out.stdout.write(b), lines);
     const text = summaryLines(summary, this.#c, this.#options.recordDir).map((line) => `${line}\n`).join('');

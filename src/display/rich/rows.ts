@@ -59,6 +59,7 @@ export function headerText(snapshot: Snapshot, fallbackName: string): string {
   if (succeeded + failed > 0) parts.push(`${Math.round((succeeded / (succeeded + failed)) * 100)}% ok`);
   if (failed > 0) parts.push(`${ICONS.failed} ${failed} failed`);
   if (retried > 0) parts.push(`${ICONS.retrying} ${retried} retried`);
+  if (snapshot.status === 'interrupted') parts.push('interrupted');
   return parts.join(' · ');
 }
 

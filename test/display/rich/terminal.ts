@@ -13,7 +13,9 @@ function prog(args: string): string {
 }
 
 function withTerminal(command: string, columns: number, rows: number): Tmux {
-  return new Tmux(`env -u CI -u NO_COLOR -u FORCE_COLOR ${command}`, columns, rows, { PROG_HOME: tempDir(), TERM: 'xterm-256color' });
+  // A line first, as in a real shell session: tmux moves a screen cleared from its top-left corner
+  // into the scrollback, which would fill the history with frames no user ever sees there.
+  return new Tmux(`echo '$ prog run'; env -u CI -u NO_COLOR -u FORCE_COLOR ${command}`, columns, rows, { PROG_HOME: tempDir(), TERM: 'xterm-256color' });
 }
 
 const exited = (screen: string[]) => screen.some((l) => /^\[exit \d+\]$/.test(l));
@@ -64,7 +66,7 @@ test('resizing 120 → 60 → 120 columns leaves no fragments of old frames', as
       const headers = screen.filter((l) => /load · /.test(l));
       assert.is(headers.length, 1, `${name}: exactly one header on screen:\n${screen.join('\n')}`);
       assert.is(screen.filter((l) => l.includes('Map phase')).length, 1, `${name}: exactly one phase row:\n${screen.join('\n')}`);
-      for (const line of screen) {
+      for (const line of screen.filter((l) => l !== '$ prog run')) {
         assert.ok(line.length <= width, `${name}: a line wider than the terminal: ${line}`);
         // Every line is the child's (`log line N`), the frame's, or empty: no half-erased leftovers.
         assert.ok(line === '' || /^log line \d+$/.test(line) || frameLines.includes(line), `${name}: a stray fragment on screen: ${JSON.stringify(line)}\n${screen.join('\n')}`);
@@ -96,6 +98,21 @@ test('a failing agent shows ✖ and its phase row counts the failure; the summar
     const end = await t.waitFor(exited, 20_000, 'the run to end');
     assert.ok(end.some((l) => /^failed items/.test(l)));
     assert.ok(end.some((l) => /map\/item-4 \[agent-0\d\]: boom/.test(l)), end.join('\n'));
+  } finally {
+    t.kill();
+  }
+});
+
+test('Ctrl-C: the command stops, and the final frame says so truthfully', async () => {
+  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 4 5 60`), 120, 30);
+  try {
+    await t.waitFor((s) => s.some((l) => /❯ Map phase/.test(l)), 20_000, 'a running phase');
+    t.keys('C-c');
+    const end = await t.waitFor((s) => s.some((l) => /Pane is dead \(signal 2/.test(l)), 20_000, 'prog to die by SIGINT like its command');
+    assert.ok(end.some((l) => /^✖ load · .* · interrupted$/.test(l)), `the header says interrupted:\n${end.join('\n')}`);
+    assert.ok(end.some((l) => /^✖ Map phase /.test(l)), 'the running phase ends as failed, not as running');
+    assert.not.ok(end.some((l) => /^❯ /.test(l)), 'nothing is left looking alive');
+    assert.ok(end.some((l) => /^finished interrupted · killed by SIGINT \(passed on by prog\)/.test(l)));
   } finally {
     t.kill();
   }
