@@ -1,0 +1,134 @@
+// Benchmarks of the rich terminal view, in a real pseudo-terminal (`script`), as ratios against
+// baselines measured in the same run:
+//   1. prog's own CPU per wall-second while 20 agents finish 100 items a second each (target:
+//      at most 0.02 of a core; stock listr2 was measured at 0.23 in shared/research), against
+//      the same run with --format none (no view at all).
+//   2. the same event rate spread over 200 agents with 20 000 items finished: the frame cost must
+//      not grow with agents or finished items (ratio to row 1 near 1).
+//   3. wall time of a CPU-bound child alone vs under `prog run` with the rich view (target ≤ 1.01).
+// prog's own CPU is read from /proc/<pid>/stat (utime + stime, its own, not its children's).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const PROG = join(root, 'bin', 'prog.js');
+const AGENTS = join(root, 'test', 'fixtures', 'agents.js');
+const NODE = process.execPath;
+const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
+
+const quick = process.argv.includes('--quick');
+const seconds = Number(process.env.BENCH_RICH_SECONDS ?? (quick ? 3 : 10));
+
+function q(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+interface PtyRun {
+  wallMs: number;
+  /** prog's own CPU in cores (CPU-seconds per second) at steady state: after its first second, so
+   * start-up (about 0.2 CPU-seconds of module loading) is not spread over the run. 0 when not measured. */
+  cores: number;
+}
+
+/**
+ * Runs a shell command line in a 120×50 pseudo-terminal. When `measure` is set, the command must
+ * start with `exec` after writing its pid to $PIDFILE: that process's CPU is sampled until it ends.
+ */
+async function inPty(command: string, measure: boolean): Promise<PtyRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'prog-bench-'));
+  const pidFile = join(dir, 'pid');
+  const line = `stty cols 120 rows 50; echo $$ > ${q(pidFile)}; exec ${command}`;
+  const started = process.hrtime.bigint();
+  const child = spawn('script', ['-qfec', line, '/dev/null'], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+    env: { ...process.env, PROG_HOME: join(dir, 'home'), CI: '', NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm-256color' },
+  });
+  const samples: { ms: number; ticks: number }[] = [];
+  const sampler = measure ? setInterval(() => {
+    try {
+      const pid = readFileSync(pidFile, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      samples.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // Not started yet, or gone.
+    }
+  }, 100) : undefined;
+  const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (sampler) clearInterval(sampler);
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`bench run failed (exit ${code}): ${command}`);
+  let cores = 0;
+  if (measure) {
+    const from = samples.find((s) => s.ms >= 1500);
+    const to = samples.at(-2);
+    if (!from || !to || to.ms - from.ms < 500) throw new Error(`bench run too short to measure: ${command}`);
+    cores = (to.ticks - from.ticks) / TICKS / ((to.ms - from.ms) / 1000);
+  }
+  return { wallMs, cores };
+}
+
+function prog(format: string, child: string): string {
+  return `${q(NODE)} ${q(PROG)} run --format ${format} -- ${child}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export async function richRows(): Promise<string[][]> {
+  const rows: string[][] = [];
+  const load = (agents: number, rate: number) => `${q(NODE)} ${q(AGENTS)} ${agents} ${rate} ${seconds}`;
+
+  // 1. 20 agents × 100 updates/s: rich vs no view.
+  const none = await inPty(prog('none', load(20, 100)), true);
+  const rich = await inPty(prog('rich', load(20, 100)), true);
+  const cpu = (r: PtyRun) => r.cores;
+  rows.push([
+    'rich view CPU, 20 agents × 100 items/s',
+    `${cpu(rich).toFixed(3)} core`,
+    `${cpu(none).toFixed(3)} core with --format none`,
+    `${(cpu(rich) / cpu(none)).toFixed(2)}×; view alone ${(cpu(rich) - cpu(none)).toFixed(3)} core (target total ≤ 0.02, stock listr2 0.23)`,
+  ]);
+
+  // 2. Same event rate, 10× the agents and as many finished items: the frame cost stays flat.
+  const wide = await inPty(prog('rich', load(200, 10)), true);
+  rows.push([
+    'rich view CPU, 200 agents × 10 items/s',
+    `${cpu(wide).toFixed(3)} core`,
+    `${cpu(rich).toFixed(3)} core with 20 agents`,
+    `${(cpu(wide) / cpu(rich)).toFixed(2)}× (flat ≈ 1; ${(200 * 10 * seconds).toLocaleString('en')} items finished)`,
+  ]);
+
+  // 3. A CPU-bound child: the view must not slow it down.
+  const work = join(mkdtempSync(join(tmpdir(), 'prog-bench-')), 'spin.js');
+  writeFileSync(work, 'let x = 0; const n = Number(process.argv[2]); for (let i = 0; i < n; i++) x += Math.sqrt(i); if (x < 0) console.log(x);\n');
+  const calibrate = await inPty(`${q(NODE)} ${q(work)} 100000000`, false);
+  const n = Math.round((100_000_000 * seconds * 1000) / calibrate.wallMs);
+  const bare: number[] = [];
+  const under: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    bare.push((await inPty(`${q(NODE)} ${q(work)} ${n}`, false)).wallMs);
+    under.push((await inPty(prog('rich', `${q(NODE)} ${q(work)} ${n}`), false)).wallMs);
+  }
+  rmSync(dirname(work), { recursive: true, force: true });
+  rows.push([
+    `CPU-bound child (~${seconds} s), wall time`,
+    `${(median(under) / 1000).toFixed(2)} s under prog (rich, pty)`,
+    `${(median(bare) / 1000).toFixed(2)} s bare`,
+    `${(median(under) / median(bare)).toFixed(3)}× (target ≤ 1.01; median of 3)`,
+  ]);
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await richRows();
+  console.log('| rich view | prog | baseline | ratio |\n|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
