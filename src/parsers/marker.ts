@@ -51,7 +51,19 @@ export type MarkerResult =
 const MAX_DEPTH = 64;
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const UNSAFE_TEXT = /__proto__|constructor|prototype/;
 const dropUnsafeKeys = (key: string, value: unknown) => (UNSAFE_KEYS.has(key) ? undefined : value);
+
+/** Too deep needs more than MAX_DEPTH opening brackets at all: counted natively, most markers have one. */
+function mayNestTooDeep(json: string): boolean {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = json.indexOf(bracket); at !== -1; at = json.indexOf(bracket, at + 1)) {
+      if (++count > MAX_DEPTH) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Parses one line as a marker. `bare` accepts a JSON object without the prefix (the progress fd,
@@ -64,10 +76,11 @@ export function parseMarker(line: string, bare = false): MarkerResult {
   else if (bare && text.startsWith('{')) json = text;
   else return { ok: false, reason: `does not start with ${MARKER_PREFIX}` };
 
-  if (nestedTooDeep(json)) return { ok: false, reason: `nests objects or arrays more than ${MAX_DEPTH} deep` };
+  if (mayNestTooDeep(json) && nestedTooDeep(json)) return { ok: false, reason: `nests objects or arrays more than ${MAX_DEPTH} deep` };
   let value: unknown;
   try {
-    value = JSON.parse(json, dropUnsafeKeys);
+    // The reviver costs more than the parse itself: only text that names a dangerous key needs it.
+    value = UNSAFE_TEXT.test(json) ? JSON.parse(json, dropUnsafeKeys) : JSON.parse(json);
   } catch {
     return { ok: false, reason: 'is not valid JSON after ::prog::' };
   }
@@ -185,8 +198,10 @@ const AGENT_STATUS: readonly AgentStatus[] = ['idle', 'busy', 'done', 'failed', 
 
 /** Drops undefined values so events serialise without noise. */
 function compact<T extends object>(event: T): T {
-  for (const key of Object.keys(event) as (keyof T)[]) if (event[key] === undefined) delete event[key];
-  return event;
+  // A fresh object rather than `delete`: deleting turns an object into a slow dictionary in V8.
+  const out = {} as Record<string, unknown>;
+  for (const [key, value] of Object.entries(event)) if (value !== undefined) out[key] = value;
+  return out as T;
 }
 
 function toEvent(type: string, f: Fields): Unstamped<MarkerEvent> {

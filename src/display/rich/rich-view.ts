@@ -15,6 +15,8 @@ import { summaryLines } from '../summary-lines.js';
 import { textWidth } from './text-width.js';
 
 const FRAME_MS = 100;
+/** With nothing new, only the clocks and spinners move: a frame every 250 ms is enough for them. */
+const IDLE_FRAME_MS = 250;
 
 export class RichView implements View {
   readonly wantsLines = false;
@@ -27,23 +29,30 @@ export class RichView implements View {
   #model?: ProgressReader;
   #signal?: SignalEvent;
   #frameNo = 0;
+  #stale = true;
+  #drawnAt = 0;
 
   constructor(options: ViewOptions) {
     this.#options = options;
     this.#c = new Chalk({ level: colorLevel(process.stdout) });
     this.#frame = new FrameWriter(this.#out.stdout, terminalSize);
     // One clock for every change: events only mark the frame stale, the timer draws it.
-    this.#timer = setInterval(() => this.#draw(), FRAME_MS);
+    this.#timer = setInterval(() => {
+      if (this.#stale || performance.now() - this.#drawnAt >= IDLE_FRAME_MS) this.#draw();
+    }, FRAME_MS);
     this.#timer.unref();
     process.stdout.on('resize', this.#onResize);
   }
 
   output(stream: StreamName, bytes: Buffer): void {
     this.#frame.output((b) => this.#out[stream].write(b), bytes);
+    // An unfinished line is shown in the frame: the next frame carries its new state.
+    if (this.#frame.pendingLine !== undefined) this.#stale = true;
   }
 
   event(event: ProgEvent, model: ProgressReader): void {
     this.#model = model;
+    this.#stale = true;
     switch (event.type) {
       case 'phase':
         this.#tree.add(event.id);
@@ -87,6 +96,8 @@ export class RichView implements View {
 
   #draw(): void {
     if (!this.#model) return;
+    this.#stale = false;
+    this.#drawnAt = performance.now();
     this.#frameNo++;
     this.#frame.draw(this.#lines(this.#model.snapshot(this.#options.clock?.()), terminalSize().rows - 1));
   }

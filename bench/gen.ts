@@ -1,0 +1,132 @@
+// Load generators for the benchmark (compiled to dist/bench/gen.js). Each writes with plain
+// blocking writeSync calls in ~1 MiB batches, so the generator itself costs as little as possible
+// and the same bytes go out whether prog is in between or not.
+//
+//   node gen.js lines   <bytes>       100-byte lines (99 printable bytes + \n) on stdout
+//   node gen.js markers <n> [fd]      one phase marker with total n, then n item.done markers
+//   node gen.js plain   <n>           n lines of the same length as the markers, but not markers
+import { writeSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+export const LINE_BYTES = 100;
+const BLOCK_TARGET = 1024 * 1024;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+let eagain = 0;
+
+/** Writes a buffer whole; EAGAIN (a non-blocking pipe) is retried after 1 ms and counted. */
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        eagain++;
+        Atomics.wait(sleeper, 0, 0, 1);
+        continue;
+      }
+      if (code === 'EPIPE') process.exit(0);
+      throw error;
+    }
+  }
+}
+
+/** The text of marker n (n = 0 is the phase); `prefix` replaced by a same-length non-marker for plain. */
+export function markerLine(n: number, total: number, prefix = '::prog::'): string {
+  if (n === 0) return `${prefix}{"type":"phase","id":"p","name":"bench","total":${total}}\n`;
+  return `${prefix}{"type":"item.done","phase":"p","id":"i${n}"}\n`;
+}
+
+/** Exact byte count `node gen.js markers n` writes (the plain variant writes the same count). */
+export function markerBytes(total: number): number {
+  let bytes = Buffer.byteLength(markerLine(0, total));
+  const fixed = Buffer.byteLength(markerLine(1, total)) - 1; // without the digits of "1"
+  for (let digits = 1, from = 1; from <= total; digits++, from *= 10) {
+    const to = Math.min(total, from * 10 - 1);
+    bytes += (to - from + 1) * (fixed + digits);
+  }
+  return bytes;
+}
+
+/** Lines actually written for a byte budget: whole 100-byte lines only. */
+export function lineCount(bytes: number): number {
+  return Math.floor(bytes / LINE_BYTES);
+}
+
+/** The 99 printable bytes of every generated line (the \n is added). */
+export function lineText(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ';
+  let text = '';
+  for (let i = 0; i < LINE_BYTES - 1; i++) text += alphabet[i % alphabet.length];
+  return text;
+}
+
+/**
+ * The same streams from tools with a tiny footprint (yes, head, awk), for the peak-RSS rows:
+ * `/usr/bin/time -v` reports the largest RSS among prog and the children it waits for, so a
+ * generator must stay well below prog's own figure.
+ */
+export function shellLines(bytes: number): string[] {
+  return ['/bin/sh', '-c', `yes '${lineText()}' | head -n ${lineCount(bytes)}`];
+}
+
+export function shellMarkers(total: number): string[] {
+  const awkString = (text: string) => `"${text.replace(/%/g, '%%').replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  const phase = awkString(markerLine(0, total));
+  const item = awkString(markerLine(1, total)).replace('i1\\"}', 'i%d\\"}');
+  return ['awk', `BEGIN { printf ${phase}; for (i = 1; i <= ${total}; i++) printf ${item}, i }`];
+}
+
+function lines(bytes: number, fd: number): void {
+  const perBlock = Math.floor(BLOCK_TARGET / LINE_BYTES);
+  const one = Buffer.from(lineText() + '\n');
+  const block = Buffer.alloc(perBlock * LINE_BYTES);
+  for (let i = 0; i < perBlock; i++) one.copy(block, i * LINE_BYTES);
+  let left = lineCount(bytes);
+  while (left >= perBlock) {
+    writeAll(fd, block);
+    left -= perBlock;
+  }
+  if (left > 0) writeAll(fd, block.subarray(0, left * LINE_BYTES));
+}
+
+/** Fills one reused buffer, so the generator's footprint stays flat however many markers it writes. */
+function markers(total: number, fd: number, prefix: string): void {
+  const block = Buffer.allocUnsafe(BLOCK_TARGET + 4096);
+  let used = block.write(markerLine(0, total, prefix), 0, 'latin1');
+  for (let n = 1; n <= total; n++) {
+    used += block.write(markerLine(n, total, prefix), used, 'latin1');
+    if (used >= BLOCK_TARGET) {
+      writeAll(fd, block.subarray(0, used));
+      used = 0;
+    }
+  }
+  if (used > 0) writeAll(fd, block.subarray(0, used));
+}
+
+function main(argv: string[]): void {
+  const [mode, count, fdArg] = argv;
+  const n = Number(count);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`gen: bad count ${count}`);
+  const fd = fdArg === undefined ? 1 : Number(fdArg);
+  switch (mode) {
+    case 'lines':
+      lines(n, fd);
+      break;
+    case 'markers':
+      markers(n, fd, '::prog::');
+      break;
+    case 'plain':
+      markers(n, fd, '##prog##');
+      break;
+    default:
+      throw new Error(`gen: unknown mode ${mode}; use lines <bytes> | markers <n> [fd] | plain <n>`);
+  }
+  if (eagain > 0) process.stderr.write(`gen: ${eagain} EAGAIN retries (non-blocking output; timings are pessimistic)\n`);
+}
+
+// Only when run as a program: bench/run.ts imports the helpers above.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2));
+}
