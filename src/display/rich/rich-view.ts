@@ -38,7 +38,7 @@ export class RichView implements View {
     this.#frame = new FrameWriter(this.#out.stdout, terminalSize);
     // One clock for every change: events only mark the frame stale, the timer draws it.
     this.#timer = setInterval(() => {
-      if (this.#stale || performance.now() - this.#drawnAt >= IDLE_FRAME_MS) this.#draw();
+      if (this.#stale || this.#frame.hasQueued || performance.now() - this.#drawnAt >= IDLE_FRAME_MS) this.#draw();
     }, FRAME_MS);
     this.#timer.unref();
     process.stdout.on('resize', this.#onResize);
