@@ -83,8 +83,17 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export async function richRows(): Promise<string[][]> {
-  const rows: string[][] = [];
+export interface RichRow {
+  what: string;
+  value: string;
+  baseline: string;
+  baseValue: string;
+  ratio: string;
+  note: string;
+}
+
+export async function richRows(): Promise<RichRow[]> {
+  const rows: RichRow[] = [];
   const load = (agents: number, rate: number) => `${q(NODE)} ${q(AGENTS)} ${agents} ${rate} ${seconds}`;
 
   // 1. 20 agents × 100 updates/s: each item is two updates (item.start, item.done), so 50 items/s.
@@ -99,20 +108,24 @@ export async function richRows(): Promise<string[][]> {
   const rich = median(runs.rich);
   const wide = median(runs.wide);
   const cpu = (cores: number) => cores;
-  rows.push([
-    `prog CPU, rich view, 20 agents × 100 updates/s (median of ${reps})`,
-    `${cpu(rich).toFixed(3)} core`,
-    `${cpu(none).toFixed(3)} core with --format none`,
-    `${(cpu(rich) / cpu(none)).toFixed(2)}×; view alone ${(cpu(rich) - cpu(none)).toFixed(3)} core (target total ≤ 0.02, stock listr2 0.23)`,
-  ]);
+  rows.push({
+    what: `prog's CPU, rich view in a pty, 20 agents × 100 updates/s (50 items/s each), median of ${reps}`,
+    value: `${cpu(rich).toFixed(3)} core`,
+    baseline: 'same run, --format none (no view)',
+    baseValue: `${cpu(none).toFixed(3)} core`,
+    ratio: `${(cpu(rich) / cpu(none)).toFixed(2)}×`,
+    note: `the view's own share ${(cpu(rich) - cpu(none)).toFixed(3)} core; target for prog ≤ 0.02, stock listr2 0.23 (shared/research)`,
+  });
 
   // 2. Same event rate, 10× the agents and as many finished items: the frame cost stays flat.
-  rows.push([
-    'prog CPU, rich view, 200 agents × 10 updates/s',
-    `${cpu(wide).toFixed(3)} core`,
-    `${cpu(rich).toFixed(3)} core with 20 agents`,
-    `${(cpu(wide) / cpu(rich)).toFixed(2)}× (flat ≈ 1; ${(200 * 5 * seconds).toLocaleString('en')} items finished)`,
-  ]);
+  rows.push({
+    what: `same event rate over 200 agents (10 updates/s each), ${(200 * 5 * seconds).toLocaleString('en')} items finished`,
+    value: `${cpu(wide).toFixed(3)} core`,
+    baseline: '20 agents (above)',
+    baseValue: `${cpu(rich).toFixed(3)} core`,
+    ratio: `${(cpu(wide) / cpu(rich)).toFixed(2)}×`,
+    note: 'frame cost flat in agents and finished items: ≈ 1 or below',
+  });
 
   // 3. A CPU-bound child: the view must not slow it down.
   const work = join(mkdtempSync(join(tmpdir(), 'prog-bench-')), 'spin.js');
@@ -126,17 +139,17 @@ export async function richRows(): Promise<string[][]> {
     under.push((await inPty(prog('rich', `${q(NODE)} ${q(work)} ${n}`), false)).wallMs);
   }
   rmSync(dirname(work), { recursive: true, force: true });
-  rows.push([
-    `CPU-bound child (~${seconds} s), wall time`,
-    `${(median(under) / 1000).toFixed(2)} s under prog (rich, pty)`,
-    `${(median(bare) / 1000).toFixed(2)} s bare`,
-    `${(median(under) / median(bare)).toFixed(3)}× (target ≤ 1.01; median of ${Math.max(3, reps)})`,
-  ]);
+  rows.push({
+    what: `CPU-bound child (~${seconds} s) under prog, rich view in a pty: wall time, median of ${Math.max(3, reps)}`,
+    value: `${(median(under) / 1000).toFixed(2)} s`,
+    baseline: 'the same child alone in a pty',
+    baseValue: `${(median(bare) / 1000).toFixed(2)} s`,
+    ratio: `${(median(under) / median(bare)).toFixed(3)}×`,
+    note: 'target ≤ 1.01',
+  });
   return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await richRows();
-  console.log('| rich view | prog | baseline | ratio |\n|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  for (const row of await richRows()) console.log(JSON.stringify(row));
 }

@@ -11,6 +11,7 @@
 //   BENCH_STARTUP_REPS  repetitions of each startup case (default 15)
 //   BENCH_RSS_REPS      repetitions of each peak-RSS case, median reported (default 3, --quick 1; GC timing moves it ±20 MiB)
 //   BENCH_TMPDIR        where the temporary PROG_HOMEs go (default the OS temp dir; needs room for BYTES)
+// Row groups: 1 startup, 2 passthrough, 3 markers, 4 peak RSS, 5 the rich view in a pty (bench/rich.ts).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
@@ -437,7 +438,14 @@ function memory(cfg: Config): void {
 
 // ---------------------------------------------------------------------------------------------
 
-function main(): void {
+/** Row group 5, the rich view in a pty (bench/rich.ts). */
+async function richView(): Promise<void> {
+  const { richRows } = await import('./rich.js');
+  const ids = ['5a', '5b', '5c'];
+  for (const [i, row] of (await richRows()).entries()) add({ id: ids[i] ?? `5${i}`, ...row });
+}
+
+async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
   for (const path of [PROG, GEN, TIME]) {
     if (!existsSync(path)) throw new Error(`${path} is missing${path === TIME ? ' (install GNU time)' : ' (build with npx tsc -p .)'}`);
@@ -454,6 +462,7 @@ function main(): void {
     if (want(2)) passthrough(cfg);
     if (want(3)) markerRate(cfg);
     if (want(4)) memory(cfg);
+    if (want(5)) await richView();
   } finally {
     closeSync(devnull);
   }
@@ -466,7 +475,7 @@ function main(): void {
       `PROG_HOME in ${cfg.tmp} · took ${((Date.now() - started) / 1000).toFixed(0)} s · load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
       (Math.max(loadBefore, loadavg()[0]!) > cpu.length / 2 ? ' (other work was running: expect noise)' : ''),
     '',
-    'Ratio = case / baseline (wall time, or peak RSS in rows 4); lower is better, 1.00× is free. ' +
+    'Ratio = case / baseline (wall time, peak RSS in rows 4, CPU cores in 5a-b); lower is better, 1.00× is free. ' +
       '"gen" is `node dist/bench/gen.js`, which writes with blocking writeSync in ~1 MiB batches. ' +
       'Peak RSS is `/usr/bin/time -v` "Maximum resident set size", which also covers the children prog waits for: rows 4 therefore feed prog from awk and `yes | head` (4b, 4c), the same bytes as gen.',
     '',
@@ -477,7 +486,7 @@ function main(): void {
 }
 
 try {
-  main();
+  await main();
 } catch (error) {
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
