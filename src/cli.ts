@@ -20,6 +20,12 @@ const RUN_OPTIONS = {
     default: 10,
     describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
   },
+  parser: {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'which tool-output parsers to use: auto (recognise them from the output, the default), none, or names to force (see prog parsers)',
+  },
   'hide-output': {
     type: 'boolean',
     default: false,
@@ -32,6 +38,7 @@ interface RunArgs {
   'progress-fd': string;
   grace: number;
   'hide-output': boolean;
+  parser: string[];
 }
 
 /**
@@ -73,7 +80,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Flags of `prog run` that take a value, so the scan below knows the next word is not the command. */
-const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace']);
+const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser']);
 
 /**
  * Splits `prog run [options] [--] <command…>` into prog's part and the command's, so the command's
@@ -95,12 +102,12 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const { default: parseArgs } = await import('yargs-parser');
   const parsed = parseArgs(own, {
     alias: { format: ['f'] },
-    string: ['format', 'progress-fd'],
+    string: ['format', 'progress-fd', 'parser'],
     number: ['grace'],
     boolean: ['hide-output'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format = parsed.format ?? RUN_OPTIONS.format.default;
   if (!(FORMATS as readonly string[]).includes(format) || Array.isArray(format)) return undefined;
@@ -109,7 +116,9 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   if (typeof progressFd !== 'string' || typeof grace !== 'number') return undefined;
   const hideOutput = parsed['hide-output'] ?? false;
   if (typeof hideOutput !== 'boolean') return undefined;
-  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput };
+  const parser = ([] as unknown[]).concat(parsed.parser ?? []);
+  if (!parser.every((p) => typeof p === 'string')) return undefined;
+  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput, parser: parser as string[] };
 }
 
 async function startRun(args: RunArgs, command: string[]): Promise<void> {
@@ -120,6 +129,7 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
     progressFd: parseProgressFd(args['progress-fd']),
     graceMs: parseGrace(args.grace),
     hideOutput: args['hide-output'],
+    parsers: args.parser,
   });
 }
 
@@ -157,6 +167,18 @@ async function parse(own: string[], command: string[]): Promise<void> {
       async () => {
         const { emitCommand } = await import('./commands/emit.js');
         emitCommand(own.slice(1));
+      },
+    )
+    .command(
+      'parsers',
+      'List the tool-output parsers prog recognises without any change to the command',
+      (y) => y.example('prog parsers', 'names for --parser, and what each understands'),
+      async () => {
+        const { loadParserSpecs } = await import('./parsers/parser-hub.js');
+        const specs = await loadParserSpecs();
+        const width = Math.max(0, ...specs.map((s) => s.name.length));
+        for (const spec of specs) process.stdout.write(`${spec.name.padEnd(width)}  ${spec.description}\n`);
+        process.stdout.write(`\nprog recognises these from the output; --parser NAME forces one, --parser none turns them off.\n`);
       },
     )
     .demandCommand(1, 'Say what to do: prog run -- <command>')

@@ -12,6 +12,7 @@ import type { ExitEvent, StreamName } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
 import { OutputTail } from '../parsers/output-tail.js';
+import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../parsers/parser-hub.js';
 import { exitLike } from '../process/exit-like.js';
 import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   graceMs: number;
   /** Show only prog's view, not the command's output (which is still recorded). */
   hideOutput?: boolean;
+  /** `--parser` values: auto (the default), none, or parser names to force. */
+  parsers?: string[];
 }
 
 /** How long stragglers in the child's group get to close its pipes after it exits. */
@@ -40,8 +43,12 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
   if (file === undefined) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
 
-  // A format that cannot work here is a usage error, found before anything is recorded.
+  // A format or parser that cannot work here is a usage error, found before anything is recorded.
   const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
+  const requested = options.parsers ?? [];
+  // --parser none skips even loading them: markers only, and no line is decoded unless a view asks.
+  const specs = requested.length === 1 && requested[0] === 'none' ? [] : await loadParserSpecs();
+  const parserChoice = parseParserChoice(requested, specs);
   const started = new Date();
   const bus = new EventBus();
   const model = new ProgressModel();
@@ -78,6 +85,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       args,
       progressFd: options.progressFd,
       env: {
+        ...parserEnv(specs, parserChoice, file),
         PROG_RUN_ID: info.id,
         // `none` also hides a PROG_PROGRESS_FD inherited from an outer prog: that descriptor is not open here.
         PROG_PROGRESS_FD: options.progressFd === null ? undefined : String(options.progressFd),
@@ -103,9 +111,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   // --hide-output: only prog's view is shown; the bytes are still recorded (store.output, below).
   const pass = (stream: StreamName) => options.hideOutput ? () => undefined : (bytes: Buffer) => view.output(stream, bytes);
   const tail = new OutputTail();
+  const hub = parserChoice === 'none' || specs.length === 0 ? undefined : new ParserHub(specs, parserChoice, (event) => bus.emit(event));
   let sentSigpipe = false;
   const sink = (stream: StreamName, from: Readable, fd: number) => {
-    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail });
+    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail, hub });
     const take = (chunk: Buffer) => {
       store.output(stream, chunk, bus.now());
       splitter.push(chunk);
@@ -147,6 +156,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   // Read before reaping: the stragglers' SIGTERM is not what ended the child.
   const sentToChild = signals.lastSent;
   await reapGroup(signals, child.pid, pipes, [child.stdout, child.stderr, child.progress]);
+  hub?.end();
   clearInterval(ticker);
 
   bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));

@@ -5,6 +5,7 @@ import type { StreamName } from '../events.js';
 import { LineSplitter, MAX_LINE_BYTES, type SplitLine } from '../lines/line-splitter.js';
 import { markerVerdict, parseMarker, type MarkerResult } from './marker.js';
 import type { OutputTail } from './output-tail.js';
+import type { ParserHub } from './parser-hub.js';
 
 export interface RouterOptions {
   bus: EventBus;
@@ -16,6 +17,8 @@ export interface RouterOptions {
   maxLineBytes?: number;
   /** The recent output, attached to failures as `tail`. */
   tail?: OutputTail;
+  /** Tool-output parsers: every line that is not a marker goes to them. */
+  hub?: ParserHub;
 }
 
 /** A failure carries the last lines of output before it, so it can be read without scrolling. */
@@ -30,10 +33,10 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   const { bus, outputEvents } = options;
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const tooLong = tooLongReason(maxLineBytes);
-  const { tail } = options;
+  const { tail, hub } = options;
   return new LineSplitter({
     hold: markerVerdict,
-    allLines: outputEvents,
+    allLines: outputEvents || hub !== undefined,
     pass: tail ? (bytes) => {
       tail.push(bytes);
       options.pass(bytes);
@@ -52,6 +55,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
         bus.emit({ type: 'marker.invalid', channel: stream, reason: result.reason });
       }
       if (outputEvents) bus.emit(outputEvent(stream, text, bytes, line));
+      hub?.line(stream, text, line.eol);
       return false;
     },
   });

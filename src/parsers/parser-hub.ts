@@ -1,0 +1,100 @@
+// Runs the tool-output parsers over every line: each switches on when it recognises its format
+// (several may, as when a CI script runs cmake, then ctest, inside GitHub Actions groups), or
+// from the start when forced with --parser. Until a parser is on, its only cost is one shared
+// regular expression test per line.
+import { readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { LineEnd, StreamName } from '../events.js';
+import { stripAnsi } from '../lines/ansi.js';
+import { ProgError } from '../errors.js';
+import type { Emit, FormatParser, ParserSpec } from './format-parser.js';
+
+/** Every parser under parsers/formats/, sorted by name: adding a format is adding a file. */
+export async function loadParserSpecs(): Promise<ParserSpec[]> {
+  const dir = new URL('./formats/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const modules = await Promise.all(files.map((f) => import(new URL(f, dir).href) as Promise<{ parser?: ParserSpec; parsers?: ParserSpec[] }>));
+  return modules.flatMap((m) => m.parsers ?? (m.parser ? [m.parser] : [])).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `--parser` values: 'auto' (detect), 'none', or names to force (comma-separated or repeated). */
+export type ParserChoice = 'auto' | 'none' | string[];
+
+export function parseParserChoice(values: string[], specs: ParserSpec[]): ParserChoice {
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length === 0 || (names.length === 1 && names[0] === 'auto')) return 'auto';
+  if (names.length === 1 && names[0] === 'none') return 'none';
+  const known = new Set(specs.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new ProgError('USAGE', `unknown parser ${unknown.join(', ')}; known: ${[...known].join(', ')} (or auto, none)`);
+  }
+  return names;
+}
+
+/** Environment the child gets for the parsers in play (e.g. NINJA_STATUS when running ninja). */
+export function parserEnv(specs: ParserSpec[], choice: ParserChoice, command: string): Record<string, string> {
+  if (choice === 'none') return {};
+  const name = basename(command);
+  const env: Record<string, string> = {};
+  for (const spec of specs) {
+    const forced = Array.isArray(choice) && choice.includes(spec.name);
+    if (spec.env && (forced || spec.commands?.includes(name))) Object.assign(env, spec.env);
+  }
+  return env;
+}
+
+export class ParserHub {
+  readonly #active: { spec: ParserSpec; parser: FormatParser }[] = [];
+  #waiting: ParserSpec[];
+  #detectText: RegExp[] = [];
+  #detectRaw: RegExp[] = [];
+  readonly #emit: Emit;
+
+  constructor(specs: ParserSpec[], choice: Exclude<ParserChoice, 'none'>, emit: Emit) {
+    this.#emit = emit;
+    if (Array.isArray(choice)) {
+      for (const spec of specs.filter((s) => choice.includes(s.name))) this.#activate(spec);
+      this.#waiting = [];
+    } else {
+      this.#waiting = [...specs];
+    }
+    this.#compile();
+  }
+
+  /** Names of the parsers that have switched on. */
+  get active(): string[] {
+    return this.#active.map((a) => a.spec.name);
+  }
+
+  line(stream: StreamName, raw: string, eol: LineEnd): void {
+    const text = stripAnsi(raw);
+    if (this.#waiting.length > 0 && (this.#detectText.some((re) => re.test(text)) || this.#detectRaw.some((re) => re.test(raw)))) {
+      for (const spec of this.#waiting) {
+        if (spec.detect.test(spec.detectRaw ? raw : text)) this.#activate(spec);
+      }
+      this.#waiting = this.#waiting.filter((s) => !this.#active.some((a) => a.spec === s));
+      this.#compile();
+    }
+    for (const { parser } of this.#active) parser.line({ stream, raw, text, eol }, this.#emit);
+  }
+
+  end(): void {
+    for (const { parser } of this.#active) parser.end?.(this.#emit);
+  }
+
+  #activate(spec: ParserSpec): void {
+    this.#active.push({ spec, parser: spec.create() });
+  }
+
+  /** One alternation of the waiting parsers' patterns (per set of flags), so an unrecognised line costs one test. */
+  #compile(): void {
+    const join = (specs: ParserSpec[]) => {
+      const byFlags = new Map<string, string[]>();
+      for (const spec of specs) byFlags.set(spec.detect.flags, [...(byFlags.get(spec.detect.flags) ?? []), `(?:${spec.detect.source})`]);
+      return [...byFlags].map(([flags, sources]) => new RegExp(sources.join('|'), flags.replace(/[gy]/g, '')));
+    };
+    this.#detectText = join(this.#waiting.filter((s) => !s.detectRaw));
+    this.#detectRaw = join(this.#waiting.filter((s) => s.detectRaw));
+  }
+}
