@@ -34,8 +34,13 @@ export interface SplitLine {
 
 export interface LineSplitterOptions {
   hold: HoldCheck;
-  /** Materialise every line (JSON view, format parsers); otherwise only held lines are built. */
-  allLines: boolean;
+  /**
+   * Materialise every line (JSON view), or decide per chunk (format parsers that only need lines
+   * when something in the chunk may concern them: given the chunk and the start of the line it
+   * continues, if any). Otherwise only held lines are built. A line that spans chunks is always
+   * kept whole, so a per-chunk decision never sees half a line.
+   */
+  allLines: boolean | ((chunk: Buffer, continued: Buffer | undefined) => boolean);
   /** Bytes to show as they are, in order. */
   pass(bytes: Buffer): void;
   /** Returns true when a held line was consumed and must not be shown. */
@@ -59,6 +64,8 @@ export class LineSplitter {
   #collected = 0;
   #length = 0;
   #crPending = false;
+  /** The allLines decision for the chunk being split (and for a last line finished by end()). */
+  #all = false;
   /** A held line outgrew the cap and was released; the handler still hears of it. */
   #overlong = false;
 
@@ -69,6 +76,10 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     const n = chunk.length;
+    const { allLines } = this.#o;
+    this.#all = typeof allLines === 'function'
+      ? allLines(chunk, this.#parts.length === 0 ? undefined : Buffer.concat(this.#parts))
+      : allLines;
     let i = 0;
     // A line already passing through (or its `\n` after a `\r`) flows on from the first byte.
     let passFrom = this.#mode === 'pass' ? 0 : -1;
@@ -100,7 +111,10 @@ export class LineSplitter {
         }
       }
 
-      if (this.#mode !== 'pass' || this.#o.allLines) this.#collect(chunk, i, segEnd);
+      // A line that may go on in the next chunk (no end yet, or a `\r` that may be half a `\r\n`)
+      // is kept whichever way that chunk's decision goes.
+      const spans = end === -1 || (end === n - 1 && chunk[end] === CR);
+      if (this.#mode !== 'pass' || this.#all || spans) this.#collect(chunk, i, segEnd);
       else this.#length += segEnd - i;
 
       if (this.#mode === 'hold' && this.#length > this.#max) {
@@ -171,7 +185,7 @@ export class LineSplitter {
 
   #finishLine(eol: LineEnd): void {
     const held = this.#mode === 'hold';
-    if (held || this.#overlong || this.#o.allLines) {
+    if (held || this.#overlong || this.#all) {
       const parts = this.#parts;
       const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       const bytes = whole.length > this.#max ? whole.subarray(0, this.#max) : whole;

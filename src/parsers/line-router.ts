@@ -36,7 +36,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   const { tail, hub } = options;
   return new LineSplitter({
     hold: markerVerdict,
-    allLines: outputEvents || hub !== undefined,
+    allLines: outputEvents ? true : hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : false,
     pass: tail ? (bytes) => {
       tail.push(bytes);
       options.pass(bytes);

@@ -9,6 +9,9 @@ import { stripAnsi } from '../lines/ansi.js';
 import { ProgError } from '../errors.js';
 import type { Emit, FormatParser, ParserSpec } from './format-parser.js';
 
+/** U+009B (an 8-bit CSI) as UTF-8. */
+const C1_CSI = Buffer.from([0xc2, 0x9b]);
+
 /** Every parser under parsers/formats/, sorted by name: adding a format is adding a file. */
 export async function loadParserSpecs(): Promise<ParserSpec[]> {
   const dir = new URL('./formats/', import.meta.url);
@@ -49,6 +52,8 @@ export class ParserHub {
   #waiting: ParserSpec[];
   #detectText: RegExp[] = [];
   #detectRaw: RegExp[] = [];
+  /** The same patterns over a whole chunk, one line per `^`: the cheap test before any line is decoded. */
+  #detectChunk: RegExp[] = [];
   readonly #emit: Emit;
 
   constructor(specs: ParserSpec[], choice: Exclude<ParserChoice, 'none'>, emit: Emit) {
@@ -60,6 +65,29 @@ export class ParserHub {
       this.#waiting = [...specs];
     }
     this.#compile();
+  }
+
+  /**
+   * Whether a chunk's lines need decoding for the parsers: always once one is on; while none is,
+   * only when the chunk (with the start of the line it continues) has a line a waiting parser may
+   * switch on at. Chunks with escape sequences are decoded line by line, where escapes are stripped.
+   */
+  wantsChunk(chunk: Buffer, continued: Buffer | undefined): boolean {
+    if (this.#active.length > 0) return true;
+    if (this.#waiting.length === 0) return false;
+    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || this.#detectRaw.length > 0 && chunk.includes(0x07)) return true;
+    if (!continued) return this.#chunkMatches(chunk);
+    // Only the first line continues an earlier one: join just that line, not the whole chunk.
+    const nl = chunk.indexOf(0x0a);
+    const cr = chunk.indexOf(0x0d);
+    const firstEnd = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+    if (firstEnd === -1) return this.#chunkMatches(Buffer.concat([continued, chunk]));
+    return this.#chunkMatches(Buffer.concat([continued, chunk.subarray(0, firstEnd)])) || this.#chunkMatches(chunk.subarray(firstEnd + 1));
+  }
+
+  #chunkMatches(bytes: Buffer): boolean {
+    const text = bytes.toString('latin1');
+    return this.#detectChunk.some((re) => re.test(text));
   }
 
   /** Names of the parsers that have switched on. */
@@ -96,5 +124,6 @@ export class ParserHub {
     };
     this.#detectText = join(this.#waiting.filter((s) => !s.detectRaw));
     this.#detectRaw = join(this.#waiting.filter((s) => s.detectRaw));
+    this.#detectChunk = [...this.#detectText, ...this.#detectRaw].map((re) => new RegExp(re.source, `${re.flags}m`));
   }
 }
