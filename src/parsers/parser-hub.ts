@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LineEnd, StreamName } from '../events.js';
 import { stripAnsi } from '../lines/ansi.js';
+import { warnOnce } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
 import type { Emit, FormatParser, ParserSpec } from './format-parser.js';
 
@@ -16,7 +17,16 @@ const C1_CSI = Buffer.from([0xc2, 0x9b]);
 export async function loadParserSpecs(): Promise<ParserSpec[]> {
   const dir = new URL('./formats/', import.meta.url);
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
-  const modules = await Promise.all(files.map((f) => import(new URL(f, dir).href) as Promise<{ parser?: ParserSpec; parsers?: ParserSpec[] }>));
+  // A parser that cannot load is a bug in prog, not a reason to fail the user's command: it is
+  // left out with a warning, and the run goes on with the others.
+  const modules = await Promise.all(files.map(async (f) => {
+    try {
+      return (await import(new URL(f, dir).href)) as { parser?: ParserSpec; parsers?: ParserSpec[] };
+    } catch (error) {
+      warnOnce(`parser:${f}`, `the ${f.replace(/\.js$/, '')} parser could not be loaded (${error instanceof Error ? error.message : String(error)}); running without it`);
+      return {};
+    }
+  }));
   return modules.flatMap((m) => m.parsers ?? (m.parser ? [m.parser] : [])).sort((a, b) => a.name.localeCompare(b.name));
 }
 
