@@ -41,7 +41,8 @@ export interface WorkflowEvent extends Base { type: 'workflow'; name: string; ex
 export interface PhaseEvent extends Base { type: 'phase'; id: string; name?: string; total?: number; extra?: Extra }
 export interface PhaseEndEvent extends Base { type: 'phase.end'; id: string; status: PhaseStatus; extra?: Extra }
 export interface StepEvent extends Base {
-  type: 'step'; phase?: string; name: string; index?: number; total?: number; extra?: Extra;
+  /** With `agent`, the step of that agent's current item (lint 2/4); without, the phase's own step. */
+  type: 'step'; phase?: string; agent?: string; name: string; index?: number; total?: number; extra?: Extra;
 }
 export interface ItemStartEvent extends Base { type: 'item.start'; phase?: string; id: string; agent?: string; extra?: Extra }
 export interface ItemDoneEvent extends Base { type: 'item.done'; phase?: string; id: string; agent?: string; extra?: Extra }

@@ -3,7 +3,7 @@
 import type { AgentStatus, ExitEvent, ItemFailEvent, ProgEvent, StepEvent } from '../events.js';
 import {
   emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type PhaseSnapshot, type RunStatus,
-  type Snapshot, type Summary,
+  type Snapshot, type StepSnapshot, type Summary,
 } from './snapshot.js';
 import { etaMs, Throughput } from './throughput.js';
 
@@ -33,6 +33,8 @@ interface AgentState {
   phase?: string;
   item?: string;
   itemSinceMs?: number;
+  /** The step of the current item, cleared when the item ends. */
+  step?: StepSnapshot;
   last?: AgentSnapshot['last'];
 }
 
@@ -74,7 +76,12 @@ export class ProgressModel {
         break;
       }
       case 'step': {
-        if (event.phase !== undefined) this.#phase(event.phase, event.t).step = event;
+        if (event.agent !== undefined) {
+          const { name, index, total } = event;
+          this.#agent(event.agent).step = { name, ...(index === undefined ? {} : { index }), ...(total === undefined ? {} : { total }) };
+        } else if (event.phase !== undefined) {
+          this.#phase(event.phase, event.t).step = event;
+        }
         break;
       }
       case 'progress': {
@@ -99,6 +106,7 @@ export class ProgressModel {
           agent.phase = event.phase;
           agent.item = event.id;
           agent.itemSinceMs = event.t;
+          agent.step = undefined;
         }
         break;
       }
@@ -124,6 +132,7 @@ export class ProgressModel {
         if (event.status !== 'busy') {
           agent.item = undefined;
           agent.itemSinceMs = undefined;
+          agent.step = undefined;
         }
         break;
       }
@@ -282,6 +291,7 @@ export class ProgressModel {
     if (agent.item === item) {
       agent.item = undefined;
       agent.itemSinceMs = undefined;
+      agent.step = undefined;
       if (agent.status === 'busy') agent.status = 'idle';
     }
   }
@@ -321,6 +331,7 @@ function agentSnapshot(agent: AgentState): AgentSnapshot {
   if (agent.phase !== undefined) snap.phase = agent.phase;
   if (agent.item !== undefined) snap.item = agent.item;
   if (agent.itemSinceMs !== undefined) snap.itemSinceMs = agent.itemSinceMs;
+  if (agent.step !== undefined) snap.step = { ...agent.step };
   if (agent.last !== undefined) snap.last = agent.last;
   return snap;
 }

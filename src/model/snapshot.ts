@@ -46,6 +46,8 @@ export interface AgentSnapshot {
   phase?: string;
   item?: string;
   itemSinceMs?: number;
+  /** The step of the current item (from a `step` marker with this agent). */
+  step?: StepSnapshot;
   last?: { item: string; outcome: 'done' | 'failed' | 'retrying' | 'skipped'; error?: string };
 }
 

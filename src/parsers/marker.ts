@@ -217,8 +217,8 @@ function toEvent(type: string, f: Fields): Unstamped<MarkerEvent> {
       });
     case 'step':
       return compact({
-        type, phase: f.id('phase', true), name: f.id('name'), index: f.count('index'), total: f.count('total'),
-        extra: f.extra(),
+        type, phase: f.id('phase', true), agent: f.id('agent', true), name: f.id('name'), index: f.count('index'),
+        total: f.count('total'), extra: f.extra(),
       });
     case 'item.start':
     case 'item.done':

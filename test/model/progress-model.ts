@@ -363,4 +363,17 @@ test('invariants (property): counts add up, nothing negative, percent within 0â€
   }), { numRuns: 300 });
 });
 
+test('an agent\'s step belongs to its current item: shown while it runs, gone when it ends', () => {
+  const r = new Run()
+    .at(0, { type: 'phase', id: 'map', total: 2 })
+    .at(1, { type: 'item.start', phase: 'map', id: 'a', agent: 'w1' })
+    .at(2, { type: 'step', phase: 'map', agent: 'w1', name: 'lint', index: 2, total: 4 });
+  assert.equal(r.model.snapshot().agents[0]!.step, { name: 'lint', index: 2, total: 4 });
+  assert.is(r.phase('map').step, undefined, 'an agent\'s step is not the phase\'s step');
+  r.at(3, { type: 'item.done', phase: 'map', id: 'a', agent: 'w1' });
+  assert.is(r.model.snapshot().agents[0]!.step, undefined);
+  r.at(4, { type: 'item.start', phase: 'map', id: 'b', agent: 'w1' });
+  assert.is(r.model.snapshot().agents[0]!.step, undefined, 'a new item starts with no step');
+});
+
 test.run();

@@ -109,7 +109,9 @@ function agentText(agent: AgentSnapshot, state: RowState, idWidth: number, nowMs
   const id = padEnd(safe(agent.id), idWidth);
   if (agent.item !== undefined) {
     const since = agent.itemSinceMs === undefined ? '' : ` · ${formatDuration(nowMs - agent.itemSinceMs)}`;
-    return `${id}  ${safe(agent.item)}${since}`;
+    const step = agent.step === undefined ? ''
+      : ` · step ${agent.step.index === undefined ? '' : `${agent.step.index}${agent.step.total === undefined ? '' : `/${agent.step.total}`} `}${safe(agent.step.name)}`;
+    return `${id}  ${safe(agent.item)}${step}${since}`;
   }
   const last = agent.last;
   if (!last) return `${id}  ${agent.status}`;

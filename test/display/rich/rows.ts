@@ -67,6 +67,11 @@ test('agent rows: busy first with item and time on it, then failures; the rest f
   assert.is(roomy.find((l) => l.text.startsWith('agent-02'))!.text.replace(/ +/, ' '), 'agent-02 completed file_124.py');
 });
 
+test('an agent row shows the step of its current item when the workflow reports one', () => {
+  const [line] = agentLines([agent('agent-01', { item: 'file_123.py', itemSinceMs: 0, step: { name: 'lint', index: 2, total: 4 } })], 5, 8_000);
+  assert.match(line!.text, /^agent-01 +file_123\.py · step 2\/4 lint · 8\.0s$/);
+});
+
 test('finished agents collapse; with 200 agents the rows still fit the budget', () => {
   const agents = Array.from({ length: 200 }, (_, i) => agent(`a${i}`, i % 2 ? { status: 'done' } : { item: `x${i}` }));
   const lines = agentLines(agents, 10, 0);
