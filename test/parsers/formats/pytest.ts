@@ -1,0 +1,196 @@
+// pytest's report → events: unit tests over recorded lines, the recordings replayed through the
+// real binary (counts checked against pytest's own summary), one live run, and robustness.
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LineEnd, MarkerEvent, Unstamped } from '../../../src/events.js';
+import { stripAnsi } from '../../../src/lines/ansi.js';
+import { parser } from '../../../src/parsers/formats/pytest.js';
+import { fixtures, ndjson, runProg, tempDir } from '../../helpers/prog.js';
+
+type Ev = Unstamped<MarkerEvent>;
+const dir = join(fixtures, 'pytest');
+const PYTHON = '/usr/bin/python3';
+
+function feed(lines: (string | [string, LineEnd])[]): Ev[] {
+  const events: Ev[] = [];
+  const p = parser.create();
+  for (const l of lines) {
+    const [raw, eol] = typeof l === 'string' ? [l, '\n' as LineEnd] : l;
+    p.line({ stream: 'stdout', raw, text: stripAnsi(raw), eol }, (e) => events.push(e));
+  }
+  p.end?.((e) => events.push(e));
+  return events;
+}
+
+/** A recording's output as lines, split on \n, \r\n and \r like prog does. */
+function recLines(name: string): [string, LineEnd][] {
+  const text = readFileSync(join(dir, `${name}.rec`), 'utf8').split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l) as { b64?: string }).filter((r) => r.b64).map((r) => Buffer.from(r.b64!, 'base64').toString()).join('');
+  const out: [string, LineEnd][] = [];
+  const re = /(.*?)(\r\n|\n|\r)/gs;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = re.exec(text))) { out.push([m[1]!, m[2] as LineEnd]); last = re.lastIndex; }
+  if (last < text.length) out.push([text.slice(last), '']);
+  return out;
+}
+
+interface Expect { collected: number; passed: number; failed: number; error: number; skipped: number; xfailed: number; xpassed: number; exitCode: number; failures: Record<string, string> }
+const expectOf = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.expect.json`), 'utf8')) as Expect;
+const recordings = readdirSync(dir).filter((f) => f.endsWith('.rec')).map((f) => f.slice(0, -4)).sort();
+const count = (events: Ev[], type: string) => events.filter((e) => e.type === type).length;
+
+test('the recordings exist: default, verbose, -q, count style, under a pty, pytest 7 and 9', () => {
+  assert.equal(recordings, ['pytest9-count', 'pytest9-verbose', 'q', 'quiet', 'quiet-pty', 'verbose', 'verbose-pty']);
+});
+
+test('detect: the session header, the collected line, a -q result line; not make\'s [ 45%] lines', () => {
+  for (const l of ['============================= test session starts ==============================', 'collected 83 items', 'collecting ... collected 1 item', '..F.sx                       [100%]']) {
+    assert.ok(parser.detect.test(l), l);
+  }
+  for (const l of ['[ 45%] Building CXX object a.o', 'collected stamps', 'test_a.py::test_x PASSED', '...']) assert.not.ok(parser.detect.test(l), l);
+});
+
+for (const name of recordings) {
+  test(`${name}: one item per result, failures named with their messages, counts as pytest's summary`, () => {
+    const x = expectOf(name);
+    const events = feed(recLines(name));
+    assert.is(count(events, 'item.done'), x.passed + x.xpassed);
+    assert.is(count(events, 'item.skip'), x.skipped + x.xfailed);
+    const fails = events.filter((e) => e.type === 'item.fail') as Extract<Ev, { type: 'item.fail' }>[];
+    assert.equal(fails.map((f) => f.id).sort(), Object.keys(x.failures).sort());
+    for (const f of fails) assert.ok(f.error!.startsWith(x.failures[f.id]!), `${f.id}: ${f.error}`);
+    const phase = events.find((e) => e.type === 'phase') as Extract<Ev, { type: 'phase' }>;
+    if (name !== 'q') assert.is(phase.total, x.collected);
+    const progress = events.filter((e) => e.type === 'progress') as Extract<Ev, { type: 'progress' }>[];
+    assert.ok(progress.length >= 2);
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.current >= progress[i - 1]!.current, 'never backwards');
+    assert.equal([progress.at(-1)!.current, progress.at(-1)!.total], [x.collected, x.collected]);
+    assert.equal(events.at(-1), { type: 'phase.end', id: 'pytest', status: 'failed' });
+    assert.is(count(events, 'log'), 0, 'no reconciliation was needed');
+  });
+}
+
+test('verbose lines: the test id, the skip reason, XFAIL a skip and XPASS a pass', () => {
+  const events = feed([
+    'collected 4 items',
+    'tests/test_a.py::test_x[a b] PASSED                        [ 25%]',
+    'tests/test_a.py::test_s SKIPPED (no db)                    [ 50%]',
+    'tests/test_a.py::test_f XFAIL (bug 1)                      [ 75%]',
+    'tests/test_a.py::test_p XPASS                              [100%]',
+  ]);
+  assert.equal(events.filter((e) => e.type.startsWith('item.')), [
+    { type: 'item.done', phase: 'pytest', id: 'tests/test_a.py::test_x[a b]' },
+    { type: 'item.skip', phase: 'pytest', id: 'tests/test_a.py::test_s', reason: 'no db' },
+    { type: 'item.skip', phase: 'pytest', id: 'tests/test_a.py::test_f', reason: 'bug 1' },
+    { type: 'item.done', phase: 'pytest', id: 'tests/test_a.py::test_p' },
+  ]);
+});
+
+test('a failure without a short summary (-rN) is failed at the final line, without a message', () => {
+  const events = feed(['collected 2 items', '', 'test_a.py .F                     [100%]', '=== 1 failed, 1 passed in 0.01s ===']);
+  assert.equal(events.filter((e) => e.type === 'item.fail'), [{ type: 'item.fail', phase: 'pytest', id: 'test_a.py #2', error: 'failed' }]);
+});
+
+test('a collection error, only in the short summary, is one failed item and the phase fails', () => {
+  const events = feed([
+    'collected 1 item / 1 error', '', '==================================== ERRORS ====================================',
+    '________________________ ERROR collecting test_bad.py _________________________', 'E   ZeroDivisionError: division by zero',
+    '=========================== short test summary info ============================', 'ERROR test_bad.py - ZeroDivisionError: division by zero',
+    '!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!', '=============================== 1 error in 0.05s ===============================',
+  ]);
+  assert.equal(events.filter((e) => e.type === 'item.fail'), [{ type: 'item.fail', phase: 'pytest', id: 'test_bad.py', error: 'ZeroDivisionError: division by zero' }]);
+  assert.equal(events.at(-1), { type: 'phase.end', id: 'pytest', status: 'failed' });
+});
+
+test('deselected tests are not in the total; a teardown error after a pass counts twice, like pytest', () => {
+  const events = feed(['collected 5 items / 3 deselected / 2 selected', 'test_a.py ..E                 [100%]', '=== 2 passed, 3 deselected, 1 error in 0.1s ===']);
+  assert.is((events[0] as Extract<Ev, { type: 'phase' }>).total, 2);
+  assert.equal([count(events, 'item.done'), count(events, 'item.fail')], [2, 1]);
+  assert.is(count(events, 'log'), 0);
+});
+
+test('results the output did not show are taken from the summary; a surplus is a warning', () => {
+  const missing = feed(['collected 3 items', 'test_a.py .                    [ 33%]', '=== 3 passed in 0.1s ===']);
+  assert.is(count(missing, 'item.done'), 3);
+  const surplus = feed(['collected 1 items', 'test_a.py ..                   [100%]', '=== 1 passed in 0.1s ===']);
+  assert.match((surplus.find((e) => e.type === 'log') as Extract<Ev, { type: 'log' }>).message, /more results than pytest's summary/);
+});
+
+test('-x stops early: progress ends where pytest stopped, not at 100%', () => {
+  const events = feed(['collected 10 items', 'test_a.py .F', '', '=== 1 failed, 1 passed in 0.1s ===']);
+  const progress = events.filter((e) => e.type === 'progress') as Extract<Ev, { type: 'progress' }>[];
+  assert.is(progress.at(-1)!.current, 2);
+});
+
+test('xdist lines and a second session in the same run', () => {
+  const events = feed([
+    'collected 2 items', '[gw0] [ 50%] PASSED test_a.py::test_x ', '[gw1] [100%] FAILED test_a.py::test_y ', '=== 1 failed, 1 passed in 0.1s ===',
+    '=== test session starts ===', 'collected 1 item', 'test_b.py .     [100%]', '=== 1 passed in 0.1s ===',
+  ]);
+  assert.equal(events.filter((e) => e.type === 'phase' || e.type === 'phase.end').map((e) => (e as { status?: string }).status ?? 'start'), ['start', 'failed', 'start', 'ok']);
+  assert.equal(count(events, 'item.done'), 2);
+});
+
+test('never throws on arbitrary lines, pytest-like fragments included', () => {
+  const piece = fc.oneof(fc.string(), fc.constantFrom('collected 3 items', '::', ' PASSED', ' FAILED', ' (', ')', ' [ 50%]', ' [1/3]', '.F', 'E', '=== ', ' ===', 'short test summary info', 'FAILED ', ' - ', 'in 0.1s', '1 failed', '\x1b[31m'));
+  fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 8 }).map((a) => a.join('')), { maxLength: 30 }), (lines) => {
+    feed(lines);
+  }), { numRuns: 300 });
+});
+
+test('1 MiB pathological lines take linear time', () => {
+  const MiB = 1024 * 1024;
+  const lines = [
+    ' '.repeat(MiB), '='.repeat(MiB), '.'.repeat(MiB), `${'.'.repeat(MiB)} [ 50%]`, `a::b${' PASSED'.repeat(MiB / 7)}x`, `a::b PASSED (${'('.repeat(MiB)}`,
+    `${'1 passed, '.repeat(MiB / 10)}in 1s x`, `FAILED ${' - '.repeat(MiB / 3)}`, `collected 1 items${' / 1 x'.repeat(MiB / 6)}`, `x ${' '.repeat(MiB)}[ 1%]`,
+    `= ${'= '.repeat(MiB / 2)}x`, `[gw0] [ 1%] PASSED ${' '.repeat(MiB)}`,
+  ];
+  const started = Date.now();
+  feed(['collected 5 items', ...lines, '=== short test summary info ===', ...lines]);
+  assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+});
+
+for (const name of ['quiet', 'verbose-pty', 'q']) {
+  test(`end to end: prog run --format json replaying ${name}: the summary counts are pytest's`, async () => {
+    const x = expectOf(name);
+    const r = await runProg(['run', '--format', 'json', '--', process.execPath, join(fixtures, 'replay.js'), join(dir, `${name}.rec`), '--speed', '0']);
+    assert.is(r.code, x.exitCode, r.stderr.toString());
+    const summary = ndjson(r.stdout).find((e) => e.type === 'summary') as { counts: Record<string, number>; failures: { id: string; error: string }[] };
+    assert.equal(summary.counts, {
+      processed: x.collected, succeeded: x.passed + x.xpassed, failed: x.failed + x.error, retried: 0, skipped: x.skipped + x.xfailed, running: 0,
+    });
+    assert.equal(summary.failures.map((f) => f.id).sort(), Object.keys(x.failures).sort());
+  });
+}
+
+test('LIVE: the real pytest (/usr/bin/python3 -m pytest, Debian python3-pytest) under prog', async () => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import pytest'], { stdio: 'ignore' });
+  } catch {
+    assert.unreachable('pytest is not installed: this test needs `/usr/bin/python3 -m pytest` (Debian package python3-pytest)');
+  }
+  const work = tempDir('prog-pytest-');
+  cpSync(join(dir, 'suite'), work, { recursive: true });
+  const r = await runProg(['run', '--format', 'json', '--', PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider'], { cwd: work });
+  const events = ndjson(r.stdout);
+  const printed = events.filter((e) => e.type === 'output').map((e) => e.line as string);
+  // pytest's own final line, read here without the parser: the counts prog must agree with.
+  const last = printed.map((l) => /^=+ (.*) in [\d.]+s =+$/.exec(l)).filter(Boolean).at(-1);
+  assert.ok(last, printed.join('\n'));
+  const own = Object.fromEntries([...last![1]!.matchAll(/(\d+) (\w+)/g)].map((m) => [m[2]!.replace(/^errors$/, 'error'), Number(m[1])]));
+  const n = (k: string) => own[k] ?? 0;
+  const summary = events.find((e) => e.type === 'summary') as { counts: Record<string, number>; exitCode: number };
+  assert.is(summary.exitCode, 1);
+  assert.equal(summary.counts, {
+    processed: n('passed') + n('xpassed') + n('failed') + n('error') + n('skipped') + n('xfailed'),
+    succeeded: n('passed') + n('xpassed'), failed: n('failed') + n('error'), retried: 0, skipped: n('skipped') + n('xfailed'), running: 0,
+  });
+  assert.is(summary.counts.processed, 83);
+});
+
+test.run();
