@@ -11,7 +11,8 @@
 //   BENCH_STARTUP_REPS  repetitions of each startup case (default 15)
 //   BENCH_RSS_REPS      repetitions of each peak-RSS case, median reported (default 3, --quick 1; GC timing moves it ±20 MiB)
 //   BENCH_TMPDIR        where the temporary PROG_HOMEs go (default the OS temp dir; needs room for BYTES)
-// Row groups: 1 startup, 2 passthrough, 3 markers, 4 peak RSS, 5 the rich view in a pty (bench/rich.ts).
+// Row groups: 1 startup, 2 passthrough, 3 markers, 4 peak RSS, 5 the rich view in a pty (bench/rich.ts),
+// 6 lines per second per tool-output parser (bench/parsers.ts).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
@@ -445,6 +446,12 @@ async function richView(): Promise<void> {
   for (const [i, row] of (await richRows()).entries()) add({ id: ids[i] ?? `5${i}`, ...row });
 }
 
+/** Row group 6, lines per second per tool-output parser (bench/parsers.ts). */
+async function parserSpeed(): Promise<void> {
+  const { parserRows } = await import('./parsers.js');
+  for (const [i, row] of (await parserRows()).entries()) add({ id: `6${String.fromCharCode(97 + i)}`, ...row });
+}
+
 async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
   for (const path of [PROG, GEN, TIME]) {
@@ -463,6 +470,7 @@ async function main(): Promise<void> {
     if (want(3)) markerRate(cfg);
     if (want(4)) memory(cfg);
     if (want(5)) await richView();
+    if (want(6)) await parserSpeed();
   } finally {
     closeSync(devnull);
   }
