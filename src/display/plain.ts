@@ -82,7 +82,8 @@ export class PlainView implements View {
         // Retries are summed on the progress line; final failures are worth a line of their own.
         if (willRetry(event)) break;
         if (++this.#liveFailures <= LIVE_FAILURES) {
-          this.#say(`${c.red('✖ failed')} ${itemName(event)}${event.error === undefined ? '' : `: ${safe(event.error)}`}`);
+          // The first line names the failure; the rest (a compiler's output) waits for the summary.
+          this.#say(`${c.red('✖ failed')} ${itemName(event)}${event.error === undefined ? '' : `: ${safe(event.error.split(/\r?\n/)[0]!)}`}`);
         } else if (this.#liveFailures === LIVE_FAILURES + 1) {
           this.#say(c.red(`further failures are listed in the summary`));
         }

@@ -7,6 +7,8 @@ import { formatDuration } from './duration.js';
 
 /** Failures (the latest) shown with the output that came before them. */
 const TAILS_SHOWN = 3;
+/** Lines of a multi-line error shown under its failure. */
+const ERROR_LINES = 10;
 
 export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: string): string[] {
   const lines: string[] = [];
@@ -31,9 +33,13 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
     lines.push(c.red(`failed items${more}:`));
     const withTail = summary.failures.length - TAILS_SHOWN;
     for (const [i, failure] of summary.failures.entries()) {
-      lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(failure.error)}`}`);
-      // The output before the last few failures, so the cause reads without scrolling back.
-      if (i >= withTail) for (const line of failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line)}`));
+      const [first, ...more] = (failure.error ?? '').split(/\r?\n/);
+      lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(first!)}`}`);
+      // For the last few failures, what explains them: the error's own further lines (a compiler's
+      // output), else the output before the failure, so the cause reads without scrolling back.
+      if (i < withTail) continue;
+      const detail = more.filter((l) => l.trim() !== '').slice(0, ERROR_LINES);
+      for (const line of detail.length > 0 ? detail : failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line)}`));
     }
   }
   if (summary.invalidMarkers > 0) {

@@ -46,13 +46,15 @@ export function parseParserChoice(values: string[], specs: ParserSpec[]): Parser
 }
 
 /** Environment the child gets for the parsers in play (e.g. NINJA_STATUS when running ninja). */
-export function parserEnv(specs: ParserSpec[], choice: ParserChoice, command: string): Record<string, string> {
+export function parserEnv(specs: ParserSpec[], choice: ParserChoice, command: string, userEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   if (choice === 'none') return {};
   const name = basename(command);
   const env: Record<string, string> = {};
   for (const spec of specs) {
     const forced = Array.isArray(choice) && choice.includes(spec.name);
-    if (spec.env && (forced || spec.commands?.includes(name))) Object.assign(env, spec.env);
+    if (!spec.env || !(forced || spec.commands?.includes(name))) continue;
+    // The user's own setting wins (a NINJA_STATUS they chose is theirs).
+    for (const [key, value] of Object.entries(spec.env)) if (userEnv[key] === undefined) env[key] = value;
   }
   return env;
 }

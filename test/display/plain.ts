@@ -76,7 +76,9 @@ test('marker fields are shown escaped, never raw', () => {
   for (const what of ['wf', 'Map', 'step', 'f2', 'timeout', 'src', 'careful']) {
     assert.ok(lines.some((l) => l.includes(`${what} ${HOSTILE_SHOWN}`)), `${what} is shown escaped`);
   }
-  assert.ok(lines.some((l) => l.includes('gave up\\r\\nfor good')), 'a CR LF inside an error is text, not a line end');
+  // A multi-line error is shown line by line, each under prog's own prefix: never a bare line.
+  const at = lines.findIndex((l) => l === '[prog]   map/f3: gave up');
+  assert.ok(at > 0 && lines[at + 1] === '[prog]     │ for good', 'the error\'s second line is prog\'s line, under the failure');
 });
 
 /** Output tails under failures mix stdout and stderr in arrival order, which races: compared apart. */
@@ -94,7 +96,7 @@ test('the summary: outcome, duration, counts, phases, failed items with errors, 
   assert.match(lines[at + 2]!, new RegExp(`^\\[prog\\] {3}✖ Map \\\\x1b.* failed in \\d+\\.\\ds · 3/4$`));
   assert.is(lines[at + 3], '[prog] failed items:');
   assert.is(lines[at + 4], `[prog]   map/f2 ${HOSTILE_SHOWN} [a2]: timeout ${HOSTILE_SHOWN}`);
-  assert.is(lines[at + 5], '[prog]   map/f3: gave up\\r\\nfor good');
+  assert.is(lines[at + 5], '[prog]   map/f3: gave up');
   assert.match(lines[at + 6]!, /^\[prog\] 1 line\(s\) started like ::prog:: markers but were not valid/);
   assert.is(lines[at + 7], `[prog] recorded in ${onlyRun(plain.home).dir}`);
   assert.is(lines.length, at + 8, 'the summary is last');

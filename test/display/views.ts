@@ -171,7 +171,8 @@ test('plain: every field that came from a marker is escaped wherever it is shown
   for (const prefix of ['wf', 'name', 'step', 'item', 'agent', 'err', 'src', 'msg']) {
     assert.ok(out.includes(`${prefix}\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e`), `${prefix} shown escaped`);
   }
-  assert.ok(out.includes('err\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e\\nsecond line\\r'), 'newlines in a field do not start a line');
+  // A multi-line error (a compiler's output) is shown line by line, each under prog's own prefix.
+  assert.ok(out.includes('err\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e\n[prog]     │ second line\\r\n'), 'each line of an error is prog\'s line, none starts bare');
   for (const line of out.split('\n').slice(0, -1)) assert.ok(line.startsWith('[prog] '), `line starts with [prog]: ${line}`);
   const phaseLines = out.split('\n').filter((l) => l.includes('name\\x1b'));
   assert.ok(phaseLines.length >= 4, 'the name is on the start, progress, end and summary lines');

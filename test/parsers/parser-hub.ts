@@ -77,10 +77,11 @@ test('--parser values: auto, none, names, and an unknown name is a usage error n
 
 test('a parser\'s environment reaches the child for its own commands or when forced, never otherwise', () => {
   const specs = [spec('n', { N_STATUS: 'x' }, ['ninja'])];
-  assert.equal(parserEnv(specs, 'auto', '/usr/bin/ninja'), { N_STATUS: 'x' });
-  assert.equal(parserEnv(specs, 'auto', 'make'), {});
-  assert.equal(parserEnv(specs, ['n'], 'make'), { N_STATUS: 'x' });
+  assert.equal(parserEnv(specs, 'auto', '/usr/bin/ninja', {}), { N_STATUS: 'x' });
+  assert.equal(parserEnv(specs, 'auto', 'make', {}), {});
+  assert.equal(parserEnv(specs, ['n'], 'make', {}), { N_STATUS: 'x' });
   assert.equal(parserEnv(specs, 'none', 'ninja'), {});
+  assert.equal(parserEnv(specs, 'auto', 'ninja', { N_STATUS: 'mine' }), {}, 'the user\'s own setting wins');
 });
 
 test('every shipped parser has a name, a description and an anchored detect pattern', async () => {
