@@ -34,6 +34,13 @@ export interface ParserSpec {
   detect: RegExp;
   /** Match `detect` against the raw line (escapes kept), for formats made of escapes (OSC 9;4). */
   detectRaw?: boolean;
+  /**
+   * The characters a line `detect` matches can begin with, after spaces and tabs: lines that begin
+   * otherwise are not even decoded while this parser waits. Leave out when it can begin anywhere.
+   */
+  firstChars?: string;
+  /** A literal every line `detect` matches contains, for formats that may start mid-line. */
+  contains?: string;
   /** Environment given to the child when this parser is forced, or the command is one of `commands`. */
   env?: Record<string, string>;
   /** Command basenames that make `env` apply (e.g. ninja). */

@@ -10,6 +10,13 @@ import { warnOnce } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
 import type { Emit, FormatParser, ParserSpec } from './format-parser.js';
 
+/** The first byte of the line at `at` that is not a space or tab (0 at the line's end). */
+function firstByte(bytes: Buffer, at: number): number {
+  let i = at;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  return i < bytes.length ? bytes[i]! : 0;
+}
+
 /** U+009B (an 8-bit CSI) as UTF-8. */
 const C1_CSI = Buffer.from([0xc2, 0x9b]);
 
@@ -64,8 +71,8 @@ export class ParserHub {
   #waiting: ParserSpec[];
   #detectText: RegExp[] = [];
   #detectRaw: RegExp[] = [];
-  /** The same patterns over a whole chunk, one line per `^`: the cheap test before any line is decoded. */
-  #detectChunk: RegExp[] = [];
+  /** What the waiting parsers' lines can begin with or must contain: the cheap test before any line is decoded. */
+  #prefilter: { firstBytes: Uint8Array; contains: string[]; unfiltered: boolean } = { firstBytes: new Uint8Array(256), contains: [], unfiltered: false };
   readonly #emit: Emit;
 
   constructor(specs: ParserSpec[], choice: Exclude<ParserChoice, 'none'>, emit: Emit) {
@@ -87,19 +94,33 @@ export class ParserHub {
   wantsChunk(chunk: Buffer, continued: Buffer | undefined): boolean {
     if (this.#active.length > 0) return true;
     if (this.#waiting.length === 0) return false;
-    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || this.#detectRaw.length > 0 && chunk.includes(0x07)) return true;
-    if (!continued) return this.#chunkMatches(chunk);
-    // Only the first line continues an earlier one: join just that line, not the whole chunk.
-    const nl = chunk.indexOf(0x0a);
-    const cr = chunk.indexOf(0x0d);
-    const firstEnd = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
-    if (firstEnd === -1) return this.#chunkMatches(Buffer.concat([continued, chunk]));
-    return this.#chunkMatches(Buffer.concat([continued, chunk.subarray(0, firstEnd)])) || this.#chunkMatches(chunk.subarray(firstEnd + 1));
-  }
-
-  #chunkMatches(bytes: Buffer): boolean {
-    const text = bytes.toString('latin1');
-    return this.#detectChunk.some((re) => re.test(text));
+    // Escapes (a coloured line, an OSC 9;4) are stripped or matched line by line: read such chunks.
+    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || continued?.includes(0x1b) === true) return true;
+    const { firstBytes, contains, unfiltered } = this.#prefilter;
+    if (unfiltered) return true;
+    for (const literal of contains) {
+      if (chunk.includes(literal) || (continued !== undefined && Buffer.concat([continued, chunk.subarray(0, literal.length)]).includes(literal))) return true;
+    }
+    if (firstBytes.length === 0) return false;
+    // The first byte (after spaces) of every line that starts in this chunk, and of the line it continues.
+    if (continued !== undefined) {
+      // The continued line may be all spaces so far: its first real byte is then in this chunk.
+      const b = firstByte(continued, 0);
+      if (firstBytes[b === 0 ? firstByte(chunk, 0) : b] === 1) return true;
+    }
+    // Line ends found natively (indexOf), each search reused until passed: no JS loop over bytes.
+    let nl = -2;
+    let cr = -2;
+    const nextLine = (from: number): number => {
+      if (nl !== -1 && nl < from) nl = chunk.indexOf(0x0a, from);
+      if (cr !== -1 && cr < from) cr = chunk.indexOf(0x0d, from);
+      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+      return end === -1 ? chunk.length : end + 1;
+    };
+    for (let at = continued === undefined ? 0 : nextLine(0); at < chunk.length; at = nextLine(at)) {
+      if (firstBytes[firstByte(chunk, at)] === 1) return true;
+    }
+    return false;
   }
 
   /** Names of the parsers that have switched on. */
@@ -136,6 +157,15 @@ export class ParserHub {
     };
     this.#detectText = join(this.#waiting.filter((s) => !s.detectRaw));
     this.#detectRaw = join(this.#waiting.filter((s) => s.detectRaw));
-    this.#detectChunk = [...this.#detectText, ...this.#detectRaw].map((re) => new RegExp(re.source, `${re.flags}m`));
+    const firstBytes = new Uint8Array(256);
+    const contains: string[] = [];
+    let unfiltered = false;
+    for (const spec of this.#waiting) {
+      if (spec.detectRaw) continue; // made of escapes: chunks with escapes are always read
+      if (spec.contains !== undefined) contains.push(spec.contains);
+      else if (spec.firstChars !== undefined) for (const ch of spec.firstChars) firstBytes[ch.charCodeAt(0) & 0xff] = 1;
+      else unfiltered = true;
+    }
+    this.#prefilter = { firstBytes, contains, unfiltered };
   }
 }

@@ -4,6 +4,8 @@ import type { MarkerEvent, Unstamped } from '../../src/events.js';
 import type { ParserSpec } from '../../src/parsers/format-parser.js';
 import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../../src/parsers/parser-hub.js';
 import { ProgError } from '../../src/errors.js';
+import { stripAnsi } from '../../src/lines/ansi.js';
+import fc from 'fast-check';
 import { ndjson, runProg } from '../helpers/prog.js';
 
 /** A format for these tests: `@@ n` lines are progress, anything else is ignored. */
@@ -108,6 +110,36 @@ test('prog parsers lists every parser; --parser none and an unknown parser behav
   const bad = await runProg(['run', '--parser', 'nope', '--', 'true']);
   assert.is(bad.code, 125);
   assert.match(bad.stderr.toString(), /^prog: unknown parser nope; known: /);
+});
+
+test('the chunk prefilter never skips a chunk holding a line some parser would switch on at', async () => {
+  const specs = await loadParserSpecs();
+  const known = [
+    '[ 10%] Building C object a.o', '[3/9] Linking x', 'ninja: no work to do.', 'TAP version 14', '1..4', 'ok 1 - adds',
+    'not ok 2 - fails', '   Compiling foo v1.0.0', '    Building [=====>  ] 4/9: foo', '::error file=a.c::boom',
+    "##teamcity[testStarted name='a']", 'x ##vso[task.setprogress value=5;]op', '##[group]Build', 'collected 3 items',
+    '.F.s [ 40%]', '      12,345  45%    1.23MB/s    0:00:01 (xfr#1, to-chk=1/2)', '1.00MiB 0:00:01 [1.00MiB/s] [=>  ] 45%',
+    'Receiving objects:  45% (450/1000)', 'remote: Counting objects: 100% (3/3), done.', 'Test project /tmp/b',
+    '    1/3 Test #1: a ..........   Passed    0.01 sec', '\x1b]9;4;1;50\x07',
+  ];
+  const line = fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 40 }).map((t) => t.replace(/[\r\n]/g, '')));
+  fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 30 }), (lines, cut) => {
+    const hub = new ParserHub(specs, 'auto', () => undefined);
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const at = Math.min(cut, bytes.length);
+    // As the splitter calls it: `continued` is the unfinished line before the chunk, if any.
+    const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+    const continued = at > lineStart ? bytes.subarray(lineStart, at) : undefined;
+    const chunk = bytes.subarray(at);
+    const wanted = lines.some((l) => specs.some((s) => s.detect.test(s.detectRaw ? l : stripAnsi(l))));
+    // Either half may hold the line: what matters is that the chunk containing its start is read.
+    if (wanted && !hub.wantsChunk(chunk, continued)) {
+      // Then the line was whole before the cut, in the chunk before this one: that one must be read.
+      const before = bytes.subarray(0, lineStart);
+      const beforeWanted = lines.slice(0, before.toString().split('\n').length - 1).some((l) => specs.some((sp) => sp.detect.test(sp.detectRaw ? l : stripAnsi(l))));
+      assert.ok(beforeWanted && hub.wantsChunk(before, undefined), `a detectable line was skipped: ${JSON.stringify(lines)} cut at ${at}`);
+    }
+  }), { numRuns: 1000 });
 });
 
 test.run();

@@ -182,6 +182,7 @@ class AzurePipelinesParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'azure-pipelines',
   description: 'Azure Pipelines logging commands (##[group], ##vso[task.setprogress|logissue|complete]): groups → phases; setprogress → a "task" phase in %; logissue, ##[warning]/[error]/[debug] → log lines',
+  contains: '##',
   detect: /^(?:\s*##\[(?:group|endgroup|section|command|warning|error|debug)\]|.*?##vso\[[A-Za-z])/i,
   create: () => new AzurePipelinesParser(),
 };

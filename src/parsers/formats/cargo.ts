@@ -194,6 +194,7 @@ class CargoParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'cargo',
   description: 'cargo build/check/doc: "Compiling x v1.0" → items; "Building [==> ] 45/120" bar → progress; could not compile → failed crate with its error; warnings → a few logs and a count; Finished → phase end',
+  firstChars: 'CBDF',
   detect: /^ {0,12}(?:(?:Compiling|Checking|Documenting) \S+ v\d|Building \[[=> ]*\] \d+\/\d+|Finished `?\w+`? (?:profile )?\[)/,
   create: () => new CargoParser(),
 };

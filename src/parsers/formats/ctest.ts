@@ -165,6 +165,7 @@ function testName(rest: string, end: number): string {
 export const parser: ParserSpec = {
   name: 'ctest',
   description: 'ctest: "3/7 Test #3: name ...   Passed" → done/failed/skipped tests of the total; "NN% tests passed, N tests failed out of M" checked against them',
+  firstChars: 'T0123456789',
   detect: /^(?:Test project (?:\/|[A-Za-z]:[\\/])|\s{0,12}\d{1,12}\/\d{1,12} Test\s{1,12}#\d{1,12}: )/,
   create: () => new CtestParser(),
 };

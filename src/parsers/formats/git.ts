@@ -75,6 +75,7 @@ class GitParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'git',
   description: 'git clone/fetch/push/checkout with --progress or on a terminal: each "Receiving objects:  45% (450/1000)" meter (remote: ones too) → a step of phase git and its n/total',
+  firstChars: 'rECWRUF',
   detect: /^(?:remote: )?(?:Enumerating objects|Counting objects|Compressing objects|Writing objects|Receiving objects|Resolving deltas|Unpacking objects|Updating files|Checking out files|Checking objects|Checking connectivity|Filtering content): +\d/,
   create: () => new GitParser(),
 };

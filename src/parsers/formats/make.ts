@@ -76,6 +76,7 @@ class MakeParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'make',
   description: 'make with CMake Makefiles: "[ 45%] Building …" → the build\'s percentage; "Built target x" → done targets; "make: *** [x] Error 1" → failed targets',
+  firstChars: '[',
   detect: /^\[\s{0,3}\d{1,3}%\] (?:Building|Linking|Built target|Generating|Scanning) /,
   create: () => new MakeParser(),
 };

@@ -162,6 +162,7 @@ export const parser: ParserSpec = {
   name: 'ninja',
   description: 'ninja, samu, CMake+Ninja: "[3/9] Building …" → finished/total edges (and the running count, via NINJA_STATUS); "FAILED: out.o" → the failed edge with its command and output',
   // Not `FAILED: ` alone: other tools print it, and a ninja build shows a status line first.
+  firstChars: '[n',
   detect: /^(?:\[\d{1,12}\/\d{1,12}(?: \d{1,12})?\] |ninja: (?:no work to do|build stopped|error: |Entering directory))/,
   // `%r`: edges running now. Replaces the user's own NINJA_STATUS for `prog run -- ninja …`.
   env: { NINJA_STATUS: '[%f/%t %r] ' },

@@ -77,6 +77,7 @@ class PvParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'pv',
   description: 'pv: the default bar "1.00GiB 0:00:05 [ 200MiB/s] [==>  ] 45% ETA 0:00:06" → progress of phase pv; pv -n numbers on stderr only with --parser pv',
+  contains: 'B/s]',
   detect: new RegExp(HEAD.source),
   create: () => new PvParser(),
 };

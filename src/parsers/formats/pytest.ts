@@ -277,6 +277,7 @@ class PytestParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'pytest',
   description: 'pytest: "collected N items" → phase; each result (-v lines or the .FsxXE characters) → an item; [ 45%] / [12/83] → progress; short summary → failure messages',
+  firstChars: 'c=.FEsxX',
   detect: /^(?:(?:collecting \.\.\. )?collected \d+ items?\b|=+ test session starts =+$|[.FEsxX]+ +\[ *\d{1,3}%\]$)/,
   create: () => new PytestParser(),
 };

@@ -62,6 +62,7 @@ class RsyncParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'rsync',
   description: 'rsync --info=progress2 (and --progress): "  1,234,567  45%   12.34MB/s    0:00:05 (xfr#12, to-chk=34/100)" → progress of phase rsync',
+  firstChars: '0123456789',
   detect: /^ *(?:\d{1,3}(?:,\d{3}){0,8}|\d{1,24}) +\d{1,3}% +\d{1,9}(?:\.\d{1,3})?[kKMGTP]?B\/s +\d{1,5}:\d{2}:\d{2}/,
   create: () => new RsyncParser(),
 };

@@ -395,6 +395,7 @@ class TapParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'tap',
   description: 'TAP 13/14 (node --test --test-reporter=tap, tape, Test::More, bats): plan → total; ok / not ok / # SKIP / # TODO → items; # Subtest → steps; YAML diagnostics → failure text; Bail out! → phase failed',
+  firstChars: 'T1no',
   detect: /^(?:TAP version 1[34]\s*$|1\.\.\d+\s*(?:#|$)|(?:not )?ok \d+ - )/,
   create: () => new TapParser(),
 };

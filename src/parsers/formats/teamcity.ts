@@ -406,6 +406,7 @@ export const parser: ParserSpec = {
   name: 'teamcity',
   description: 'TeamCity service messages (##teamcity[…]: mocha-teamcity-reporter, jest, pytest…): outer suites → phases, nested suites/blocks → steps, tests → items, flowId → agents, testCount → total, message → log',
   // Anywhere in the line (messages may follow a prefix): anchored, and linear (no nested repeats).
+  contains: '##teamcity[',
   detect: /^.*?##teamcity\[[A-Za-z_]/,
   create: () => new TeamcityParser(),
 };
