@@ -26,6 +26,10 @@ const RUN_OPTIONS = {
     default: [] as string[],
     describe: 'which tool-output parsers to use: auto (recognise them from the output, the default), none, or names to force (see prog parsers)',
   },
+  name: {
+    type: 'string',
+    describe: 'the workflow this run belongs to, for history and ETA (default: the command line and directory)',
+  },
   'hide-output': {
     type: 'boolean',
     default: false,
@@ -39,6 +43,7 @@ interface RunArgs {
   grace: number;
   'hide-output': boolean;
   parser: string[];
+  name?: string;
 }
 
 /**
@@ -80,7 +85,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Flags of `prog run` that take a value, so the scan below knows the next word is not the command. */
-const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser']);
+const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser', '--name']);
 
 /**
  * Splits `prog run [options] [--] <command…>` into prog's part and the command's, so the command's
@@ -102,12 +107,12 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const { default: parseArgs } = await import('yargs-parser');
   const parsed = parseArgs(own, {
     alias: { format: ['f'] },
-    string: ['format', 'progress-fd', 'parser'],
+    string: ['format', 'progress-fd', 'parser', 'name'],
     number: ['grace'],
     boolean: ['hide-output'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format = parsed.format ?? RUN_OPTIONS.format.default;
   if (!(FORMATS as readonly string[]).includes(format) || Array.isArray(format)) return undefined;
@@ -118,7 +123,9 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   if (typeof hideOutput !== 'boolean') return undefined;
   const parser = ([] as unknown[]).concat(parsed.parser ?? []);
   if (!parser.every((p) => typeof p === 'string')) return undefined;
-  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput, parser: parser as string[] };
+  const name = parsed.name;
+  if (name !== undefined && typeof name !== 'string') return undefined;
+  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput, parser: parser as string[], ...(name === undefined ? {} : { name }) };
 }
 
 async function startRun(args: RunArgs, command: string[]): Promise<void> {
@@ -130,6 +137,7 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
     graceMs: parseGrace(args.grace),
     hideOutput: args['hide-output'],
     parsers: args.parser,
+    ...(args.name === undefined ? {} : { name: args.name }),
   });
 }
 

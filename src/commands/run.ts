@@ -19,6 +19,7 @@ import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
 import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
+import { workflowKey } from '../store/workflow-key.js';
 
 export interface RunOptions {
   command: string[];
@@ -29,6 +30,8 @@ export interface RunOptions {
   hideOutput?: boolean;
   /** `--parser` values: auto (the default), none, or parser names to force. */
   parsers?: string[];
+  /** `--name`: the workflow this run belongs to, for history and ETA (default: command line and directory). */
+  name?: string;
 }
 
 /** How long stragglers in the child's group get to close its pipes after it exits. */
@@ -52,7 +55,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const started = new Date();
   const bus = new EventBus();
   const model = new ProgressModel();
-  const info = { id: newRunId(started), command: options.command, cwd: process.cwd(), startedAt: started.toISOString() };
+  const cwd = process.cwd();
+  const info = { id: newRunId(started), key: workflowKey(options.command, cwd, options.name), command: options.command, cwd, startedAt: started.toISOString() };
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
   const view = await loadView(format, {
     ...(store.failed ? {} : { recordDir: store.dir }),

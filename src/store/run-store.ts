@@ -16,6 +16,8 @@ const FLUSH_BYTES = 64 * 1024;
 
 export interface RunInfo {
   id: string;
+  /** The workflow this run belongs to (store/workflow-key.ts): history and ETA group by it. */
+  key: string;
   command: string[];
   cwd: string;
   startedAt: string;

@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/prog.js';
 import { history, loadRun } from '../helpers/runs.js';
 
 function info(id = newRunId()) {
-  return { id, command: ['cmd', 'arg'], cwd: '/somewhere', startedAt: new Date().toISOString() };
+  return { id, key: 'cmd arg @ /somewhere', command: ['cmd', 'arg'], cwd: '/somewhere', startedAt: new Date().toISOString() };
 }
 
 function summaryFor(runInfo: { id: string; command: string[] }, exitCode = 0) {

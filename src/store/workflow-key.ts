@@ -1,0 +1,11 @@
+// What makes two runs "the same workflow" for history and ETA: the name given with --name, else
+// the command line (quoted as a shell would need it) and the directory it ran in.
+
+export function workflowKey(command: string[], cwd: string, name?: string): string {
+  if (name !== undefined && name.trim() !== '') return name.trim();
+  return `${command.map(shellWord).join(' ')} @ ${cwd}`;
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
