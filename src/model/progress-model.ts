@@ -5,7 +5,8 @@ import {
   emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type PhaseSnapshot, type RunStatus,
   type Snapshot, type StepSnapshot, type Summary,
 } from './snapshot.js';
-import { etaMs, Throughput } from './throughput.js';
+import { EtaEngine, type EtaEstimate, type ModelPrior } from './eta.js';
+import { Throughput } from './throughput.js';
 
 /** Failures kept with their errors for the summary; the rest are counted. */
 const MAX_FAILURES = 100;
@@ -22,6 +23,7 @@ interface PhaseState {
   endedMs?: number;
   step?: StepEvent;
   throughput: Throughput;
+  eta: EtaEngine;
   /** Items in flight, by id: start time. */
   running: Map<string, number>;
 }
@@ -49,6 +51,14 @@ export class ProgressModel {
   nowMs = 0;
   exit?: ExitEvent;
   readonly #overall = new Throughput(0);
+  readonly #prior: ModelPrior | undefined;
+  /** The run's own ETA engine: only used while a run prior is in play (else the slowest phase's ETA). */
+  readonly #runEta: EtaEngine | undefined;
+
+  constructor(options: { prior?: ModelPrior } = {}) {
+    this.#prior = options.prior;
+    this.#runEta = options.prior?.run ? new EtaEngine({ startMs: 0, prior: options.prior.run }) : undefined;
+  }
   /** Items without a phase are counted on the run only; their in-flight set lives here. */
   readonly #loose = new Map<string, number>();
 
@@ -61,7 +71,11 @@ export class ProgressModel {
       case 'phase': {
         const phase = this.#phase(event.id, event.t);
         if (event.name !== undefined) phase.name = event.name;
-        if (event.total !== undefined) phase.total = event.total;
+        if (event.total !== undefined) {
+          phase.total = event.total;
+          phase.eta.record(event.t, phase.reported ?? phase.counts.processed, phase.total);
+          this.#recordRun(event.t);
+        }
         // A phase started again (a retry of the whole phase) runs again.
         if (phase.status !== 'running') {
           phase.status = 'running';
@@ -90,6 +104,8 @@ export class ProgressModel {
         if (event.total !== undefined) phase.total = event.total;
         phase.reported = phase.total === undefined ? event.current : Math.min(event.current, phase.total);
         phase.throughput.record(event.t, phase.reported);
+        phase.eta.record(event.t, phase.reported, phase.total);
+        this.#recordRun(event.t);
         break;
       }
       case 'item.start': {
@@ -180,8 +196,8 @@ export class ProgressModel {
       snap.percent = phase.total === 0 ? 100 : Math.min(100, (current / phase.total) * 100);
     }
     if (rate !== undefined) snap.rate = rate;
-    const eta = phase.status === 'running' ? etaMs(current, phase.total, rate) : undefined;
-    if (eta !== undefined) snap.etaMs = eta;
+    const eta = phase.status === 'running' ? phase.eta.estimate(nowMs) : undefined;
+    if (eta !== undefined) setEta(snap, eta);
     if (phase.endedMs !== undefined) snap.endedMs = phase.endedMs;
     if (phase.step) {
       const { name, index, total } = phase.step;
@@ -213,8 +229,14 @@ export class ProgressModel {
     if (rate !== undefined) snap.rate = rate;
     // Phases run side by side: the run ends when the slowest running one does.
     const running = phases.filter((p) => p.status === 'running');
-    if (running.length > 0 && running.every((p) => p.etaMs !== undefined)) {
+    const prior = this.exit || this.#runEta?.priorDropped !== false ? undefined : this.#runEta.estimate(nowMs);
+    if (prior) {
+      // History of the whole run (blended with its live progress): it knows about phases still to come.
+      setEta(snap, prior);
+    } else if (running.length > 0 && running.every((p) => p.etaMs !== undefined)) {
       snap.etaMs = Math.max(...running.map((p) => p.etaMs!));
+      snap.etaLowMs = Math.max(...running.map((p) => p.etaLowMs ?? p.etaMs!));
+      snap.etaHighMs = Math.max(...running.map((p) => p.etaHighMs ?? p.etaMs!));
     }
     return snap;
   }
@@ -252,6 +274,7 @@ export class ProgressModel {
       phase = {
         id, name: id, status: 'running', counts: emptyCounts(), startedMs: t,
         throughput: new Throughput(t), running: new Map(),
+        eta: new EtaEngine({ startMs: t, ...(this.#prior?.phases?.[id] ? { prior: this.#prior.phases[id] } : {}) }),
       };
       this.phases.set(id, phase);
     }
@@ -280,7 +303,25 @@ export class ProgressModel {
     }
     if (outcome !== 'retried') {
       this.#overall.record(t, this.counts.processed);
-      if (phase && phase.reported === undefined) phase.throughput.record(t, phase.counts.processed);
+      if (phase && phase.reported === undefined) {
+        phase.throughput.record(t, phase.counts.processed);
+        phase.eta.record(t, phase.counts.processed, phase.total);
+      }
+      this.#recordRun(t);
+    }
+  }
+
+  /** The run's progress for its engine: over phases, when every one has a total (as the run's percent). */
+  #recordRun(t: number): void {
+    const engine = this.#runEta;
+    if (!engine) return;
+    const phases = [...this.phases.values()];
+    if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
+      const total = phases.reduce((sum, p) => sum + p.total!, 0);
+      const current = phases.reduce((sum, p) => sum + Math.min(p.reported ?? p.counts.processed, p.total!), 0);
+      engine.record(t, current, Math.max(total, this.#prior?.run?.total ?? 0));
+    } else {
+      engine.record(t, this.counts.processed);
     }
   }
 
@@ -323,6 +364,12 @@ export class ProgressModel {
 /** An attempt failed and another follows: `retry` (the next attempt's number) within `maxRetries`. */
 export function willRetry(event: Pick<ItemFailEvent, 'retry' | 'maxRetries'>): boolean {
   return event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+}
+
+function setEta(snap: { etaMs?: number; etaLowMs?: number; etaHighMs?: number }, eta: EtaEstimate): void {
+  snap.etaMs = eta.etaMs;
+  snap.etaLowMs = eta.lowMs;
+  snap.etaHighMs = eta.highMs;
 }
 
 function agentSnapshot(agent: AgentState): AgentSnapshot {

@@ -32,7 +32,10 @@ export interface PhaseSnapshot {
   counts: Counts;
   /** Items (or progress units) per second over the recent window. */
   rate?: number;
+  /** Time left (central estimate), and the range it is likely in; absent while unknown. */
   etaMs?: number;
+  etaLowMs?: number;
+  etaHighMs?: number;
   startedMs: number;
   endedMs?: number;
   durationMs: number;
@@ -78,6 +81,8 @@ export interface Snapshot {
   percent?: number;
   rate?: number;
   etaMs?: number;
+  etaLowMs?: number;
+  etaHighMs?: number;
   phases: PhaseSnapshot[];
   agents: AgentSnapshot[];
   invalidMarkers: number;

@@ -1,0 +1,264 @@
+// The ETA engine: how long is left, as a central value and a range, from progress over time.
+//
+// Weighted by time, not by update count: progress between two updates is spread evenly over the
+// time between them (into time buckets), so one update a second and a hundred a second describe
+// the same run. The rate is an exponentially time-decayed average of those buckets whose time
+// constant grows with the elapsed time (recent pace matters more, but a long run is not judged on
+// its last few seconds), and a stall (no update for much longer than usual) counts as time without
+// progress. The range comes from how much the bucket rates vary (their spread, how many there
+// are, how many are still to come) and from how far the recent pace has drifted from the longer
+// one; it narrows as evidence grows.
+//
+// A history prior (past durations of the same workflow or phase) gives an ETA from the first
+// second, blended with the live estimate by their uncertainties (the prior's weight fades as live
+// evidence grows); ninja's sanity gate drops it when the live pace disagrees by 10× or more.
+// Memory is bounded: at most MAX_BUCKETS buckets, whose width doubles when they fill.
+//
+// Progress is whatever the caller counts as done (processed items, or a progress marker's
+// current): retried attempts are not progress, so they only make the pace what it really is.
+
+export interface EtaEstimate {
+  /** Central estimate of the time left. */
+  etaMs: number;
+  /** The range the time left is likely in (about four times in five on real and synthetic traces). */
+  lowMs: number;
+  highMs: number;
+}
+
+/** What past runs say about this scope (a run or one phase). */
+export interface EtaPrior {
+  /** Durations of past runs of the same workflow (or phase), in ms; the median is used. */
+  durationsMs: number[];
+  /** The total those runs had, when known: scales the prior to this run's total. */
+  total?: number;
+}
+
+/** History for a whole run: the run's own past durations, and each phase's by phase id. */
+export interface ModelPrior {
+  run?: EtaPrior;
+  phases?: Record<string, EtaPrior>;
+}
+
+export interface EtaOptions {
+  /** When the scope started (its progress is measured from here). */
+  startMs?: number;
+  prior?: EtaPrior;
+}
+
+const WARMUP_MS = 2_000;
+/** A run this far along has an ETA even before WARMUP_MS (a short run is mostly over by then). */
+const WARMUP_FRACTION = 0.1;
+const MAX_BUCKETS = 64;
+const FIRST_BUCKET_MS = 100;
+/** The time constant of the decay, as a share of the elapsed time, and its floor. */
+const TAU_SHARE = 0.3;
+const TAU_MIN_MS = 1_000;
+/** The short horizon, whose disagreement with the main one widens the range. */
+const SHORT_TAU_SHARE = 0.1;
+/** A gap between updates this many times the usual one is a stall: the time past it counts as no progress. */
+const STALL_GAPS = 2;
+/** z for the range (about 80 % two-sided) and the least relative half-width. */
+const Z = 1.3;
+const MIN_REL = 0.03;
+/** Ninja's sanity gate: drop the prior when live and past pace differ by this factor or more. */
+const GATE = 10;
+/** The least relative uncertainty of a prior (runs vary even when nothing changed). */
+const PRIOR_MIN_REL = 0.15;
+
+export class EtaEngine {
+  readonly #start: number;
+  #width = FIRST_BUCKET_MS;
+  /** Progress per bucket: bucket k covers [start + k·width, start + (k+1)·width). */
+  #buckets: number[] = [];
+  #lastT: number;
+  #last = 0;
+  #records = 0;
+  #total: number | undefined;
+  /** Exponentially smoothed gap between updates that made progress, ms. */
+  #gap: number | undefined;
+  #lastProgressT: number;
+  #prior: { durationMs: number; total?: number; rel: number } | undefined;
+  #priorDropped = false;
+
+  constructor(options: EtaOptions = {}) {
+    this.#start = options.startMs ?? 0;
+    this.#lastT = this.#start;
+    this.#lastProgressT = this.#start;
+    const durations = (options.prior?.durationsMs ?? []).filter((d) => Number.isFinite(d) && d > 0).sort((a, b) => a - b);
+    if (durations.length > 0) {
+      const median = durations[Math.floor(durations.length / 2)]!;
+      // The spread of past runs (median absolute deviation, relative), never below the floor.
+      const mad = durations.map((d) => Math.abs(d - median)).sort((a, b) => a - b)[Math.floor(durations.length / 2)]!;
+      const priorTotal = options.prior?.total;
+      this.#prior = { durationMs: median, rel: Math.max(PRIOR_MIN_REL, (1.4826 * mad) / median), ...(priorTotal !== undefined && priorTotal > 0 ? { total: priorTotal } : {}) };
+    }
+  }
+
+  /** Whether the sanity gate dropped the prior (or there never was one). */
+  get priorDropped(): boolean {
+    return this.#prior === undefined || this.#priorDropped;
+  }
+
+  record(tMs: number, current: number, total?: number): void {
+    if (total !== undefined) this.#total = total;
+    const t = Math.max(tMs, this.#lastT);
+    this.#records++;
+    if (current < this.#last) {
+      // Progress went back (a restart, a lowered count): the new value is the new baseline.
+      this.#last = current;
+      this.#lastT = t;
+      return;
+    }
+    const delta = current - this.#last;
+    if (delta > 0) {
+      this.#spread(this.#lastT, t, delta);
+      const gap = t - this.#lastProgressT;
+      this.#gap = this.#gap === undefined ? gap : 0.7 * this.#gap + 0.3 * gap;
+      this.#lastProgressT = t;
+    }
+    this.#last = current;
+    this.#lastT = t;
+  }
+
+  estimate(nowMs: number): EtaEstimate | undefined {
+    const total = this.#total;
+    const now = Math.max(nowMs, this.#lastT);
+    const elapsed = now - this.#start;
+    if (total !== undefined && this.#last >= total) return { etaMs: 0, lowMs: 0, highMs: 0 };
+    const live = total === undefined ? undefined : this.#live(now, total);
+    const prior = this.#priorEstimate(elapsed, total, live !== undefined);
+    if (!prior) return live && round(live.eta, live.rel);
+    if (!live) return round(prior.eta, prior.rel);
+    // Precision-weighted in log space: the prior fades as the live estimate firms up.
+    const wp = 1 / (prior.rel * prior.rel);
+    const wl = 1 / (live.rel * live.rel);
+    const logEta = (wp * Math.log(Math.max(prior.eta, 1)) + wl * Math.log(Math.max(live.eta, 1))) / (wp + wl);
+    return round(Math.exp(logEta), 1 / Math.sqrt(wp + wl));
+  }
+
+  /** The live estimate: eta and its relative uncertainty (log-scale half-width before z). */
+  #live(now: number, total: number): { eta: number; rel: number } | undefined {
+    const done = this.#last;
+    const seen = this.#lastT - this.#start;
+    if (this.#records < 2 && seen <= 0) return undefined;
+    const fraction = total > 0 ? done / total : 1;
+    // Warm-up: 2 % or 3 units done (whichever comes first), and 2 s or a tenth of the work.
+    const enough = done >= Math.min(0.02 * total, 3);
+    if (!enough || done <= 0 || (now - this.#start < WARMUP_MS && fraction < WARMUP_FRACTION)) return undefined;
+    // Time past the last update beyond the usual gap is a stall: no progress in it.
+    const gap = this.#gap ?? seen;
+    const end = this.#lastT + Math.max(0, now - this.#lastT - STALL_GAPS * gap);
+    const span = end - this.#start;
+    if (span <= 0) return undefined;
+    const main = this.#rate(end, Math.max(TAU_MIN_MS, TAU_SHARE * span));
+    const short = this.#rate(end, Math.max(TAU_MIN_MS / 2, SHORT_TAU_SHARE * span));
+    if (!main || main.rate <= 0) return undefined;
+    const remaining = total - done;
+    const eta = remaining / main.rate;
+    const cv2 = main.variance / (main.rate * main.rate);
+    const toCome = Math.max(1, eta / this.#width);
+    const drift = short && short.rate > 0 ? Math.log(main.rate / short.rate) : 1;
+    const rel = Math.sqrt(cv2 / main.neff + cv2 / toCome + 0.5 * drift * drift + MIN_REL * MIN_REL);
+    this.#checkPrior(done, seen, total);
+    return { eta, rel };
+  }
+
+  /** Time-decayed rate (units per ms) up to `end`, with the weighted variance of bucket rates. */
+  #rate(end: number, tau: number): { rate: number; variance: number; neff: number } | undefined {
+    let wv = 0;
+    let wt = 0;
+    let sw = 0;
+    let sw2 = 0;
+    let swr = 0;
+    let swr2 = 0;
+    const last = Math.ceil((end - this.#start) / this.#width);
+    for (let k = 0; k < last; k++) {
+      const a = this.#start + k * this.#width;
+      const b = Math.min(end, a + this.#width);
+      const d = b - a;
+      if (d <= 0) continue;
+      const w = Math.exp(-(end - (a + b) / 2) / tau);
+      const v = this.#buckets[k] ?? 0;
+      wv += w * v;
+      wt += w * d;
+      // Bucket rates for the spread, weighted by time covered as well as by age.
+      const r = v / d;
+      const ww = w * (d / this.#width);
+      sw += ww;
+      sw2 += ww * ww;
+      swr += ww * r;
+      swr2 += ww * r * r;
+    }
+    if (wt <= 0 || sw <= 0) return undefined;
+    const mean = swr / sw;
+    return { rate: wv / wt, variance: Math.max(0, swr2 / sw - mean * mean), neff: (sw * sw) / sw2 };
+  }
+
+  #priorEstimate(elapsed: number, total: number | undefined, hasLive: boolean): { eta: number; rel: number } | undefined {
+    const prior = this.#prior;
+    if (!prior || this.#priorDropped) return undefined;
+    if (total !== undefined && total > 0) {
+      // The past duration, scaled to this run's total, times the share still to do.
+      const duration = prior.total !== undefined ? (prior.durationMs * total) / prior.total : prior.durationMs;
+      const left = duration * (1 - Math.min(1, this.#last / total));
+      return { eta: left, rel: prior.rel };
+    }
+    // No total: only time says where we are.
+    if (!hasLive && elapsed > GATE * prior.durationMs) {
+      this.#priorDropped = true;
+      return undefined;
+    }
+    const left = prior.durationMs - elapsed;
+    return left > 0 ? { eta: left, rel: prior.rel + elapsed / prior.durationMs } : undefined;
+  }
+
+  /** Ninja's rule, once warmed up: a live pace 10× off the past one means the history is not this run. */
+  #checkPrior(done: number, seen: number, total: number): void {
+    const prior = this.#prior;
+    if (!prior || this.#priorDropped || seen <= 0) return;
+    const pastTotal = prior.total ?? total;
+    const livePace = done / seen;
+    const pastPace = pastTotal / prior.durationMs;
+    const ratio = livePace / pastPace;
+    if (ratio >= GATE || ratio <= 1 / GATE) this.#priorDropped = true;
+  }
+
+  /** Adds `amount` spread evenly over [a, b] to the buckets. */
+  #spread(a: number, b: number, amount: number): void {
+    while (b - this.#start >= MAX_BUCKETS * this.#width) this.#coarsen();
+    const from = a - this.#start;
+    const to = b - this.#start;
+    if (to <= from) {
+      this.#add(Math.min(MAX_BUCKETS - 1, Math.floor(from / this.#width)), amount);
+      return;
+    }
+    const per = amount / (to - from);
+    for (let k = Math.floor(from / this.#width); k * this.#width < to; k++) {
+      const lo = Math.max(from, k * this.#width);
+      const hi = Math.min(to, (k + 1) * this.#width);
+      if (hi > lo) this.#add(k, per * (hi - lo));
+    }
+  }
+
+  #add(k: number, amount: number): void {
+    while (this.#buckets.length <= k) this.#buckets.push(0);
+    this.#buckets[k]! += amount;
+  }
+
+  /** Halves the resolution: pairs of buckets merge and the width doubles. */
+  #coarsen(): void {
+    const merged: number[] = [];
+    for (let k = 0; k < this.#buckets.length; k += 2) merged.push((this.#buckets[k] ?? 0) + (this.#buckets[k + 1] ?? 0));
+    this.#buckets = merged;
+    this.#width *= 2;
+  }
+}
+
+function round(eta: number, rel: number): EtaEstimate {
+  const half = Z * rel;
+  return {
+    etaMs: Math.max(0, Math.round(eta)),
+    lowMs: Math.max(0, Math.round(eta * Math.exp(-half))),
+    highMs: Math.max(0, Math.round(eta * Math.exp(half))),
+  };
+}

@@ -1,0 +1,142 @@
+// The ETA engine: warm-up, time (not update) weighting, a range that holds the truth and narrows,
+// retries, and the history prior with its sanity gate.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EtaEngine } from '../../src/model/eta.js';
+import type { ProgEvent, Unstamped } from '../../src/events.js';
+import { ProgressModel } from '../../src/model/progress-model.js';
+
+/** A steady 10 units/s towards `total`, recorded every `every` ms up to `untilMs`. */
+function steady(engine: EtaEngine, every: number, untilMs: number, perSec = 10, total = 10_000): void {
+  for (let t = every; t <= untilMs; t += every) engine.record(t, Math.floor((t / 1000) * perSec), total);
+}
+
+test('warm-up: no ETA before 2 s (unless a tenth is done) or before a few units', () => {
+  const e = new EtaEngine();
+  e.record(500, 5, 1000);
+  e.record(1500, 15, 1000);
+  assert.is(e.estimate(1500), undefined, 'under 2 s and 1.5 % done');
+  e.record(2500, 25, 1000);
+  assert.ok(e.estimate(2500) !== undefined, 'after 2 s and 2.5 %');
+  const few = new EtaEngine();
+  few.record(3000, 1, 1000);
+  assert.is(few.estimate(3000), undefined, 'one unit of 1000 is not evidence');
+  const short = new EtaEngine();
+  short.record(300, 20, 100);
+  short.record(600, 40, 100);
+  assert.ok(short.estimate(600) !== undefined, 'a short run a fifth done has one');
+  assert.equal(new EtaEngine().estimate(10_000), undefined);
+});
+
+test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
+  // 20/s for 60 s, then 5/s for 30 s: the same progress over time, reported at two cadences.
+  const pace = (t: number) => (t <= 60_000 ? t * 0.02 : 1200 + (t - 60_000) * 0.005);
+  const fine = new EtaEngine();
+  const coarse = new EtaEngine();
+  for (let t = 10; t <= 90_000; t += 10) fine.record(t, Math.floor(pace(t)), 5000);
+  for (let t = 1000; t <= 90_000; t += 1000) coarse.record(t, Math.floor(pace(t)), 5000);
+  const a = fine.estimate(90_000)!.etaMs;
+  const b = coarse.estimate(90_000)!.etaMs;
+  assert.ok(Math.abs(a - b) / b < 0.05, `${a} vs ${b}`);
+  // And recent pace counts more than the start: nearer the 5/s answer than the whole-run average.
+  const left = 5000 - pace(90_000);
+  assert.ok(a > (left / (pace(90_000) / 90)) * 1000 * 1.2, `eta ${a} leans to the recent pace`);
+});
+
+test('range: holds the truth on a steady trace, and narrows as evidence grows', () => {
+  const e = new EtaEngine();
+  let done = 0;
+  let t = 0;
+  const widths: number[] = [];
+  // 1000 items, about 1 s each with jitter (deterministic); checked at 10 %, 30 %, 60 %.
+  const durations = Array.from({ length: 1000 }, (_, i) => 1000 * (0.5 + ((i * 7919) % 1000) / 1000));
+  const end = durations.reduce((a, b) => a + b, 0);
+  for (const d of durations) {
+    t += d;
+    e.record(t, ++done, 1000);
+    if (done === 100 || done === 300 || done === 600) {
+      const est = e.estimate(t)!;
+      const truth = end - t;
+      assert.ok(est.lowMs <= truth && truth <= est.highMs, `at ${done}: ${truth} in [${est.lowMs}, ${est.highMs}]`);
+      assert.ok(Math.abs(est.etaMs - truth) / truth < 0.15, `at ${done}: eta ${est.etaMs} vs ${truth}`);
+      widths.push((est.highMs - est.lowMs) / est.etaMs);
+    }
+  }
+  assert.ok(widths[0]! > widths[1]! && widths[1]! > widths[2]!, `relative widths narrow: ${widths.join(', ')}`);
+});
+
+test('retries are not progress: a run with retried attempts has the ETA of its processed pace', () => {
+  // Through the model: every item fails once (retried) then succeeds; an item takes 1 s in all.
+  const model = new ProgressModel();
+  let seq = 0;
+  const at = (t: number, e: Unstamped) => model.apply({ seq: ++seq, t, ...e } as ProgEvent);
+  at(0, { type: 'phase', id: 'p', total: 100 });
+  for (let i = 1; i <= 40; i++) {
+    at(i * 1000 - 500, { type: 'item.fail', phase: 'p', id: `i${i}`, retry: 1, maxRetries: 2 });
+    at(i * 1000, { type: 'item.done', phase: 'p', id: `i${i}` });
+  }
+  const p = model.snapshot(40_000).phases[0]!;
+  assert.is(p.current, 40);
+  assert.ok(Math.abs(p.etaMs! - 60_000) < 3000, `60 items left at 1/s: ${p.etaMs}`);
+  assert.ok(p.etaLowMs! <= 60_000 && 60_000 <= p.etaHighMs!);
+});
+
+test('a stall raises the ETA; progress going back is a new baseline, not negative pace', () => {
+  const e = new EtaEngine();
+  steady(e, 500, 30_000);
+  const moving = e.estimate(30_000)!.etaMs;
+  const stalled = e.estimate(60_000)!.etaMs;
+  assert.ok(stalled > moving, `${stalled} > ${moving}`);
+  e.record(61_000, 0, 10_000);
+  e.record(62_000, 10, 10_000);
+  const after = e.estimate(62_000);
+  assert.ok(after === undefined || after.etaMs > 0);
+});
+
+test('prior: an ETA from the first second, blending towards the live pace', () => {
+  const e = new EtaEngine({ prior: { durationsMs: [100_000, 110_000, 90_000], total: 1000 } });
+  e.record(1000, 10, 1000);
+  const early = e.estimate(1000)!;
+  assert.ok(Math.abs(early.etaMs - 99_000) < 1000, `the prior alone: ${early.etaMs}`);
+  assert.ok(early.lowMs < early.etaMs && early.etaMs < early.highMs);
+  // This run goes twice as fast as history: the estimate moves towards the live 45 s.
+  for (let t = 2000; t <= 55_000; t += 1000) e.record(t, Math.floor(t / 50), 1000);
+  const later = e.estimate(55_000)!;
+  assert.ok(!e.priorDropped);
+  assert.ok(Math.abs(later.etaMs - 45_000) < Math.abs(later.etaMs - 49_500) + 5000 && later.etaMs < 48_000, `towards live: ${later.etaMs}`);
+  assert.equal(new EtaEngine({ prior: { durationsMs: [60_000] } }).estimate(1000)?.etaMs, 59_000, 'without totals: time left of the past duration');
+});
+
+test('prior: dropped by the sanity gate when the live pace disagrees 10×', () => {
+  const e = new EtaEngine({ prior: { durationsMs: [10_000], total: 1000 } });
+  e.record(1000, 10, 1000);
+  assert.ok(e.estimate(1000)!.etaMs < 10_000, 'the prior says 10 s in all');
+  // 10× slower than history: 10 units/s.
+  for (let t = 2000; t <= 20_000; t += 1000) e.record(t, t / 100, 1000);
+  const est = e.estimate(20_000)!;
+  assert.ok(e.priorDropped, 'the gate dropped the history');
+  assert.ok(Math.abs(est.etaMs - 80_000) < 8000, `the live pace alone: ${est.etaMs}`);
+  const agree = new EtaEngine({ prior: { durationsMs: [10_000], total: 1000 } });
+  for (let t = 1000; t <= 5000; t += 1000) agree.record(t, t / 25, 1000);
+  agree.estimate(5000);
+  assert.ok(!agree.priorDropped, 'a 2.5× difference keeps it');
+});
+
+test('the model: phase and run carry etaLowMs ≤ etaMs ≤ etaHighMs; a run prior gives an ETA at t=1 s', () => {
+  const model = new ProgressModel({ prior: { run: { durationsMs: [60_000] }, phases: { build: { durationsMs: [40_000], total: 100 } } } });
+  let seq = 0;
+  const at = (t: number, e: Unstamped) => model.apply({ seq: ++seq, t, ...e } as ProgEvent);
+  at(0, { type: 'phase', id: 'build', total: 100 });
+  at(1000, { type: 'progress', phase: 'build', current: 2 });
+  const s = model.snapshot(1000);
+  assert.ok(s.etaMs !== undefined && s.etaLowMs! <= s.etaMs && s.etaMs <= s.etaHighMs!, JSON.stringify(s));
+  assert.ok(s.etaMs > 40_000, 'the run prior knows the run is longer than this phase');
+  const p = s.phases[0]!;
+  assert.ok(p.etaMs !== undefined && Math.abs(p.etaMs - 39_200) < 1000, `phase prior: ${p.etaMs}`);
+  const plain = new ProgressModel();
+  plain.apply({ seq: 1, t: 0, type: 'phase', id: 'build', total: 100 });
+  plain.apply({ seq: 2, t: 1000, type: 'progress', phase: 'build', current: 2 });
+  assert.is(plain.snapshot(1000).etaMs, undefined, 'without history: none until warmed up');
+});
+
+test.run();
