@@ -19,6 +19,7 @@ import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
 import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
+import { historyPrior } from '../store/history-prior.js';
 import { workflowKey } from '../store/workflow-key.js';
 
 export interface RunOptions {
@@ -54,9 +55,11 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const parserChoice = parseParserChoice(requested, specs);
   const started = new Date();
   const bus = new EventBus();
-  const model = new ProgressModel();
   const cwd = process.cwd();
   const info = { id: newRunId(started), key: workflowKey(options.command, cwd, options.name), command: options.command, cwd, startedAt: started.toISOString() };
+  // Past runs of the same workflow give the ETA something to go on from the first second.
+  const prior = historyPrior(stateDir(), info.key);
+  const model = new ProgressModel(prior ? { prior } : {});
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
   const view = await loadView(format, {
     ...(store.failed ? {} : { recordDir: store.dir }),

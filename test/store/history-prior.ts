@@ -1,0 +1,42 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { historyPrior } from '../../src/store/history-prior.js';
+import { ndjson, runProg, tempDir } from '../helpers/prog.js';
+
+function record(home: string, r: object): void {
+  mkdirSync(home, { recursive: true });
+  appendFileSync(join(home, 'history.ndjson'), JSON.stringify(r) + '\n');
+}
+
+test('the prior is the last successful runs of the same workflow, with their phases', () => {
+  const home = tempDir();
+  const base = { version: 1, command: ['x'], cwd: '/', exitCode: 0, signal: null };
+  record(home, { ...base, id: 'a', key: 'k', startedAt: '2026-01-01T00:00:01Z', status: 'ok', durationMs: 1000, phases: [{ id: 'map', status: 'ok', durationMs: 800, total: 50 }] });
+  record(home, { ...base, id: 'b', key: 'k', startedAt: '2026-01-01T00:00:02Z', status: 'failed', durationMs: 10, phases: [] });
+  record(home, { ...base, id: 'c', key: 'other', startedAt: '2026-01-01T00:00:03Z', status: 'ok', durationMs: 99999 });
+  record(home, { ...base, id: 'd', key: 'k', startedAt: '2026-01-01T00:00:04Z', status: 'ok', durationMs: 1200, phases: [{ id: 'map', status: 'ok', durationMs: 900, total: 60 }] });
+  appendFileSync(join(home, 'history.ndjson'), '{"id":"torn","key":"k","dur');
+  assert.equal(historyPrior(home, 'k'), { run: { durationsMs: [1000, 1200] }, phases: { map: { durationsMs: [800, 900], total: 60 } } });
+  assert.is(historyPrior(home, 'never'), undefined);
+  assert.is(historyPrior(tempDir(), 'k'), undefined, 'no history, no prior');
+});
+
+test('with history, a run gets an ETA before its first progress: from its past durations', async () => {
+  const home = tempDir();
+  const script = 'sleep 0.3; echo working; sleep 1.6; echo done';
+  for (let i = 0; i < 2; i++) {
+    const r = await runProg(['run', '--name', 'slow job', '--format', 'none', '--', 'sh', '-c', script], { home });
+    assert.is(r.code, 0);
+  }
+  const r = await runProg(['run', '--name', 'slow job', '--format', 'json', '--', 'sh', '-c', script], { home });
+  const snapshots = ndjson(r.stdout).filter((e) => e.type === 'snapshot' && e.status === 'running');
+  assert.ok(snapshots.length >= 1, 'a snapshot while running');
+  assert.ok(typeof snapshots[0]!.etaMs === 'number', `an ETA from history: ${JSON.stringify(snapshots[0])}`);
+  const fresh = await runProg(['run', '--name', 'never seen', '--format', 'json', '--', 'sh', '-c', script]);
+  const first = ndjson(fresh.stdout).find((e) => e.type === 'snapshot' && e.status === 'running');
+  assert.is(first?.etaMs, undefined, 'no history, no ETA without progress');
+});
+
+test.run();
