@@ -10,6 +10,15 @@ export function formatDuration(ms: number): string {
   return `${h}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** `ETA 5m 20s (4m 50s – 6m 10s)`: the central estimate, and its range when there is one. */
+export function formatEta(eta: { etaMs?: number; etaLowMs?: number; etaHighMs?: number }): string | undefined {
+  if (eta.etaMs === undefined) return undefined;
+  const range = eta.etaLowMs !== undefined && eta.etaHighMs !== undefined && eta.etaHighMs > eta.etaLowMs
+    ? ` (${formatDuration(eta.etaLowMs)} – ${formatDuration(eta.etaHighMs)})`
+    : '';
+  return `ETA ${formatDuration(eta.etaMs)}${range}`;
+}
+
 /** 2.3/s, or 14/min when slower than one a second. */
 export function formatRate(perSecond: number): string {
   if (perSecond >= 10) return `${Math.round(perSecond)}/s`;

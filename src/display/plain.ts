@@ -8,7 +8,7 @@ import { escapeForTerminal } from '../lines/ansi.js';
 import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 import { colorLevel } from './color.js';
-import { formatDuration, formatRate } from './duration.js';
+import { formatDuration, formatEta, formatRate } from './duration.js';
 import { countsText, itemName, summaryLines } from './summary-lines.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
@@ -135,7 +135,8 @@ export class PlainView implements View {
     ];
     if (phase.percent !== undefined) parts[0] += ` ${Math.floor(phase.percent)}%`;
     if (phase.rate !== undefined) parts.push(formatRate(phase.rate));
-    if (phase.etaMs !== undefined) parts.push(`ETA ${formatDuration(phase.etaMs)}`);
+    const eta = formatEta(phase);
+    if (eta !== undefined) parts.push(eta);
     parts.push(countsText(phase.counts, this.#c));
     return `${safe(phase.name)} ${parts.join(' · ')}`;
   }

@@ -2,7 +2,7 @@
 // Pure functions, so the layout is tested without a terminal.
 import type { AgentSnapshot, PhaseSnapshot, Snapshot } from '../../model/snapshot.js';
 import { escapeForTerminal } from '../../lines/ansi.js';
-import { formatDuration, formatRate } from '../duration.js';
+import { formatDuration, formatEta, formatRate } from '../duration.js';
 import { padEnd, textWidth } from './text-width.js';
 
 export const ICONS = {
@@ -53,7 +53,8 @@ function tally(counts: PhaseSnapshot['counts']): string {
 export function headerText(snapshot: Snapshot, fallbackName: string): string {
   const parts: string[] = [safe(snapshot.workflow ?? fallbackName)];
   if (snapshot.percent !== undefined) parts.push(`${Math.floor(snapshot.percent)}%`);
-  if (snapshot.etaMs !== undefined && snapshot.status === 'running') parts.push(`ETA ${formatDuration(snapshot.etaMs)}`);
+  const eta = snapshot.status === 'running' ? formatEta(snapshot) : undefined;
+  if (eta !== undefined) parts.push(eta);
   parts.push(`${formatDuration(snapshot.elapsedMs)} elapsed`);
   const { succeeded, failed, retried } = snapshot.counts;
   if (succeeded + failed > 0) parts.push(`${Math.round((succeeded / (succeeded + failed)) * 100)}% ok`);
@@ -80,7 +81,8 @@ export function phaseTitle(phase: PhaseSnapshot, nameWidth: number, frame: numbe
     parts.push(`step${at} ${safe(step)}`);
   }
   if (phase.status === 'running') {
-    if (phase.etaMs !== undefined) parts.push(`ETA ${formatDuration(phase.etaMs)}`);
+    const eta = formatEta(phase);
+    if (eta !== undefined) parts.push(eta);
     if (phase.rate !== undefined) parts.push(`${formatRate(phase.rate)}`);
   } else {
     parts.push(formatDuration(phase.durationMs));

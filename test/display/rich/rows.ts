@@ -15,6 +15,11 @@ test('a running phase row: bar, percent, done/total, ETA, rate and ✔/✖ count
   assert.is(title, 'Map phase [███████░░░░░░░░░░░░░]  35% 175/500 · ETA 5m 23s · 2.3/s · ✔ 156 ✖ 19');
 });
 
+test('an ETA with a range reads as a central value and its bounds', () => {
+  const title = phaseTitle(phase({ current: 175, total: 500, percent: 35, etaMs: 320_000, etaLowMs: 290_000, etaHighMs: 370_000, counts: counts(175) }), 9, 0);
+  assert.match(title, / · ETA 5m 20s \(4m 50s – 6m 10s\) · /);
+});
+
 test('no total yet: ? instead of a percentage, and a bar that moves instead of filling', () => {
   const a = phaseTitle(phase({ current: 12 }), 9, 0);
   const b = phaseTitle(phase({ current: 12 }), 9, 5);
