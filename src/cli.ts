@@ -189,6 +189,37 @@ async function parse(own: string[], command: string[]): Promise<void> {
         process.stdout.write(`\nprog recognises these from the output; --parser NAME forces one, --parser none turns them off.\n`);
       },
     )
+    .command(
+      'history [target]',
+      'Show recorded runs: one row per workflow, or the runs of one',
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a workflow key (--name, or "command @ directory"), a run id, or a unique prefix of either' })
+          .options({
+            format: { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: tables; json: NDJSON, one object per line (type workflow, run or prune)' },
+            limit: { type: 'number', describe: 'at most N rows: runs of a workflow (default 20), or workflows in the summary (default all)' },
+            since: { type: 'string', describe: 'only runs started within this age: 30m, 12h, 7d, 2w (s, m, h, d, w)' },
+            failed: { type: 'boolean', default: false, describe: 'only runs that did not end ok (failed, interrupted, not started)' },
+            prune: { type: 'boolean', default: false, describe: 'rewrite history.ndjson without the records older than --older-than (unreadable lines are dropped too)' },
+            'older-than': { type: 'string', describe: 'with --prune: the age beyond which records go, e.g. 90d' },
+          })
+          .example('prog history', 'every workflow: runs, last result, median, p90, success rate, recent durations')
+          .example('prog history nightly --since 7d --failed', "this week's failed runs of the workflow named nightly")
+          .example('prog history --format json | jq .', 'the same, as NDJSON')
+          .example('prog history --prune --older-than 90d', 'forget runs older than 90 days'),
+      async (args) => {
+        const { historyCommand } = await import('./commands/history.js');
+        historyCommand({
+          format: args.format,
+          failed: args.failed,
+          prune: args.prune,
+          ...(args.target === undefined ? {} : { target: args.target }),
+          ...(args.limit === undefined ? {} : { limit: args.limit }),
+          ...(args.since === undefined ? {} : { since: args.since }),
+          ...(args['older-than'] === undefined ? {} : { olderThan: args['older-than'] }),
+        });
+      },
+    )
     .demandCommand(1, 'Say what to do: prog run -- <command>')
     .check((args) => {
       if (args._[0] === 'run' && command.length === 0) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');

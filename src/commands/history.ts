@@ -1,0 +1,350 @@
+// `prog history`: what history.ndjson says about past runs. Without a target, one row per workflow
+// (runs, last result, durations, success rate, a sparkline); with one, that workflow's runs, newest
+// first. `--prune --older-than AGE` rewrites the file without old records, atomically.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { printError, writeStderr } from '../diagnostics.js';
+import { colorLevel } from '../display/color.js';
+import { formatDuration } from '../display/duration.js';
+import { padEnd, textWidth, truncate } from '../display/rich/text-width.js';
+import { bar, paint, sparkline, type DrawStyle } from '../display/sparkline.js';
+import { terminalStdout } from '../display/terminal-output.js';
+import { ProgError } from '../errors.js';
+import { escapeForTerminal } from '../lines/ansi.js';
+import {
+  filterRuns, groupByKey, parseAge, pruneLines, resolveTarget, toHistoryRuns, workflowStats,
+  type HistoryRun, type RunFilter, type WorkflowStats,
+} from '../store/history-query.js';
+import { readRecords } from '../store/ndjson.js';
+import { stateDir } from '../store/state-dir.js';
+
+export const HISTORY_FORMATS = ['text', 'json'] as const;
+export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
+
+export interface HistoryOptions {
+  target?: string;
+  format: HistoryFormat;
+  limit?: number;
+  since?: string;
+  failed: boolean;
+  prune: boolean;
+  olderThan?: string;
+  /** For tests: what "now" is when --since and --older-than are measured. */
+  now?: number;
+}
+
+const DEFAULT_RUN_LIMIT = 20;
+const SPARK_RUNS = 20;
+const BAR_WIDTH = 20;
+const KEY_WIDTH = 48;
+
+export function historyCommand(options: HistoryOptions): void {
+  const now = options.now ?? Date.now();
+  const path = join(stateDir(), 'history.ndjson');
+  checkUsage(options);
+  if (options.prune) {
+    prune(path, options.olderThan!, now, options.format);
+    return;
+  }
+  const filter: RunFilter = { failedOnly: options.failed };
+  if (options.since !== undefined) filter.sinceMs = now - parseAge(options.since)!;
+
+  let read: ReturnType<typeof readRecords>;
+  try {
+    read = readRecords(path);
+  } catch (error) {
+    fail(`cannot read ${path}: ${(error as Error).message}`);
+    return;
+  }
+  const { runs, invalid } = toHistoryRuns(read.records);
+  const unreadable = read.skipped + invalid;
+  if (unreadable > 0) {
+    writeStderr(`prog: warning: ${unreadable} unreadable ${unreadable === 1 ? 'line' : 'lines'} in ${escapeForTerminal(path)} ${unreadable === 1 ? 'was' : 'were'} skipped\n`);
+  }
+  const json = options.format === 'json';
+  if (runs.length === 0) {
+    const hint = `no runs recorded yet in ${escapeForTerminal(dirname(path))}; run prog run -- <command>\n`;
+    // JSON output stays valid (empty) NDJSON: the hint is for the person, on stderr.
+    if (json) writeStderr(`prog: ${hint}`);
+    else terminalStdout().write(hint);
+    return;
+  }
+
+  const style = drawStyle();
+  if (options.target === undefined) {
+    const selected = filterRuns(runs, filter);
+    let workflows = groupByKey(selected).map((w) => workflowStats(w, SPARK_RUNS));
+    const total = workflows.length;
+    if (options.limit !== undefined) workflows = workflows.slice(0, options.limit);
+    if (json) terminalStdout().write(workflows.map((w) => JSON.stringify(workflowJson(w)) + '\n').join(''));
+    else terminalStdout().write(selected.length === 0 ? noMatch(runs.length, options) : summaryTable(workflows, total, style));
+    return;
+  }
+
+  const target = resolveTarget(runs, options.target);
+  if (target.kind === 'none') {
+    fail(`no workflow or run matches "${options.target}" (prog history lists the workflows)`);
+    return;
+  }
+  if (target.kind === 'ambiguous') {
+    const shown = target.keys.slice(0, 10).map((k) => `  ${k}`).join('\n');
+    fail(`"${options.target}" matches ${target.keys.length} workflows; give more of one:\n${shown}${target.keys.length > 10 ? '\n  …' : ''}`);
+    return;
+  }
+  const all = runs.filter((r) => r.key === target.key);
+  const selected = filterRuns(all, filter).sort((a, b) => b.startMs - a.startMs);
+  const shown = selected.slice(0, options.limit ?? DEFAULT_RUN_LIMIT);
+  if (json) {
+    terminalStdout().write(shown.map((r) => JSON.stringify({ type: 'run', ...r.record }) + '\n').join(''));
+    return;
+  }
+  terminalStdout().write(runsTable(target.key, all, selected, shown, target.runId, options, style));
+}
+
+function checkUsage(options: HistoryOptions): void {
+  if (options.prune && options.olderThan === undefined) {
+    throw new ProgError('USAGE', '--prune needs --older-than AGE, e.g. prog history --prune --older-than 90d');
+  }
+  if (!options.prune && options.olderThan !== undefined) {
+    throw new ProgError('USAGE', '--older-than goes with --prune: prog history --prune --older-than 90d');
+  }
+  if (options.prune && (options.target !== undefined || options.since !== undefined || options.failed || options.limit !== undefined)) {
+    throw new ProgError('USAGE', '--prune works on the whole history: it takes no workflow, --since, --failed or --limit');
+  }
+  for (const [flag, value] of [['--since', options.since], ['--older-than', options.olderThan]] as const) {
+    if (value !== undefined && parseAge(value) === undefined) {
+      throw new ProgError('USAGE', `${flag} takes an age: a number and s, m, h, d or w (30m, 12h, 7d, 2w); got "${value}"`);
+    }
+  }
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
+    throw new ProgError('USAGE', `--limit must be a whole number ≥ 1; got "${options.limit}"`);
+  }
+}
+
+/** Not a usage error: the history does not hold what was asked for (exit 1, as grep finding nothing). */
+function fail(message: string): void {
+  printError(message);
+  process.exitCode = 1;
+}
+
+function drawStyle(): DrawStyle {
+  const ascii = process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb';
+  return { ascii, chalk: new Chalk({ level: colorLevel(process.stdout) }) };
+}
+
+function noMatch(total: number, options: HistoryOptions): string {
+  const what = [options.since !== undefined ? `since ${options.since}` : '', options.failed ? 'failed' : ''].filter(Boolean).join(', ');
+  return `no runs match (${what}); ${total} ${total === 1 ? 'run is' : 'runs are'} recorded in all\n`;
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+function workflowJson(w: WorkflowStats): Record<string, unknown> {
+  return {
+    type: 'workflow',
+    key: w.key,
+    runs: w.runs,
+    last: {
+      id: w.last.id, startedAt: w.last.startedAt, status: w.last.status,
+      exitCode: w.last.exitCode, signal: w.last.signal, durationMs: w.last.durationMs ?? null,
+    },
+    medianMs: w.medianMs ?? null,
+    p90Ms: w.p90Ms ?? null,
+    successRate: w.successRate ?? null,
+    recent: w.recent.map((r) => ({ id: r.id, status: r.status, durationMs: r.durationMs ?? null })),
+  };
+}
+
+// ---- text -------------------------------------------------------------------------------------
+
+type Align = 'left' | 'right';
+
+/** Lays out rows of plain cells (widths measured before colour), then styles each cell. */
+function table(header: string[], rows: { cells: string[]; style?: (i: number, cell: string) => string }[], align: Align[], c: ChalkInstance): string {
+  const widths = header.map((h, i) => Math.max(textWidth(h), ...rows.map((r) => textWidth(r.cells[i] ?? ''))));
+  const pad = (cell: string, i: number) => {
+    const w = widths[i]!;
+    return align[i] === 'right' ? ' '.repeat(Math.max(0, w - textWidth(cell))) + cell : padEnd(cell, w);
+  };
+  const last = header.length - 1;
+  const line = (cells: string[], style: (i: number, text: string) => string) =>
+    cells.map((cell, i) => (i === last && align[i] === 'left' ? style(i, cell) : style(i, pad(cell, i)))).join('  ').trimEnd() + '\n';
+  return line(header, (_, t) => c.dim(t)) + rows.map((r) => line(r.cells, (i, t) => (r.style ? r.style(i, t) : t))).join('');
+}
+
+function summaryTable(workflows: WorkflowStats[], total: number, style: DrawStyle): string {
+  const c = style.chalk ?? new Chalk({ level: 0 });
+  const header = ['workflow', 'runs', 'last', 'took', 'median', 'p90', 'ok', 'recent'];
+  const rows = workflows.map((w) => {
+    const cells = [
+      truncate(escapeForTerminal(w.key), KEY_WIDTH),
+      String(w.runs),
+      resultText(w.last, style.ascii),
+      w.last.durationMs === undefined || w.last.status === 'spawn-failed' ? '-' : formatDuration(w.last.durationMs),
+      w.medianMs === undefined ? '-' : formatDuration(w.medianMs),
+      w.p90Ms === undefined ? '-' : formatDuration(w.p90Ms),
+      w.successRate === undefined ? '-' : `${Math.round(w.successRate * 100)}%`,
+      '',
+    ];
+    const spark = sparkline(w.recent, style);
+    return { cells, style: (i: number, t: string) => (i === 2 ? paint(t, w.last.status, style) : i === 7 ? spark : t) };
+  });
+  let out = table(header, rows, ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'left'], c);
+  if (total > workflows.length) out += c.dim(`… ${total - workflows.length} more workflows (raise --limit to see them)`) + '\n';
+  return out;
+}
+
+function runsTable(
+  key: string, all: HistoryRun[], selected: HistoryRun[], shown: HistoryRun[], runId: string | undefined,
+  options: HistoryOptions, style: DrawStyle,
+): string {
+  const c = style.chalk ?? new Chalk({ level: 0 });
+  const stats = workflowStats({ key, runs: all, last: all[all.length - 1]! });
+  const facts = [
+    `${all.length} ${all.length === 1 ? 'run' : 'runs'}`,
+    stats.medianMs === undefined ? '' : `median ${formatDuration(stats.medianMs)}`,
+    stats.p90Ms === undefined ? '' : `p90 ${formatDuration(stats.p90Ms)}`,
+    stats.successRate === undefined ? '' : `${Math.round(stats.successRate * 100)}% ok`,
+  ].filter(Boolean).join(' · ');
+  let out = `${c.bold(escapeForTerminal(key))}  ${facts}\n`;
+  if (shown.length === 0) return out + noMatch(all.length, options);
+
+  const longest = Math.max(0, ...shown.map((r) => r.durationMs ?? 0));
+  const header = ['', 'started', 'took', '', 'result', 'counts', 'run', 'phases'];
+  const rows = shown.map((run) => {
+    const took = run.durationMs === undefined || run.status === 'spawn-failed' ? '-' : formatDuration(run.durationMs);
+    const cells = [
+      run.id === runId ? (style.ascii ? '>' : '▶') : '',
+      formatStart(run.startMs),
+      took,
+      run.status === 'spawn-failed' ? '' : bar(run.durationMs ?? 0, longest, BAR_WIDTH, style.ascii),
+      resultText(run, style.ascii),
+      countsText(run, style.ascii),
+      escapeForTerminal(run.id),
+      phasesText(run, style.ascii),
+    ];
+    return { cells, style: (i: number, t: string) => (i === 3 || i === 4 ? paint(t, run.status, style) : t) };
+  });
+  out += table(header, rows, ['left', 'left', 'right', 'left', 'left', 'left', 'left', 'left'], c);
+  if (selected.length > shown.length) out += c.dim(`… ${selected.length - shown.length} older runs not shown (--limit ${selected.length} shows them all)`) + '\n';
+  return out;
+}
+
+/** Local time, to the second: when the run started on this machine's clock. */
+function formatStart(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** How a run ended, in words (an icon too, unless ASCII): `✔ exit 0`, `✖ exit 3`, `✖ SIGKILL`, `⚠ interrupted (SIGINT)`. */
+export function resultText(run: HistoryRun, ascii: boolean): string {
+  const icon = (glyph: string) => (ascii ? '' : `${glyph} `);
+  const signal = run.signal === null ? undefined : escapeForTerminal(run.signal);
+  switch (run.status) {
+    case 'ok':
+      return `${icon('✔')}exit ${run.exitCode ?? 0}`;
+    case 'failed':
+      return `${icon('✖')}${signal ?? (run.exitCode === null ? 'failed' : `exit ${run.exitCode}`)}`;
+    case 'interrupted':
+      return `${icon('⚠')}interrupted${signal ? ` (${signal})` : run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}`;
+    case 'spawn-failed':
+      return `${icon('✖')}not started${run.spawnError ? `: ${escapeForTerminal(run.spawnError)}` : ''}`;
+  }
+}
+
+function countsText(run: HistoryRun, ascii: boolean): string {
+  const counts = run.counts;
+  if (!counts) return '';
+  const parts: string[] = [];
+  const add = (n: unknown, glyph: string, word: string) => {
+    if (typeof n === 'number' && n > 0) parts.push(ascii ? `${n} ${word}` : `${glyph}${n}`);
+  };
+  add(counts.succeeded, '✔', 'ok');
+  add(counts.failed, '✖', 'failed');
+  add(counts.skipped, '⊘', 'skipped');
+  add(counts.retried, '↻', 'retried');
+  return parts.join(' ');
+}
+
+function phasesText(run: HistoryRun, ascii: boolean): string {
+  return run.phases.map((p) => {
+    const mark = p.status === 'failed' ? (ascii ? ' FAILED' : ' ✖') : p.status === 'skipped' ? (ascii ? ' skipped' : ' ⊘') : '';
+    return `${escapeForTerminal(p.name)}${mark} ${p.durationMs === undefined ? '?' : formatDuration(p.durationMs)}`;
+  }).join(', ');
+}
+
+// ---- prune ------------------------------------------------------------------------------------
+
+/**
+ * Rewrites history.ndjson without the records older than the age: the kept lines (byte for byte)
+ * go to a temporary file beside it, synced, then renamed over it. Should a run append meanwhile
+ * (the file grew since it was read), the prune starts over, so that record is not lost.
+ */
+function prune(path: string, olderThan: string, now: number, format: HistoryFormat): void {
+  const cutoff = now - parseAge(olderThan)!;
+  const report = (removed: number, kept: number, unreadable: number) => {
+    if (format === 'json') {
+      terminalStdout().write(JSON.stringify({ type: 'prune', path, olderThan, cutoff: new Date(cutoff).toISOString(), removed, kept, unreadable }) + '\n');
+      return;
+    }
+    const where = escapeForTerminal(path);
+    let text = removed === 0
+      ? `nothing older than ${olderThan} in ${where}; ${kept} ${kept === 1 ? 'run' : 'runs'} kept`
+      : `removed ${removed} ${removed === 1 ? 'run' : 'runs'} older than ${olderThan} from ${where}; ${kept} kept`;
+    if (unreadable > 0) text += `; ${unreadable} unreadable ${unreadable === 1 ? 'line' : 'lines'} dropped`;
+    terminalStdout().write(text + '\n');
+  };
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    let data: Buffer;
+    try {
+      data = readFileSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        report(0, 0, 0);
+        return;
+      }
+      fail(`cannot read ${path}: ${(error as Error).message}`);
+      return;
+    }
+    const { kept, removed, unreadable } = pruneLines(data.toString('utf8'), cutoff);
+    if (removed === 0 && unreadable === 0) {
+      report(0, kept.length, 0);
+      return;
+    }
+    const tmp = `${path}.${process.pid}.prune.tmp`;
+    try {
+      writeFileSync(tmp, kept.length > 0 ? kept.join('\n') + '\n' : '', { mode: 0o600 });
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      if (statSync(path).size !== data.length) {
+        rmSync(tmp, { force: true });
+        continue;
+      }
+      renameSync(tmp, path);
+      syncDir(dirname(path));
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      fail(`cannot rewrite ${path}: ${(error as Error).message}; it is unchanged`);
+      return;
+    }
+    report(removed, kept.length, unreadable);
+    return;
+  }
+  fail(`${path} kept growing while it was pruned (runs are finishing); try again`);
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not every file system syncs directories; the rename itself is already done.
+  }
+}
