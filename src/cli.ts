@@ -2,29 +2,28 @@
 import { printError } from './diagnostics.js';
 import { FORMATS, type RequestedFormat } from './display/format.js';
 import { exitCodeFor, ProgError } from './errors.js';
+import type { RunFlags } from './config/settings.js';
 
 const RUN_OPTIONS = {
   format: {
     alias: 'f',
     choices: FORMATS,
-    default: 'auto' as RequestedFormat,
-    describe: 'auto: rich on a terminal, plain when stdout is not a terminal or NO_COLOR/CI/TERM=dumb is set; rich: live progress tree below the output; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
+    // No yargs defaults for the settings below: a flag that was not given must stay undefined, so
+    // resolveRunSettings can fall back to PROG_* and the user config (see prog config).
+    describe: 'default auto (or $PROG_FORMAT, or prog config set format). auto: rich on a terminal, plain when stdout is not a terminal or NO_COLOR/CI/TERM=dumb is set; rich: live progress tree below the output; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
   },
   'progress-fd': {
     type: 'string',
-    default: '3',
-    describe: 'descriptor of the marker-only pipe given to the command (in $PROG_PROGRESS_FD), or "none"',
+    describe: 'descriptor of the marker-only pipe given to the command (in $PROG_PROGRESS_FD), or "none"; default 3 (or prog config set progress-fd)',
   },
   grace: {
     type: 'number',
-    default: 10,
-    describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed',
+    describe: 'seconds the command gets to stop after Ctrl-C or SIGTERM before its process group is killed; default 10 (or $PROG_GRACE, or prog config set grace)',
   },
   parser: {
     type: 'string',
     array: true,
-    default: [] as string[],
-    describe: 'which tool-output parsers to use: auto (recognise them from the output, the default), none, or names to force (see prog parsers)',
+    describe: 'which tool-output parsers to use: auto (recognise them from the output, the default), none, or names to force (see prog parsers); also $PROG_PARSER, or prog config set parser',
   },
   name: {
     type: 'string',
@@ -37,13 +36,10 @@ const RUN_OPTIONS = {
   },
 } as const;
 
-interface RunArgs {
-  format: RequestedFormat;
-  'progress-fd': string;
-  grace: number;
+/** `prog run`'s flags as parsed; the settings (format, progress-fd, grace, parser) are undefined when not given. */
+interface RunArgs extends RunFlags {
   'hide-output': boolean;
-  parser: string[];
-  name?: string;
+  name?: string | undefined;
 }
 
 /**
@@ -114,29 +110,49 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   });
   const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
-  const format = parsed.format ?? RUN_OPTIONS.format.default;
-  if (!(FORMATS as readonly string[]).includes(format) || Array.isArray(format)) return undefined;
-  const progressFd = parsed['progress-fd'] ?? RUN_OPTIONS['progress-fd'].default;
-  const grace = parsed.grace ?? RUN_OPTIONS.grace.default;
-  if (typeof progressFd !== 'string' || typeof grace !== 'number') return undefined;
+  const format: unknown = parsed.format;
+  if (format !== undefined && (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))) return undefined;
+  const progressFd: unknown = parsed['progress-fd'];
+  const grace: unknown = parsed.grace;
+  if ((progressFd !== undefined && typeof progressFd !== 'string') || (grace !== undefined && typeof grace !== 'number')) return undefined;
   const hideOutput = parsed['hide-output'] ?? false;
   if (typeof hideOutput !== 'boolean') return undefined;
-  const parser = ([] as unknown[]).concat(parsed.parser ?? []);
-  if (!parser.every((p) => typeof p === 'string')) return undefined;
+  const parser = parsed.parser === undefined ? undefined : ([] as unknown[]).concat(parsed.parser);
+  if (parser !== undefined && !parser.every((p) => typeof p === 'string')) return undefined;
   const name = parsed.name;
   if (name !== undefined && typeof name !== 'string') return undefined;
-  return { format, 'progress-fd': progressFd, grace, 'hide-output': hideOutput, parser: parser as string[], ...(name === undefined ? {} : { name }) };
+  return {
+    format: format as RequestedFormat | undefined,
+    'progress-fd': progressFd as string | undefined,
+    grace: grace as number | undefined,
+    'hide-output': hideOutput,
+    parser: parser as string[] | undefined,
+    ...(name === undefined ? {} : { name }),
+  };
 }
 
 async function startRun(args: RunArgs, command: string[]): Promise<void> {
-  const { runCommand } = await import('./commands/run.js');
+  const [{ runCommand }, { resolveRunSettings }, { readConfigFile }, { warnOnce }] = await Promise.all([
+    import('./commands/run.js'),
+    import('./config/settings.js'),
+    import('./config/file.js'),
+    import('./diagnostics.js'),
+  ]);
+  // Flag > PROG_* > user config > default; the config file is read only when some key needs it.
+  const settings = resolveRunSettings(args, process.env, () => {
+    const read = readConfigFile(process.env);
+    read.problems.forEach((problem, i) => warnOnce(`config-${i}`, problem));
+    return read.values;
+  });
+  // rich as a default (not a flag) is a preference: in a pipe it falls back to plain rather than failing.
+  const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true ? 'plain' : settings.format;
   await runCommand({
     command,
-    format: args.format,
-    progressFd: parseProgressFd(args['progress-fd']),
-    graceMs: parseGrace(args.grace),
+    format,
+    progressFd: settings.progressFd,
+    graceMs: settings.graceMs,
     hideOutput: args['hide-output'],
-    parsers: args.parser,
+    parsers: settings.parsers,
     ...(args.name === undefined ? {} : { name: args.name }),
   });
 }
@@ -190,6 +206,21 @@ async function parse(own: string[], command: string[]): Promise<void> {
       },
     )
     .command(
+      'config',
+      'Defaults for prog run: get, set, unset, list, path (flags beat PROG_* variables, which beat the config)',
+      (y) =>
+        y
+          .usage('prog config <get|set|unset|list|path>\n\nUser defaults for prog run. Keys: format (auto|rich|plain|json|none), grace (seconds ≥ 0),\nprogress-fd (3..255 or none), parser (auto|none|comma list of parsers).\nPrecedence: command-line flag > PROG_FORMAT, PROG_GRACE, PROG_PROGRESS_FD, PROG_PARSER > config file > default.')
+          .command('get <key>', 'Print the value prog run would use without flags', (c) => c.positional('key', { type: 'string', describe: 'format, grace, progress-fd or parser' }), (args) => runConfig('get', args.key))
+          .command('set <key> <value>', 'Store a default in the config file', (c) => c.positional('key', { type: 'string' }).positional('value', { type: 'string' }), (args) => runConfig('set', args.key, args.value))
+          .command('unset <key>', 'Remove a default from the config file', (c) => c.positional('key', { type: 'string' }), (args) => runConfig('unset', args.key))
+          .command('list', 'Every key, its value and where it comes from (env, config or default)', (c) => c, () => runConfig('list'))
+          .command('path', 'Print where the config file is ($PROG_CONFIG_DIR, else the XDG config dir)', (c) => c, () => runConfig('path'))
+          .example('prog config set format plain', 'plain output by default')
+          .example('prog config list', 'what prog run will use, and why')
+          .demandCommand(1, 'Say what to do: prog config <get|set|unset|list|path>'),
+    )
+    .command(
       'history [target]',
       'Show recorded runs: one row per workflow, or the runs of one',
       (y) =>
@@ -238,15 +269,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
     .parseAsync();
 }
 
-function parseProgressFd(value: string): number | null {
-  if (value === 'none') return null;
-  if (!/^\d+$/.test(value) || Number(value) < 3 || Number(value) > 255) {
-    throw new ProgError('USAGE', `--progress-fd must be a descriptor number from 3 to 255, or "none"; got "${value}"`);
-  }
-  return Number(value);
-}
-
-function parseGrace(value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new ProgError('USAGE', `--grace must be a number of seconds ≥ 0; got "${value}"`);
-  return Math.round(value * 1000);
+async function runConfig(action: 'get' | 'set' | 'unset' | 'list' | 'path', key?: string, value?: string): Promise<void> {
+  const { configCommand } = await import('./commands/config.js');
+  await configCommand({ action, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) });
 }

@@ -37,6 +37,9 @@ export function testEnv(home: string, extra: Record<string, string | undefined> 
   delete env.CI;
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
+  // A developer's own defaults (PROG_FORMAT…, ~/.config/prog) must not change what tests see.
+  for (const key of Object.keys(env)) if (/^PROG_(FORMAT|GRACE|PROGRESS_FD|PARSER)$/.test(key)) delete env[key];
+  env.PROG_CONFIG_DIR = join(home, 'config');
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -1,0 +1,124 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDir, configPath, readConfigFile } from '../../src/config/file.js';
+import { normalizeSetting, resolveRunSettings, type ConfigValues } from '../../src/config/settings.js';
+import { ProgError } from '../../src/errors.js';
+import { tempDir } from '../helpers/prog.js';
+
+const noConfig = (): ConfigValues => ({});
+
+test('with nothing given, the built-in defaults apply', () => {
+  const s = resolveRunSettings({}, {}, noConfig);
+  assert.equal(s, {
+    format: 'auto',
+    progressFd: 3,
+    graceMs: 10_000,
+    parsers: ['auto'],
+    sources: { format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default' },
+  });
+});
+
+test('flag beats env beats config beats default, key by key', () => {
+  const config = (): ConfigValues => ({ format: 'json', grace: '1', 'progress-fd': '7', parser: 'make' });
+  const env = { PROG_FORMAT: 'plain', PROG_GRACE: '2' };
+  const s = resolveRunSettings({ format: 'none' }, env, config);
+  assert.is(s.format, 'none');
+  assert.is(s.sources.format, 'flag');
+  assert.is(s.graceMs, 2000);
+  assert.is(s.sources.grace, 'env');
+  assert.is(s.progressFd, 7);
+  assert.is(s.sources['progress-fd'], 'config');
+  assert.equal(s.parsers, ['make']);
+  assert.is(s.sources.parser, 'config');
+  const d = resolveRunSettings({ grace: 0, 'progress-fd': 'none', parser: ['none'] }, { PROG_PROGRESS_FD: '9' }, noConfig);
+  assert.is(d.graceMs, 0);
+  assert.is(d.progressFd, null);
+  assert.equal(d.parsers, ['none']);
+  assert.is(d.format, 'auto');
+});
+
+test('the config is not read when flags and the environment cover every key', () => {
+  let reads = 0;
+  const config = (): ConfigValues => (reads++, {});
+  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'] }, {}, config);
+  assert.is(reads, 0);
+  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none' }, config);
+  assert.is(reads, 0);
+  resolveRunSettings({}, {}, config);
+  assert.is(reads, 1, 'read once, however many keys need it');
+});
+
+test('an empty environment variable counts as unset', () => {
+  const s = resolveRunSettings({}, { PROG_FORMAT: '', PROG_GRACE: '' }, () => ({ format: 'json' }));
+  assert.is(s.format, 'json');
+  assert.is(s.sources.grace, 'default');
+});
+
+test('a bad environment value is a usage error naming the variable, value and what is allowed', () => {
+  for (const [name, value, allowed] of [['PROG_FORMAT', 'fancy', 'one of auto'], ['PROG_GRACE', '-1', 'seconds'], ['PROG_PROGRESS_FD', '2', '3 to 255'], ['PROG_PARSER', 'auto,make', 'comma-separated']] as const) {
+    try {
+      resolveRunSettings({}, { [name]: value }, noConfig);
+      assert.unreachable(`${name}=${value} should fail`);
+    } catch (error) {
+      assert.instance(error, ProgError);
+      assert.is((error as ProgError).code, 'USAGE');
+      const message = (error as Error).message;
+      assert.ok(message.includes(name) && message.includes(`"${value}"`) && message.includes(allowed), message);
+    }
+  }
+});
+
+test('bad flags keep their own messages', () => {
+  assert.throws(() => resolveRunSettings({ 'progress-fd': '1' }, {}, noConfig), /--progress-fd must be/);
+  assert.throws(() => resolveRunSettings({ grace: Number.NaN }, {}, noConfig), /--grace must be/);
+});
+
+test('values are checked and written in one canonical form', () => {
+  assert.is(normalizeSetting('grace', 2.5), '2.5');
+  assert.is(normalizeSetting('grace', ' 3 '), '3');
+  assert.is(normalizeSetting('grace', 'abc'), undefined);
+  assert.is(normalizeSetting('grace', ''), undefined);
+  assert.is(normalizeSetting('progress-fd', 255), '255');
+  assert.is(normalizeSetting('progress-fd', 256), undefined);
+  assert.is(normalizeSetting('progress-fd', 'none'), 'none');
+  assert.is(normalizeSetting('format', 'json'), 'json');
+  assert.is(normalizeSetting('format', 3), undefined);
+  assert.is(normalizeSetting('parser', 'make, ninja'), 'make,ninja');
+  assert.is(normalizeSetting('parser', 'none,make'), undefined);
+  assert.is(normalizeSetting('parser', ''), undefined);
+});
+
+test('the config dir is PROG_CONFIG_DIR, else the XDG config dir beside the state dir', () => {
+  assert.is(configDir({ PROG_CONFIG_DIR: '/tmp/x' }), '/tmp/x');
+  if (process.platform === 'linux') {
+    assert.is(configDir({ HOME: '/home/u' }), '/home/u/.config/prog');
+    assert.is(configDir({ HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' }), '/cfg/prog');
+    assert.is(configDir({ HOME: '/home/u', XDG_CONFIG_HOME: 'relative' }), '/home/u/.config/prog');
+  }
+  assert.is(configPath({ PROG_CONFIG_DIR: '/tmp/x' }), join('/tmp/x', 'config.json'));
+});
+
+test('reading: missing file is no config; corrupt or bad values are reported, never thrown', () => {
+  const dir = tempDir();
+  const env = { PROG_CONFIG_DIR: dir };
+  assert.equal(readConfigFile(env), { path: join(dir, 'config.json'), values: {}, problems: [], corrupt: false });
+  writeFileSync(join(dir, 'config.json'), '{"format": "json", "grace": "soon", "other": 1}');
+  const read = readConfigFile(env);
+  assert.equal(read.values, { format: 'json' });
+  assert.is(read.problems.length, 1);
+  assert.match(read.problems[0]!, /grace/);
+  assert.match(read.problems[0]!, /"soon"/);
+  writeFileSync(join(dir, 'config.json'), '{"format": ');
+  const corrupt = readConfigFile(env);
+  assert.is(corrupt.corrupt, true);
+  assert.match(corrupt.problems[0]!, /not valid JSON/);
+  writeFileSync(join(dir, 'config.json'), '[1]');
+  assert.is(readConfigFile(env).corrupt, true);
+  const nested = join(dir, 'as-dir');
+  mkdirSync(join(nested, 'config.json'), { recursive: true });
+  assert.is(readConfigFile({ PROG_CONFIG_DIR: nested }).corrupt, true);
+});
+
+test.run();
