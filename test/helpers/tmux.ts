@@ -6,9 +6,10 @@ export class Tmux {
   readonly socket = `prog-test-${randomBytes(4).toString('hex')}`;
 
   constructor(command: string, columns: number, rows: number, env: Record<string, string> = {}) {
-    const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    // Exported first, so every part of a compound command line sees them.
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}; `).join('');
     // The pane stays after the command ends (remain-on-exit), so the last screen can be read.
-    this.#tmux('new-session', '-d', '-s', 't', '-x', String(columns), '-y', String(rows), `env ${exports} ${command}; echo "[exit $?]"; sleep 3600`);
+    this.#tmux('new-session', '-d', '-s', 't', '-x', String(columns), '-y', String(rows), `${exports}${command}; echo "[exit $?]"; sleep 3600`);
     this.#tmux('set-option', '-t', 't', 'history-limit', '50000');
     // A shell that dies with prog on Ctrl-C (as it should) leaves its last screen readable.
     this.#tmux('set-option', '-t', 't', 'remain-on-exit', 'on');
@@ -22,6 +23,11 @@ export class Tmux {
   /** Everything the terminal holds: scrollback plus screen. */
   history(): string[] {
     return this.#tmux('capture-pane', '-p', '-S', '-', '-t', 't').split('\n').map((l) => l.trimEnd());
+  }
+
+  /** The pane's command has ended (tmux does not always print "Pane is dead" for it). */
+  dead(): boolean {
+    return this.#tmux('display', '-p', '-t', 't', '#{pane_dead}').trim() === '1';
   }
 
   resize(columns: number, rows: number): void {

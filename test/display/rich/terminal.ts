@@ -1,4 +1,5 @@
 // The rich view in a real terminal (tmux): what a user sees, read back from the screen.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -104,15 +105,23 @@ test('a failing agent shows ✖ and its phase row counts the failure; the summar
 });
 
 test('Ctrl-C: the command stops, and the final frame says so truthfully', async () => {
-  const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 4 5 60`), 120, 30);
+  const home = tempDir();
+  const t = new Tmux(`echo '$ prog run'; env -u CI -u NO_COLOR -u FORCE_COLOR ${prog(`run --format rich -- ${node} ${agents} 4 5 60`)}`, 120, 30, { PROG_HOME: home, TERM: 'xterm-256color' });
   try {
     await t.waitFor((s) => s.some((l) => /❯ Map phase/.test(l)), 20_000, 'a running phase');
     t.keys('C-c');
-    const end = await t.waitFor((s) => s.some((l) => /Pane is dead \(signal 2/.test(l)), 20_000, 'prog to die by SIGINT like its command');
+    // prog dies of SIGINT like its command, and so does the shell around it: the pane ends.
+    const until = Date.now() + 20_000;
+    while (!t.dead() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(t.dead(), `the pane's shell ended with prog:\n${t.screen().join('\n')}`);
+    const end = t.screen();
     assert.ok(end.some((l) => /^✖ load · .* · interrupted$/.test(l)), `the header says interrupted:\n${end.join('\n')}`);
     assert.ok(end.some((l) => /^✖ Map phase /.test(l)), 'the running phase ends as failed, not as running');
     assert.not.ok(end.some((l) => /^❯ /.test(l)), 'nothing is left looking alive');
     assert.ok(end.some((l) => /^finished interrupted · killed by SIGINT \(passed on by prog\)/.test(l)));
+    const [run] = readdirSync(join(home, 'runs'));
+    const record = JSON.parse(readFileSync(join(home, 'runs', run!, 'run.json'), 'utf8'));
+    assert.equal([record.status, record.signal, record.signalledBy], ['interrupted', 'SIGINT', 'forwarded']);
   } finally {
     t.kill();
   }
