@@ -7,37 +7,16 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LineEnd, MarkerEvent, Unstamped } from '../../../src/events.js';
-import { stripAnsi } from '../../../src/lines/ansi.js';
 import { parser } from '../../../src/parsers/formats/pytest.js';
 import { fixtures, ndjson, runProg, tempDir } from '../../helpers/prog.js';
+import { feedParser, recordingLines } from '../../helpers/recordings.js';
 
 type Ev = Unstamped<MarkerEvent>;
 const dir = join(fixtures, 'pytest');
 const PYTHON = '/usr/bin/python3';
 
-function feed(lines: (string | [string, LineEnd])[]): Ev[] {
-  const events: Ev[] = [];
-  const p = parser.create();
-  for (const l of lines) {
-    const [raw, eol] = typeof l === 'string' ? [l, '\n' as LineEnd] : l;
-    p.line({ stream: 'stdout', raw, text: stripAnsi(raw), eol }, (e) => events.push(e));
-  }
-  p.end?.((e) => events.push(e));
-  return events;
-}
-
-/** A recording's output as lines, split on \n, \r\n and \r like prog does. */
-function recLines(name: string): [string, LineEnd][] {
-  const text = readFileSync(join(dir, `${name}.rec`), 'utf8').split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { b64?: string }).filter((r) => r.b64).map((r) => Buffer.from(r.b64!, 'base64').toString()).join('');
-  const out: [string, LineEnd][] = [];
-  const re = /(.*?)(\r\n|\n|\r)/gs;
-  let m: RegExpExecArray | null;
-  let last = 0;
-  while ((m = re.exec(text))) { out.push([m[1]!, m[2] as LineEnd]); last = re.lastIndex; }
-  if (last < text.length) out.push([text.slice(last), '']);
-  return out;
-}
+const feed = (lines: (string | [string, LineEnd])[]): Ev[] => feedParser(parser, 'stdout', lines);
+const recLines = (name: string): [string, LineEnd][] => recordingLines(join(dir, `${name}.rec`));
 
 interface Expect { collected: number; passed: number; failed: number; error: number; skipped: number; xfailed: number; xpassed: number; exitCode: number; failures: Record<string, string> }
 const expectOf = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.expect.json`), 'utf8')) as Expect;
