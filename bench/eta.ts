@@ -40,7 +40,7 @@ const ESTIMATORS: { name: string; make: (trace: Trace) => Runner | undefined }[]
   { name: 'seed', make: () => wrap(new Seed()) },
 ];
 
-interface Score { error: number; answered: number; inRange?: number }
+interface Score { error: number; answered: number; inRange?: number; inRangeShown?: number }
 
 function score(trace: Trace, runner: Runner): Score {
   const { points, endMs } = trace;
@@ -68,7 +68,7 @@ function score(trace: Trace, runner: Runner): Score {
     if (a.range) ranged = true;
     if (a.range && a.range.lowMs <= truth && truth <= a.range.highMs) inside++;
   }
-  return { error: err / n, answered: answered / n, ...(ranged ? { inRange: inside / n } : {}) };
+  return { error: err / n, answered: answered / n, ...(ranged ? { inRange: inside / n, inRangeShown: inside / answered } : {}) };
 }
 
 const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
@@ -116,7 +116,13 @@ async function main(): Promise<void> {
     console.log(`| ${label} | | ${subset.length} traces | ${agg.map((a, i) => (a === best && live.includes(names[i]!) ? `**${fmt(a)}**` : fmt(a))).join(' | ')} | ${live.filter((n) => agg[names.indexOf(n)] === best).join(', ')} | ${pctf(mean(0, (s) => s.inRange ?? 0, subset))} |`);
   }
   console.log(`| answered (share of samples with an ETA) | | | ${names.map((_, i) => pctf(mean(i, (s) => s.answered))).join(' | ')} | | |`);
-  console.log(`\nprog+prior: the prior is the trace's own duration +10 %; its in-range share: ${pctf(mean(1, (s) => s.inRange ?? 0))}.`);
+  console.log(`\nprog's range held the truth in ${pctf(mean(0, (s) => s.inRange ?? 0))} of all samples, and in ${pctf(mean(0, (s) => s.inRangeShown ?? 0, rows.filter((r) => r.scores[0]!.inRangeShown !== undefined)))} of the samples where it showed an ETA.`);
+  const h2h = live.slice(1).map((n) => {
+    const i = names.indexOf(n);
+    return `${n} ${rows.filter((r) => r.scores[0]!.error < r.scores[i]!.error).length}–${rows.filter((r) => r.scores[0]!.error > r.scores[i]!.error).length}`;
+  });
+  console.log(`Head to head, traces where prog's error is lower–higher: ${h2h.join(', ')}.`);
+  console.log(`prog+prior: the prior is the trace's own duration +10 %; its in-range share: ${pctf(mean(1, (s) => s.inRange ?? 0))}.`);
   console.log(`Traces won (live estimators, ties count for each): ${[...wins].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')} of ${rows.length}.`);
   const agg = live.map((n) => mean(names.indexOf(n), (s) => s.error)!);
   const order = live.map((n, i) => [n, agg[i]!] as const).sort((a, b) => a[1] - b[1]);

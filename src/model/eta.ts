@@ -2,12 +2,15 @@
 //
 // Weighted by time, not by update count: progress between two updates is spread evenly over the
 // time between them (into time buckets), so one update a second and a hundred a second describe
-// the same run. The rate is an exponentially time-decayed average of those buckets whose time
-// constant grows with the elapsed time (recent pace matters more, but a long run is not judged on
-// its last few seconds), and a stall (no update for much longer than usual) counts as time without
-// progress. The range comes from how much the bucket rates vary (their spread, how many there
-// are, how many are still to come) and from how far the recent pace has drifted from the longer
-// one; it narrows as evidence grows.
+// the same run. The pace is judged over one of three horizons: the whole run, or an exponentially
+// time-decayed average whose time constant is 30 % or 10 % of the elapsed time. Which one is
+// chosen by a backtest: how well each horizon's pace, as it stood a while ago, predicted the
+// progress since (over windows as long as the time still to go, and half and a quarter of it).
+// A steady or periodically stalling run keeps the whole run's average; a run whose pace changed
+// follows the recent one. A stall (no update for much longer than usual) counts as time without
+// progress, and between updates the clock runs on. The range comes from how far off the chosen
+// horizon has been in the backtest, from the spread of bucket paces and how many are still to
+// come, and from how much time is still to go against the time seen; it narrows as evidence grows.
 //
 // A history prior (past durations of the same workflow or phase) gives an ETA from the first
 // second, blended with the live estimate by their uncertainties (the prior's weight fades as live
@@ -53,13 +56,18 @@ const FIRST_BUCKET_MS = 100;
 /** The time constant of the decay, as a share of the elapsed time, and its floor. */
 const TAU_SHARE = 0.3;
 const TAU_MIN_MS = 1_000;
-/** The short horizon, whose disagreement with the main one widens the range. */
-const SHORT_TAU_SHARE = 0.1;
+/** The horizons the pace is judged over: time constants as shares of the elapsed time (Infinity: the whole run). */
+const HORIZONS = [Infinity, TAU_SHARE, 0.1];
+/** Backtest windows, each a horizon long, ending this many horizons before now; the cap on one window's squared log error. */
+const BACKTEST_PARTS = [1, 0.5, 0.25];
+const BACKTEST_CAP = 4;
 /** A gap between updates this many times the usual one is a stall: the time past it counts as no progress. */
 const STALL_GAPS = 2;
 /** z for the range (about 80 % two-sided) and the least relative half-width. */
 const Z = 1.3;
 const MIN_REL = 0.03;
+/** Relative uncertainty of the pace to come per unit of (time to go ÷ time seen), squared in the sum. */
+const FUTURE_REL = 0.3;
 /** Ninja's sanity gate: drop the prior when live and past pace differ by this factor or more. */
 const GATE = 10;
 /** The least relative uncertainty of a prior (runs vary even when nothing changed). */
@@ -150,17 +158,67 @@ export class EtaEngine {
     const end = this.#lastT + Math.max(0, now - this.#lastT - STALL_GAPS * gap);
     const span = end - this.#start;
     if (span <= 0) return undefined;
-    const main = this.#rate(end, Math.max(TAU_MIN_MS, TAU_SHARE * span));
-    const short = this.#rate(end, Math.max(TAU_MIN_MS / 2, SHORT_TAU_SHARE * span));
-    if (!main || main.rate <= 0) return undefined;
+    const whole = this.#rate(end, Infinity);
+    if (!whole || whole.rate <= 0) return undefined;
     const remaining = total - done;
-    const eta = remaining / main.rate;
-    const cv2 = main.variance / (main.rate * main.rate);
+    // Which horizon has been predicting this run best: each candidate pace, as it stood a while
+    // ago, against the pace over the time that followed, as long as the time still to go. A steady
+    // or periodic run keeps the whole run's average; a run whose pace changed follows the recent one.
+    const horizon = Math.min(span / 2, remaining / whole.rate);
+    let best = { rate: whole.rate, variance: whole.variance, neff: whole.neff, err: Infinity };
+    for (const share of HORIZONS) {
+      const r = share === Infinity ? whole : this.#rate(end, Math.max(TAU_MIN_MS, share * span));
+      if (!r || r.rate <= 0) continue;
+      const err = this.#backtest(end, horizon, share, whole.rate);
+      if (err < best.err) best = { ...r, err };
+    }
+    // Between updates the clock runs on: the time since the last progress (up to the usual gap) is spent.
+    const eta = Math.max(0, remaining / best.rate - Math.min(now - this.#lastProgressT, gap));
+    const cv2 = best.variance / (best.rate * best.rate);
     const toCome = Math.max(1, eta / this.#width);
-    const drift = short && short.rate > 0 ? Math.log(main.rate / short.rate) : 1;
-    const rel = Math.sqrt(cv2 / main.neff + cv2 / toCome + 0.5 * drift * drift + MIN_REL * MIN_REL);
+    // The range: how far off the chosen horizon has been, or while too young to tell, the spread of its buckets.
+    const past = Number.isFinite(best.err) ? best.err : cv2 / best.neff + 1;
+    // and the unknown ahead: the longer the time to go against the time seen, the less the past says.
+    const ahead = (FUTURE_REL * FUTURE_REL * eta) / span;
+    const rel = Math.sqrt(past + cv2 / toCome + ahead + MIN_REL * MIN_REL);
     this.#checkPrior(done, seen, total);
     return { eta, rel };
+  }
+
+  /**
+   * How far off a horizon's pace has been: the mean squared log error of the pace it gave at the
+   * start of each backtest window (from the buckets before it) against the pace in the window.
+   * Infinity when the run is too young to tell.
+   */
+  #backtest(end: number, horizon: number, share: number, scale: number): number {
+    // A floor on both paces, so a window with no progress scores a large error, not an infinite one.
+    const floor = 0.05 * scale;
+    let sum = 0;
+    let n = 0;
+    for (const part of BACKTEST_PARTS) {
+      const length = horizon * part;
+      const t1 = end;
+      const t0 = end - length;
+      if (length <= 0 || t0 - this.#start < this.#width) continue;
+      const pred = this.#rate(t0, share === Infinity ? Infinity : Math.max(TAU_MIN_MS, share * (t0 - this.#start)));
+      if (!pred) continue;
+      const e = Math.log((pred.rate + floor) / (this.#progress(t0, t1) / length + floor));
+      sum += Math.min(BACKTEST_CAP, e * e);
+      n++;
+    }
+    return n === 0 ? Infinity : sum / n;
+  }
+
+  /** Progress recorded in [a, b], from the buckets (a partly covered bucket counts pro rata). */
+  #progress(a: number, b: number): number {
+    const w = this.#width;
+    let sum = 0;
+    for (let k = Math.max(0, Math.floor((a - this.#start) / w)); k < this.#buckets.length && this.#start + k * w < b; k++) {
+      const lo = Math.max(a, this.#start + k * w);
+      const hi = Math.min(b, this.#start + (k + 1) * w);
+      if (hi > lo) sum += this.#buckets[k]! * ((hi - lo) / w);
+    }
+    return sum;
   }
 
   /** Time-decayed rate (units per ms) up to `end`, with the weighted variance of bucket rates. */
@@ -177,8 +235,9 @@ export class EtaEngine {
       const b = Math.min(end, a + this.#width);
       const d = b - a;
       if (d <= 0) continue;
-      const w = Math.exp(-(end - (a + b) / 2) / tau);
-      const v = this.#buckets[k] ?? 0;
+      const w = tau === Infinity ? 1 : Math.exp(-(end - (a + b) / 2) / tau);
+      // A bucket cut by `end` counts the share of its progress inside.
+      const v = (this.#buckets[k] ?? 0) * (d / this.#width);
       wv += w * v;
       wt += w * d;
       // Bucket rates for the spread, weighted by time covered as well as by age.
