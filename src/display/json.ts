@@ -16,6 +16,8 @@ export class JsonView implements View {
   #buffer = '';
   #scheduled = false;
   #changed = false;
+  /** The whole percent of the last estimate from history, to notice it moving. */
+  #estimated: number | undefined;
   #lastSnapshotMs?: number;
 
   output(): void {
@@ -28,6 +30,12 @@ export class JsonView implements View {
   }
 
   tick(snapshot: Snapshot): void {
+    // An estimate from history moves with time alone: a new whole percent is a change too.
+    const estimated = snapshot.estimated ? Math.floor(snapshot.percent ?? 0) : undefined;
+    if (estimated !== this.#estimated) {
+      this.#estimated = estimated;
+      this.#changed = true;
+    }
     if (!this.#changed) return;
     // Ticks come about once a second, but a timer may fire a little early against the run's clock:
     // the promise of at most one snapshot a second is kept here, not left to the timer.

@@ -30,6 +30,8 @@ export class PlainView implements View {
   readonly #c: ChalkInstance;
   readonly #options: ViewOptions;
   readonly #lines = new Map<string, PhaseLine>();
+  /** The last tenth of an estimate from history that was printed. */
+  #estimateBucket = -1;
   /** Phases whose start has been shown and that have not ended since. */
   readonly #announced = new Set<string>();
   /**
@@ -103,6 +105,15 @@ export class PlainView implements View {
   }
 
   tick(snapshot: Snapshot): void {
+    if (snapshot.estimated && snapshot.percent !== undefined && snapshot.status === 'running') {
+      // A command with no progress of its own: one line per tenth of the time past runs took.
+      const bucket = Math.floor(snapshot.percent / 10);
+      if (bucket > this.#estimateBucket) {
+        this.#estimateBucket = bucket;
+        const eta = formatEta(snapshot);
+        this.#say(`~${Math.floor(snapshot.percent)}% estimated from past runs${eta === undefined ? '' : ` · ${eta}`} · ${formatDuration(snapshot.elapsedMs)} elapsed`);
+      }
+    }
     for (const phase of snapshot.phases) {
       if (phase.status !== 'running') continue;
       const line = this.#lines.get(phase.id) ?? { printedMs: phase.startedMs, bucket: 0, current: 0 };

@@ -136,7 +136,7 @@ export class EtaEngine {
     const live = total === undefined ? undefined : this.#live(now, total);
     const prior = this.#priorEstimate(elapsed, total, live !== undefined);
     if (!prior) return live && round(live.eta, live.rel);
-    if (!live) return round(prior.eta, prior.rel);
+    if (!live) return prior.range ?? round(prior.eta, prior.rel);
     // Precision-weighted in log space: the prior fades as the live estimate firms up.
     const wp = 1 / (prior.rel * prior.rel);
     const wl = 1 / (live.rel * live.rel);
@@ -253,7 +253,7 @@ export class EtaEngine {
     return { rate: wv / wt, variance: Math.max(0, swr2 / sw - mean * mean), neff: (sw * sw) / sw2 };
   }
 
-  #priorEstimate(elapsed: number, total: number | undefined, hasLive: boolean): { eta: number; rel: number } | undefined {
+  #priorEstimate(elapsed: number, total: number | undefined, hasLive: boolean): { eta: number; rel: number; range?: EtaEstimate } | undefined {
     const prior = this.#prior;
     if (!prior || this.#priorDropped) return undefined;
     if (total !== undefined && total > 0) {
@@ -268,7 +268,12 @@ export class EtaEngine {
       return undefined;
     }
     const left = prior.durationMs - elapsed;
-    return left > 0 ? { eta: left, rel: prior.rel + elapsed / prior.durationMs } : undefined;
+    if (left <= 0) return undefined;
+    // The range of the past durations, less the time already spent (not a relative range of what
+    // is left, which would balloon near the end).
+    const half = Z * prior.rel;
+    const range = { etaMs: Math.round(left), lowMs: Math.max(0, Math.round(prior.durationMs * Math.exp(-half) - elapsed)), highMs: Math.round(prior.durationMs * Math.exp(half) - elapsed) };
+    return { eta: left, rel: (prior.rel * prior.durationMs) / left, range };
   }
 
   /** Ninja's rule, once warmed up: a live pace 10× off the past one means the history is not this run. */

@@ -233,6 +233,12 @@ export class ProgressModel {
     if (prior) {
       // History of the whole run (blended with its live progress): it knows about phases still to come.
       setEta(snap, prior);
+      if (snap.percent === undefined) {
+        // No progress of its own to measure: time elapsed against the time past runs took, never
+        // 100 % before the end (a run that outlasts its history loses its ETA, and then this).
+        snap.percent = Math.min(99, (nowMs / (nowMs + prior.etaMs)) * 100);
+        snap.estimated = true;
+      }
     } else if (running.length > 0 && running.every((p) => p.etaMs !== undefined)) {
       snap.etaMs = Math.max(...running.map((p) => p.etaMs!));
       snap.etaLowMs = Math.max(...running.map((p) => p.etaLowMs ?? p.etaMs!));

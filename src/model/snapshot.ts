@@ -79,6 +79,11 @@ export interface Snapshot {
   elapsedMs: number;
   counts: Counts;
   percent?: number;
+  /**
+   * True when `percent` is not the command's own progress but time elapsed against the durations
+   * of past runs of the same workflow (the command prints no progress prog can read).
+   */
+  estimated?: boolean;
   rate?: number;
   etaMs?: number;
   etaLowMs?: number;

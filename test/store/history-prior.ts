@@ -39,4 +39,27 @@ test('with history, a run gets an ETA before its first progress: from its past d
   assert.is(first?.etaMs, undefined, 'no history, no ETA without progress');
 });
 
+test('a command that prints no progress gets a bar from its history, marked estimated, in json and plain', async () => {
+  const home = tempDir();
+  const silent = ['--', 'sleep', '2'];
+  for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'silent job', '--format', 'none', ...silent], { home })).code, 0);
+  const json = await runProg(['run', '--name', 'silent job', '--format', 'json', ...silent], { home });
+  const running = ndjson(json.stdout).filter((e) => e.type === 'snapshot' && e.status === 'running');
+  // Nothing happens in the child: the snapshots come from the estimate moving with time alone.
+  assert.ok(running.length >= 1, `snapshots while a silent command runs: ${json.stdout}`);
+  for (const s of running) {
+    assert.is(s.estimated, true);
+    assert.ok((s.percent as number) > 0 && (s.percent as number) <= 99, `percent ${s.percent}`);
+    assert.ok((s.etaLowMs as number) <= (s.etaMs as number) && (s.etaMs as number) <= (s.etaHighMs as number));
+  }
+  const percents = running.map((s) => s.percent as number);
+  assert.equal([...percents].sort((a, b) => a - b), percents, 'the estimate only moves forward');
+  const final = ndjson(json.stdout).filter((e) => e.type === 'snapshot').at(-1)!;
+  assert.is(final.estimated, undefined, 'the end is not an estimate');
+  const plain = await runProg(['run', '--name', 'silent job', '--format', 'plain', ...silent], { home });
+  assert.match(String(plain.stderr), /\[prog\] ~\d+% estimated from past runs · ETA /);
+  const fresh = await runProg(['run', '--name', 'never seen', '--format', 'plain', ...silent], { home });
+  assert.not.match(String(fresh.stderr), /estimated/, 'no history, no estimate');
+});
+
 test.run();

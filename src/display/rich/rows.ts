@@ -52,7 +52,10 @@ function tally(counts: PhaseSnapshot['counts']): string {
 /** The workflow row: its name (the command's when no marker named it), progress, time, outcomes. */
 export function headerText(snapshot: Snapshot, fallbackName: string): string {
   const parts: string[] = [safe(snapshot.workflow ?? fallbackName)];
-  if (snapshot.percent !== undefined) parts.push(`${Math.floor(snapshot.percent)}%`);
+  if (snapshot.estimated && snapshot.percent !== undefined) {
+    // No progress of the command's own: a bar from past runs' durations, marked as such.
+    parts.push(`${bar(snapshot.percent, 0)} ~${Math.floor(snapshot.percent)}% estimated`);
+  } else if (snapshot.percent !== undefined) parts.push(`${Math.floor(snapshot.percent)}%`);
   const eta = snapshot.status === 'running' ? formatEta(snapshot) : undefined;
   if (eta !== undefined) parts.push(eta);
   parts.push(`${formatDuration(snapshot.elapsedMs)} elapsed`);

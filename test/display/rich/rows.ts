@@ -45,6 +45,9 @@ test('the header names the workflow and carries %, ETA, elapsed, success rate an
   } as Snapshot;
   assert.is(headerText(snapshot, 'cmd'), 'modernize-codebase · 35% · ETA 5m 23s · 1m 02s elapsed · 89% ok · ✖ 19 failed · ↻ 4 retried');
   assert.match(headerText({ ...snapshot, workflow: undefined }, './build.sh'), /^\.\/build\.sh · /);
+  // No progress of its own, an estimate from history: a bar, and the word that says so.
+  const estimated = { ...snapshot, phases: [], percent: 40.4, estimated: true };
+  assert.match(headerText(estimated, 'cmd'), /^modernize-codebase · \[█{8}░{12}\] ~40% estimated · ETA 5m 23s/);
 });
 
 function agent(id: string, over: Partial<AgentSnapshot> = {}): AgentSnapshot {

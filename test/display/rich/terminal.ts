@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixtures, progBin, tempDir } from '../../helpers/prog.js';
+import { fixtures, progBin, runProg, tempDir } from '../../helpers/prog.js';
 import { shellQuote, Tmux } from '../../helpers/tmux.js';
 
 const agents = join(fixtures, 'agents.js');
@@ -13,13 +13,26 @@ function prog(args: string): string {
   return `${shellQuote(node)} ${shellQuote(progBin)} ${args}`;
 }
 
-function withTerminal(command: string, columns: number, rows: number): Tmux {
+function withTerminal(command: string, columns: number, rows: number, home = tempDir()): Tmux {
   // A line first, as in a real shell session: tmux moves a screen cleared from its top-left corner
   // into the scrollback, which would fill the history with frames no user ever sees there.
-  return new Tmux(`echo '$ prog run'; env -u CI -u NO_COLOR -u FORCE_COLOR ${command}`, columns, rows, { PROG_HOME: tempDir(), TERM: 'xterm-256color' });
+  return new Tmux(`echo '$ prog run'; env -u CI -u NO_COLOR -u FORCE_COLOR ${command}`, columns, rows, { PROG_HOME: home, TERM: 'xterm-256color' });
 }
 
 const exited = (screen: string[]) => screen.some((l) => /^\[exit \d+\]$/.test(l));
+
+test('a command with no progress of its own gets a header bar from its history, marked estimated', async () => {
+  const home = tempDir();
+  for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'nap', '--format', 'none', '--', 'sleep', '2'], { home })).code, 0);
+  const t = withTerminal(prog('run --name nap -- sleep 2'), 100, 20, home);
+  try {
+    const screen = await t.waitFor((s) => s.some((l) => /^\S sleep 2 · \[█*░*\] ~\d+% estimated · ETA /.test(l)), 20_000, 'an estimated header');
+    assert.ok(screen.some((l) => / · \d\.\ds elapsed/.test(l)));
+    await t.waitFor(exited, 20_000, 'the run to end');
+  } finally {
+    t.kill();
+  }
+});
 
 test('auto picks the rich view on a terminal: rows appear, then update as items finish', async () => {
   const t = withTerminal(prog(`run -- ${node} ${agents} 4 20 3`), 120, 40);

@@ -1,0 +1,189 @@
+// The resource sampler against real processes (Linux /proc): memory, CPU and disk of a child's
+// whole tree, grandchildren and orphans included, and processes that come and go between samples.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ResourceSampler } from '../../src/resources/sampler.js';
+import type { ResourceError } from '../../src/resources/resource-error.js';
+import type { ResourceSample, ResourceSamplerOptions } from '../../src/resources/types.js';
+import { killGroup, waitUntil } from '../helpers/procfs.js';
+
+const MiB = 2 ** 20;
+const TMPFS_MAGIC = 0x01021994;
+const started: ChildProcess[] = [];
+const dirs: string[] = [];
+
+test.after.each(() => {
+  for (const child of started.splice(0)) killGroup(child.pid!);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `node -e script` in its own session, as prog starts its child; `lines` holds what it printed. */
+function child(script: string, cwd = tmpdir()): { proc: ChildProcess; lines: () => string } {
+  const proc = spawn(process.execPath, ['-e', script], { cwd, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(proc);
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  return { proc, lines: () => out };
+}
+
+/** A sampler on pid at intervalMs, collecting its samples and errors. */
+function sampler(pid: number, intervalMs: number, extra: Partial<ResourceSamplerOptions> = {}) {
+  const samples: ResourceSample[] = [];
+  const errors: ResourceError[] = [];
+  const s = new ResourceSampler({ rootPid: pid, cwd: tmpdir(), intervalMs, onSample: (x) => samples.push(x), onError: (e) => errors.push(e), ...extra });
+  return { s, samples, errors };
+}
+
+const printed = (c: { proc: ChildProcess; lines: () => string }, what: RegExp) =>
+  waitUntil(() => what.test(c.lines()) || (c.proc.exitCode !== null ? `exited ${c.proc.exitCode}` : false), 10_000, `${what} from the child`);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('a child that allocates 200 MB shows a peak RSS of at least 200 MB', async () => {
+  const c = child("const b = Buffer.alloc(200 * 2 ** 20, 1); console.log('READY'); setInterval(() => b[0]++, 1000);");
+  const { s, samples, errors } = sampler(c.proc.pid!, 100);
+  s.start();
+  await printed(c, /READY/);
+  const seen = samples.length;
+  await waitUntil(() => samples.length >= seen + 2, 5000, 'two samples after READY');
+  const peaks = await s.stop();
+  assert.ok(peaks.peakRssBytes >= 200 * MiB, `peak ${(peaks.peakRssBytes / MiB).toFixed(1)} MiB`);
+  assert.ok(peaks.peakRssBytes < 400 * MiB, `peak ${(peaks.peakRssBytes / MiB).toFixed(1)} MiB is one process, not more`);
+  assert.is(samples.at(-1)!.processes, 1);
+  assert.equal(errors, []);
+});
+
+test('a busy loop shows about 100 % of one core, and its CPU seconds add up', async () => {
+  const c = child("console.log('READY'); for (;;) {}");
+  await printed(c, /READY/);
+  const { s, samples } = sampler(c.proc.pid!, 250);
+  s.start();
+  await waitUntil(() => samples.length >= 4, 5000, 'four samples');
+  const peaks = await s.stop();
+  const cpu = samples.map((x) => x.cpuPercent).sort((a, b) => a - b);
+  const median = cpu[cpu.length >> 1]!;
+  assert.ok(median >= 60 && median <= 130, `median ${median.toFixed(0)} % of one core (${cpu.map((x) => x.toFixed(0)).join(', ')})`);
+  assert.ok(peaks.cpuSeconds >= 0.6, `${peaks.cpuSeconds} CPU seconds over ~1 s of samples`);
+  assert.ok(samples.at(-1)!.machine.cpuPercent > 0 && samples.at(-1)!.machine.memTotalBytes > samples.at(-1)!.machine.memUsedBytes);
+});
+
+test("a grandchild's memory is counted, and still is after its parent exits (same session)", async () => {
+  const grandchild = "const b = Buffer.alloc(150 * 2 ** 20, 1); setInterval(() => b[0]++, 1000);";
+  const c = child(
+    `const { spawn } = require('child_process');` +
+      `const g = spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' });` +
+      `console.log('PID ' + g.pid); setTimeout(() => process.exit(0), 1200);`,
+  );
+  const { s, samples } = sampler(c.proc.pid!, 100);
+  s.start();
+  const grandPid = Number((await printed(c, /PID \d+/), /PID (\d+)/.exec(c.lines())![1]));
+  await waitUntil(() => samples.some((x) => x.processes === 2 && x.rssBytes >= 150 * MiB), 5000, 'child + grandchild with 150 MB');
+  await waitUntil(() => c.proc.exitCode !== null, 5000, 'the child to exit');
+  const n = samples.length;
+  await waitUntil(() => samples.length >= n + 2, 5000, 'two samples after the child exited');
+  const last = samples.at(-1)!;
+  await s.stop();
+  assert.is(last.processes, 1, `the orphaned grandchild ${grandPid} is still measured`);
+  assert.ok(last.rssBytes >= 150 * MiB, `${(last.rssBytes / MiB).toFixed(1)} MiB`);
+});
+
+test('writing a 100 MB file in the working directory shows a disk delta of about 100 MB, and write bytes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prog-resources-'));
+  dirs.push(dir);
+  const c = child(
+    "const fs = require('fs'); setTimeout(() => { const f = fs.openSync('big', 'w'); const mb = Buffer.alloc(2 ** 20, 7);" +
+      " for (let i = 0; i < 100; i++) fs.writeSync(f, mb); fs.fsyncSync(f); fs.closeSync(f); console.log('WROTE'); }, 300); setInterval(() => {}, 1000);",
+    dir,
+  );
+  const { s, samples } = sampler(c.proc.pid!, 100, { cwd: dir });
+  s.start();
+  await printed(c, /WROTE/);
+  const n = samples.length;
+  await waitUntil(() => samples.length >= n + 2, 5000, 'two samples after the write');
+  const peaks = await s.stop();
+  assert.ok(peaks.peakDiskDeltaBytes! >= 90 * MiB, `disk delta ${(peaks.peakDiskDeltaBytes! / MiB).toFixed(1)} MiB`);
+  if (statfsSync(dir).type !== TMPFS_MAGIC) {
+    // tmpfs writes never reach a block device, so they count no write_bytes.
+    let written = 0;
+    for (let i = 1; i < samples.length; i++) written += (samples[i]!.writeBytesPerSec ?? 0) * ((samples[i]!.at - samples[i - 1]!.at) / 1000);
+    assert.ok(written >= 70 * MiB, `write rate adds up to ${(written / MiB).toFixed(1)} MiB`);
+  }
+});
+
+test('CPU of short-lived children reaped between samples is counted once, without spikes', async () => {
+  // Five children of ~0.25 s of CPU each, one after another, all within a 1.5 s interval.
+  const c = child(
+    "const { execFileSync } = require('child_process');" +
+      " for (let i = 0; i < 5; i++) execFileSync(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 200) {}']);" +
+      " console.log('DONE'); setInterval(() => {}, 1000);",
+  );
+  const { s, samples } = sampler(c.proc.pid!, 1500);
+  s.start();
+  await printed(c, /DONE/);
+  await waitUntil(() => samples.length >= 1, 5000, 'a sample');
+  const peaks = await s.stop();
+  assert.ok(peaks.cpuSeconds >= 1.0 && peaks.cpuSeconds <= 3.5, `${peaks.cpuSeconds} CPU seconds for 5 × 0.2 s of busy children`);
+  assert.ok(peaks.peakCpuPercent <= 210, `peak ${peaks.peakCpuPercent.toFixed(0)} % on 2 cores, children one at a time`);
+});
+
+test('processes that exit between samples cause no error, nor does the root exiting', async () => {
+  const c = child(
+    "const { spawn } = require('child_process'); let n = 0;" +
+      " const t = setInterval(() => { spawn('true'); spawn(process.execPath, ['-e', '0']); if (++n === 40) { clearInterval(t); setTimeout(() => process.exit(0), 100); } }, 15);",
+  );
+  const { s, samples, errors } = sampler(c.proc.pid!, 20);
+  s.start();
+  await waitUntil(() => c.proc.exitCode !== null, 10_000, 'the child to exit');
+  // Its last children finish on their own, re-parented but still in its session.
+  await waitUntil(() => samples.at(-1)!.processes === 0, 5000, 'samples of an empty tree');
+  await sleep(100);
+  const peaks = await s.stop();
+  assert.equal(errors, []);
+  assert.ok(samples.length >= 10, `${samples.length} samples`);
+  assert.ok(samples.some((x) => x.processes > 1), 'some samples caught children');
+  assert.is(samples.at(-1)!.processes, 0);
+  assert.ok(peaks.cpuSeconds > 0);
+});
+
+test('a watched agent pid gets its own tree: the busy agent shows the CPU, the idle one not', async () => {
+  const c = child(
+    "const { spawn } = require('child_process');" +
+      " const busy = spawn(process.execPath, ['-e', 'for (;;) {}']); const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);" +
+      " console.log('PIDS ' + busy.pid + ' ' + idle.pid); setInterval(() => {}, 1000);",
+  );
+  await printed(c, /PIDS \d+ \d+/);
+  const [busy, idle] = /PIDS (\d+) (\d+)/.exec(c.lines())!.slice(1).map(Number) as [number, number];
+  const { s, samples } = sampler(c.proc.pid!, 250);
+  s.watch('a1', busy);
+  s.watch('a2', idle);
+  s.start();
+  await waitUntil(() => samples.length >= 3, 5000, 'three samples');
+  s.unwatch('a2');
+  await waitUntil(() => samples.length >= 4, 5000, 'a fourth sample');
+  await s.stop();
+  const last = samples[2]!;
+  assert.ok(last.agents!.a1!.cpuPercent >= 60, `busy agent ${last.agents!.a1!.cpuPercent.toFixed(0)} %`);
+  assert.ok(last.agents!.a2!.cpuPercent < 20, `idle agent ${last.agents!.a2!.cpuPercent.toFixed(0)} %`);
+  assert.is(last.agents!.a1!.processes, 1);
+  assert.ok(last.cpuPercent >= last.agents!.a1!.cpuPercent - 1, 'the whole tree holds the agent');
+  assert.is(samples[3]!.agents?.a2, undefined, 'unwatched');
+});
+
+test('a bad root pid or interval is refused with a code', () => {
+  const refused = (options: ResourceSamplerOptions) => {
+    try {
+      new ResourceSampler(options);
+    } catch (error) {
+      return (error as ResourceError).code;
+    }
+    return 'accepted';
+  };
+  assert.is(refused({ rootPid: 0, cwd: '.' }), 'RESOURCE_OPTIONS');
+  assert.is(refused({ rootPid: 1, cwd: '.', intervalMs: 0 }), 'RESOURCE_OPTIONS');
+});
+
+test.run();
