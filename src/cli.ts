@@ -2,7 +2,7 @@
 import { printError } from './diagnostics.js';
 import { FORMATS, type RequestedFormat } from './display/format.js';
 import { exitCodeFor, ProgError } from './errors.js';
-import type { RunFlags } from './config/settings.js';
+import { SETTING_KEYS, SETTINGS, type RunFlags } from './config/settings.js';
 
 const RUN_OPTIONS = {
   format: {
@@ -24,6 +24,14 @@ const RUN_OPTIONS = {
     type: 'string',
     array: true,
     describe: 'which tool-output parsers to use: auto (recognise them from the output, the default), none, or names to force (see prog parsers); also $PROG_PARSER, or prog config set parser',
+  },
+  'update-interval': {
+    type: 'number',
+    describe: 'seconds between view updates: JSON snapshots and plain progress lines come at most this often; default 1 (or $PROG_UPDATE_INTERVAL, or prog config set update-interval)',
+  },
+  'eta-window': {
+    type: 'string',
+    describe: 'how far back the ETA looks at the pace: "all" (the whole run, the default) or seconds, for long runs whose early pace says nothing about the rest; also $PROG_ETA_WINDOW, prog config set eta-window',
   },
   name: {
     type: 'string',
@@ -81,7 +89,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Flags of `prog run` that take a value, so the scan below knows the next word is not the command. */
-const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser', '--name']);
+const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser', '--name', '--update-interval', '--eta-window']);
 
 /**
  * Splits `prog run [options] [--] <command…>` into prog's part and the command's, so the command's
@@ -103,18 +111,21 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const { default: parseArgs } = await import('yargs-parser');
   const parsed = parseArgs(own, {
     alias: { format: ['f'] },
-    string: ['format', 'progress-fd', 'parser', 'name'],
-    number: ['grace'],
+    string: ['format', 'progress-fd', 'parser', 'name', 'eta-window'],
+    number: ['grace', 'update-interval'],
     boolean: ['hide-output'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format: unknown = parsed.format;
   if (format !== undefined && (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))) return undefined;
   const progressFd: unknown = parsed['progress-fd'];
   const grace: unknown = parsed.grace;
+  const updateInterval: unknown = parsed['update-interval'];
+  const etaWindow: unknown = parsed['eta-window'];
   if ((progressFd !== undefined && typeof progressFd !== 'string') || (grace !== undefined && typeof grace !== 'number')) return undefined;
+  if ((updateInterval !== undefined && typeof updateInterval !== 'number') || (etaWindow !== undefined && typeof etaWindow !== 'string')) return undefined;
   const hideOutput = parsed['hide-output'] ?? false;
   if (typeof hideOutput !== 'boolean') return undefined;
   const parser = parsed.parser === undefined ? undefined : ([] as unknown[]).concat(parsed.parser);
@@ -125,6 +136,8 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     format: format as RequestedFormat | undefined,
     'progress-fd': progressFd as string | undefined,
     grace: grace as number | undefined,
+    'update-interval': updateInterval as number | undefined,
+    'eta-window': etaWindow as string | undefined,
     'hide-output': hideOutput,
     parser: parser as string[] | undefined,
     ...(name === undefined ? {} : { name }),
@@ -151,6 +164,8 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
     format,
     progressFd: settings.progressFd,
     graceMs: settings.graceMs,
+    updateIntervalMs: settings.updateIntervalMs,
+    ...(settings.etaWindowMs === undefined ? {} : { etaWindowMs: settings.etaWindowMs }),
     hideOutput: args['hide-output'],
     parsers: settings.parsers,
     ...(args.name === undefined ? {} : { name: args.name }),
@@ -158,6 +173,11 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
 }
 
 async function parse(own: string[], command: string[]): Promise<void> {
+  // `prog history | head`: a reader that has read enough is not an error to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const { default: yargs } = await import('yargs');
   await yargs(own)
     // Flags stay as typed (`progress-fd`), so an unknown one is named once, not also in camelCase.
@@ -210,11 +230,11 @@ async function parse(own: string[], command: string[]): Promise<void> {
       'Defaults for prog run: get, set, unset, list, path (flags beat PROG_* variables, which beat the config)',
       (y) =>
         y
-          .usage('prog config <get|set|unset|list|path>\n\nUser defaults for prog run. Keys: format (auto|rich|plain|json|none), grace (seconds ≥ 0),\nprogress-fd (3..255 or none), parser (auto|none|comma list of parsers).\nPrecedence: command-line flag > PROG_FORMAT, PROG_GRACE, PROG_PROGRESS_FD, PROG_PARSER > config file > default.')
-          .command('get <key>', 'Print the value prog run would use without flags', (c) => c.positional('key', { type: 'string', describe: 'format, grace, progress-fd or parser' }), (args) => runConfig('get', args.key))
+          .usage(configUsage())
+          .command('get <key>', 'Print the value prog run would use without flags', (c) => c.positional('key', { type: 'string', describe: 'format, grace, progress-fd, parser, update-interval or eta-window' }), (args) => runConfig('get', args.key))
           .command('set <key> <value>', 'Store a default in the config file', (c) => c.positional('key', { type: 'string' }).positional('value', { type: 'string' }), (args) => runConfig('set', args.key, args.value))
           .command('unset <key>', 'Remove a default from the config file', (c) => c.positional('key', { type: 'string' }), (args) => runConfig('unset', args.key))
-          .command('list', 'Every key, its value and where it comes from (env, config or default)', (c) => c, () => runConfig('list'))
+          .command('list', 'Every key, its value and where it comes from (env, config or default)', (c) => c.option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: aligned columns; json: NDJSON, one object per key' }), (args) => runConfig('list', undefined, undefined, args.format))
           .command('path', 'Print where the config file is ($PROG_CONFIG_DIR, else the XDG config dir)', (c) => c, () => runConfig('path'))
           .example('prog config set format plain', 'plain output by default')
           .example('prog config list', 'what prog run will use, and why')
@@ -269,7 +289,14 @@ async function parse(own: string[], command: string[]): Promise<void> {
     .parseAsync();
 }
 
-async function runConfig(action: 'get' | 'set' | 'unset' | 'list' | 'path', key?: string, value?: string): Promise<void> {
+async function runConfig(action: 'get' | 'set' | 'unset' | 'list' | 'path', key?: string, value?: string, format?: 'text' | 'json'): Promise<void> {
   const { configCommand } = await import('./commands/config.js');
-  await configCommand({ action, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) });
+  await configCommand({ action, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(format === undefined ? {} : { format }) });
+}
+
+/** `prog config --help`: every key from the one table, with what it allows and its variable. */
+function configUsage(): string {
+  const width = Math.max(...SETTING_KEYS.map((k) => k.length));
+  const keys = SETTING_KEYS.map((k) => `  ${k.padEnd(width)}  ${SETTINGS[k].allowed}; default ${SETTINGS[k].default}; $${SETTINGS[k].env}`);
+  return `prog config <get|set|unset|list|path>\n\nUser defaults for prog run. Keys:\n${keys.join('\n')}\nPrecedence: command-line flag > environment variable > config file > default.`;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { splitRunArgv } from '../src/cli.js';
-import { runProg } from './helpers/prog.js';
+import { progBin, runProg } from './helpers/prog.js';
 
 test('everything after -- is the command, even words that look like prog flags', () => {
   assert.equal(splitRunArgv(['run', '--format', 'json', '--', 'ls', '--format', 'x']), {
@@ -28,6 +28,14 @@ test('bad usage exits 125 with a one-line message naming the problem', async () 
     assert.is(r.stdout.toString(), '');
     assert.match(r.stderr.toString(), /^prog: \S/, `prog ${args.join(' ')}: ${r.stderr}`);
   }
+});
+
+test('a reader that goes away (prog parsers | true) is not an error: exit 0, nothing on stderr', async () => {
+  const { spawnSync } = await import('node:child_process');
+  // `true` exits before prog writes a byte: every write meets a closed pipe.
+  const r = spawnSync('bash', ['-c', `set -o pipefail; ${process.execPath} ${progBin} parsers | true`], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
 });
 
 test('--help shows run, emit, the formats and an example', async () => {

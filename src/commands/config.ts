@@ -12,6 +12,7 @@ import {
   normalizeSetting,
   notAllowedMessage,
   SETTING_KEYS,
+  SETTINGS,
   type SettingKey,
 } from '../config/settings.js';
 
@@ -21,6 +22,8 @@ export interface ConfigCommandOptions {
   action: ConfigAction;
   key?: string;
   value?: string;
+  /** For list: text (aligned columns) or json (one object per key, NDJSON). */
+  format?: 'text' | 'json';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,6 +40,13 @@ export async function configCommand(options: ConfigCommandOptions): Promise<void
         const { value, source } = layeredSetting(key, env, () => read);
         return { key, value, source: source === 'env' ? `env ${ENV_VARS[key]}` : source };
       });
+      if (options.format === 'json') {
+        for (const key of SETTING_KEYS) {
+          const { value, source } = layeredSetting(key, env, () => read);
+          process.stdout.write(`${JSON.stringify({ key, value, source, env: ENV_VARS[key], default: SETTINGS[key].default, allowed: ALLOWED[key] })}\n`);
+        }
+        return;
+      }
       const valueWidth = Math.max(...rows.map((r) => r.value.length));
       for (const row of rows) process.stdout.write(`${row.key.padEnd(width)}  ${row.value.padEnd(valueWidth)}  ${row.source}\n`);
       return;
@@ -79,9 +89,7 @@ function readWithWarnings(env: NodeJS.ProcessEnv) {
 
 /** How a value is written: numbers as JSON numbers, the rest as strings. */
 function stored(key: SettingKey, value: string): string | number {
-  if (key === 'grace') return Number(value);
-  if (key === 'progress-fd' && value !== 'none') return Number(value);
-  return value;
+  return SETTINGS[key].numeric && /^[\d.]+$/.test(value) ? Number(value) : value;
 }
 
 async function checkParserNames(value: string): Promise<void> {

@@ -31,6 +31,10 @@ export interface RunOptions {
   hideOutput?: boolean;
   /** `--parser` values: auto (the default), none, or parser names to force. */
   parsers?: string[];
+  /** How often the views get a snapshot (ms); 1 s by default. */
+  updateIntervalMs?: number;
+  /** How far back the ETA judges the pace (ms); the whole run when absent. */
+  etaWindowMs?: number;
   /** `--name`: the workflow this run belongs to, for history and ETA (default: command line and directory). */
   name?: string;
 }
@@ -59,12 +63,14 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const info = { id: newRunId(started), key: workflowKey(options.command, cwd, options.name), command: options.command, cwd, startedAt: started.toISOString() };
   // Past runs of the same workflow give the ETA something to go on from the first second.
   const prior = historyPrior(stateDir(), info.key);
-  const model = new ProgressModel(prior ? { prior } : {});
+  const model = new ProgressModel({ ...(prior ? { prior } : {}), ...(options.etaWindowMs === undefined ? {} : { etaWindowMs: options.etaWindowMs }) });
+  const tickMs = options.updateIntervalMs ?? TICK_MS;
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
   const view = await loadView(format, {
     ...(store.failed ? {} : { recordDir: store.dir }),
     clock: () => bus.now(),
     title: options.command.join(' '),
+    updateIntervalMs: tickMs,
   });
 
   bus.subscribe((event) => model.apply(event));
@@ -157,7 +163,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
   }
 
-  const ticker = setInterval(() => view.tick(model.snapshot(bus.now())), TICK_MS);
+  const ticker = setInterval(() => view.tick(model.snapshot(bus.now())), tickMs);
   const exit = await child.exited;
   childExited = true;
   // Read before reaping: the stragglers' SIGTERM is not what ended the child.

@@ -1,74 +1,116 @@
 // The settings `prog run` takes from several places, and the one order they are applied in:
 // command-line flag > environment (PROG_*) > user config file > built-in default.
-// This module loads nothing heavy: `prog run` imports it on its hot path.
+// One table says, per key, its variable, default, what it allows and how a value is written; the
+// layering is the same for every key. This module loads nothing heavy: `prog run` imports it on
+// its hot path.
 import { FORMATS, type RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
 
-export const SETTING_KEYS = ['format', 'grace', 'progress-fd', 'parser'] as const;
+export const SETTING_KEYS = ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type SettingSource = 'flag' | 'env' | 'config' | 'default';
 
-export const ENV_VARS: Record<SettingKey, string> = {
-  format: 'PROG_FORMAT',
-  grace: 'PROG_GRACE',
-  'progress-fd': 'PROG_PROGRESS_FD',
-  parser: 'PROG_PARSER',
+interface SettingSpec {
+  env: string;
+  /** Written the way `prog config` shows and stores values. */
+  default: string;
+  /** What the key accepts, in words, for error messages and help. */
+  allowed: string;
+  /** Whether a JSON number in the config file is accepted (as its decimal text). */
+  numeric: boolean;
+  /** The canonical written form of a value, or undefined when it is not allowed. */
+  normalize(value: string): string | undefined;
+}
+
+const SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
+
+/** Seconds in [min, max], written as the shortest decimal. */
+function seconds(min: number, max: number) {
+  return (value: string): string | undefined => {
+    if (!SECONDS.test(value)) return undefined;
+    const n = Number(value);
+    return Number.isFinite(n) && n >= min && n <= max ? String(n) : undefined;
+  };
+}
+
+export const SETTINGS: Record<SettingKey, SettingSpec> = {
+  format: {
+    env: 'PROG_FORMAT',
+    default: 'auto',
+    allowed: `one of ${FORMATS.join(', ')}`,
+    numeric: false,
+    normalize: (value) => ((FORMATS as readonly string[]).includes(value) ? value : undefined),
+  },
+  grace: {
+    env: 'PROG_GRACE',
+    default: '10',
+    allowed: 'a number of seconds ≥ 0',
+    numeric: true,
+    normalize: seconds(0, Number.MAX_SAFE_INTEGER),
+  },
+  'progress-fd': {
+    env: 'PROG_PROGRESS_FD',
+    default: '3',
+    allowed: 'a descriptor number from 3 to 255, or none',
+    numeric: true,
+    normalize: (value) => {
+      if (value === 'none') return value;
+      if (!/^\d+$/.test(value)) return undefined;
+      const fd = Number(value);
+      return fd >= 3 && fd <= 255 ? String(fd) : undefined;
+    },
+  },
+  parser: {
+    env: 'PROG_PARSER',
+    default: 'auto',
+    allowed: 'auto, none, or a comma-separated list of parser names (see prog parsers)',
+    numeric: false,
+    // Names are only checked for shape here; `prog config set` and `prog run` check them against
+    // the known parsers.
+    normalize: (value) => {
+      const names = value.split(',').map((n) => n.trim());
+      if (names.some((n) => !/^[A-Za-z0-9._-]+$/.test(n))) return undefined;
+      if (names.length > 1 && names.some((n) => n === 'auto' || n === 'none')) return undefined;
+      return names.join(',');
+    },
+  },
+  'update-interval': {
+    env: 'PROG_UPDATE_INTERVAL',
+    default: '1',
+    allowed: 'a number of seconds from 0.1 to 3600',
+    numeric: true,
+    normalize: seconds(0.1, 3600),
+  },
+  'eta-window': {
+    env: 'PROG_ETA_WINDOW',
+    default: 'all',
+    allowed: 'all, or a number of seconds ≥ 1',
+    numeric: true,
+    normalize: (value) => (value === 'all' ? value : seconds(1, Number.MAX_SAFE_INTEGER)(value)),
+  },
 };
 
-/** Built-in defaults, written the way `prog config` shows and stores values. */
-export const DEFAULTS: Record<SettingKey, string> = {
-  format: 'auto',
-  grace: '10',
-  'progress-fd': '3',
-  parser: 'auto',
-};
-
-/** What each key accepts, in words, for error messages and help. */
-export const ALLOWED: Record<SettingKey, string> = {
-  format: `one of ${FORMATS.join(', ')}`,
-  grace: 'a number of seconds ≥ 0',
-  'progress-fd': 'a descriptor number from 3 to 255, or none',
-  parser: 'auto, none, or a comma-separated list of parser names (see prog parsers)',
-};
+/** Each key's environment variable. */
+export const ENV_VARS = Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS[k].env])) as Record<SettingKey, string>;
+/** What each key accepts, in words. */
+export const ALLOWED = Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS[k].allowed])) as Record<SettingKey, string>;
 
 export function isSettingKey(key: string): key is SettingKey {
   return (SETTING_KEYS as readonly string[]).includes(key);
 }
 
 /**
- * Checks a value for a key from the environment or the config file (a string, or a JSON number for
- * grace and progress-fd) and returns it in its canonical written form, or undefined when it is not
- * allowed. Parser names are only checked for shape here; `prog config set` and `prog run` check
- * them against the known parsers.
+ * Checks a value for a key from the environment, a flag or the config file (a string, or a JSON
+ * number for numeric keys) and returns it in its canonical written form, or undefined when it is
+ * not allowed.
  */
 export function normalizeSetting(key: SettingKey, raw: unknown): string | undefined {
   if (typeof raw === 'number') {
-    if (key !== 'grace' && key !== 'progress-fd') return undefined;
+    if (!SETTINGS[key].numeric) return undefined;
     raw = String(raw);
   }
   if (typeof raw !== 'string') return undefined;
-  const value = raw.trim();
-  switch (key) {
-    case 'format':
-      return (FORMATS as readonly string[]).includes(value) ? value : undefined;
-    case 'grace': {
-      if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value)) return undefined;
-      const seconds = Number(value);
-      return Number.isFinite(seconds) && seconds >= 0 ? String(seconds) : undefined;
-    }
-    case 'progress-fd': {
-      if (value === 'none') return value;
-      if (!/^\d+$/.test(value)) return undefined;
-      const fd = Number(value);
-      return fd >= 3 && fd <= 255 ? String(fd) : undefined;
-    }
-    case 'parser': {
-      const names = value.split(',').map((n) => n.trim());
-      if (names.some((n) => !/^[A-Za-z0-9._-]+$/.test(n))) return undefined;
-      if (names.length > 1 && names.some((n) => n === 'auto' || n === 'none')) return undefined;
-      return names.join(',');
-    }
-  }
+  return SETTINGS[key].normalize(raw.trim());
 }
 
 /** The message for a value that is not allowed; `where` names its origin, e.g. `PROG_GRACE` or `config key grace`. */
@@ -83,6 +125,8 @@ export interface RunFlags {
   'progress-fd'?: string | undefined;
   grace?: number | undefined;
   parser?: string[] | undefined;
+  'update-interval'?: number | undefined;
+  'eta-window'?: string | undefined;
 }
 
 /** Config file values, already checked (see normalizeSetting); a key is absent when not set. */
@@ -94,6 +138,10 @@ export interface RunSettings {
   graceMs: number;
   /** `--parser` values as runCommand takes them: [] or ['auto'] for auto, ['none'], or names. */
   parsers: string[];
+  /** How often the views get a snapshot. */
+  updateIntervalMs: number;
+  /** How far back the ETA looks; undefined: the whole run. */
+  etaWindowMs: number | undefined;
   sources: Record<SettingKey, SettingSource>;
 }
 
@@ -117,7 +165,15 @@ export function layeredSetting(key: SettingKey, env: NodeJS.ProcessEnv, config: 
   }
   const fromConfig = config()[key];
   if (fromConfig !== undefined) return { value: fromConfig, source: 'config' };
-  return { value: DEFAULTS[key], source: 'default' };
+  return { value: SETTINGS[key].default, source: 'default' };
+}
+
+/** A flag's value as the table writes it (undefined when the flag was not given). */
+function flagText(flags: RunFlags, key: SettingKey): string | undefined {
+  const raw = flags[key];
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) return raw.length === 0 ? undefined : raw.join(',');
+  return String(raw);
 }
 
 /**
@@ -127,62 +183,30 @@ export function layeredSetting(key: SettingKey, env: NodeJS.ProcessEnv, config: 
 export function resolveRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, config: () => ConfigValues): RunSettings {
   let cached: ConfigValues | undefined;
   const lazyConfig = (): ConfigValues => (cached ??= config());
-  const layer = (key: SettingKey): Layered => layeredSetting(key, env, lazyConfig);
-
   const sources = {} as Record<SettingKey, SettingSource>;
-
-  let format: RequestedFormat;
-  if (flags.format !== undefined) {
-    format = flags.format;
-    sources.format = 'flag';
-  } else {
-    const l = layer('format');
-    format = l.value as RequestedFormat;
-    sources.format = l.source;
+  const values = {} as Record<SettingKey, string>;
+  for (const key of SETTING_KEYS) {
+    const given = flagText(flags, key);
+    if (given !== undefined) {
+      const value = normalizeSetting(key, given);
+      if (value === undefined) throw new ProgError('USAGE', `--${key} must be ${ALLOWED[key]}; got "${given}"`);
+      values[key] = value;
+      sources[key] = 'flag';
+    } else {
+      const l = layeredSetting(key, env, lazyConfig);
+      values[key] = l.value;
+      sources[key] = l.source;
+    }
   }
-
-  let progressFd: number | null;
-  if (flags['progress-fd'] !== undefined) {
-    progressFd = parseProgressFd(flags['progress-fd']);
-    sources['progress-fd'] = 'flag';
-  } else {
-    const l = layer('progress-fd');
-    progressFd = l.value === 'none' ? null : Number(l.value);
-    sources['progress-fd'] = l.source;
-  }
-
-  let graceMs: number;
-  if (flags.grace !== undefined) {
-    graceMs = parseGrace(flags.grace);
-    sources.grace = 'flag';
-  } else {
-    const l = layer('grace');
-    graceMs = Math.round(Number(l.value) * 1000);
-    sources.grace = l.source;
-  }
-
-  let parsers: string[];
-  if (flags.parser !== undefined && flags.parser.length > 0) {
-    parsers = flags.parser;
-    sources.parser = 'flag';
-  } else {
-    const l = layer('parser');
-    parsers = [l.value];
-    sources.parser = l.source;
-  }
-
-  return { format, progressFd, graceMs, parsers, sources };
-}
-
-export function parseProgressFd(value: string): number | null {
-  if (value === 'none') return null;
-  if (!/^\d+$/.test(value) || Number(value) < 3 || Number(value) > 255) {
-    throw new ProgError('USAGE', `--progress-fd must be a descriptor number from 3 to 255, or "none"; got "${value}"`);
-  }
-  return Number(value);
-}
-
-export function parseGrace(value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new ProgError('USAGE', `--grace must be a number of seconds ≥ 0; got "${value}"`);
-  return Math.round(value * 1000);
+  const ms = (text: string) => Math.round(Number(text) * 1000);
+  return {
+    format: values.format as RequestedFormat,
+    progressFd: values['progress-fd'] === 'none' ? null : Number(values['progress-fd']),
+    graceMs: ms(values.grace),
+    // Flags keep their list (runCommand checks the names); a layered value is one comma list.
+    parsers: sources.parser === 'flag' ? flags.parser! : [values.parser],
+    updateIntervalMs: ms(values['update-interval']),
+    etaWindowMs: values['eta-window'] === 'all' ? undefined : ms(values['eta-window']),
+    sources,
+  };
 }

@@ -1,13 +1,12 @@
 // `--format json`: stdout carries NDJSON only, for CI and other programs. Every event, a snapshot
-// at most once a second while something changed, and a final summary; each object has `version`.
+// at most once per update interval (1 s by default) while something changed, and a final summary; each object has `version`.
 // Records are preformatted strings gathered into one write per turn of the event loop (pino's way).
 import type { ProgEvent } from '../events.js';
 import type { Snapshot, Summary } from '../model/snapshot.js';
 import { terminalStdout } from './terminal-output.js';
-import type { View } from './view.js';
+import type { View, ViewOptions } from './view.js';
 
 export const JSON_SCHEMA_VERSION = 1;
-const SNAPSHOT_EVERY_MS = 1000;
 const HEAD = `{"version":${JSON_SCHEMA_VERSION},`;
 
 export class JsonView implements View {
@@ -19,6 +18,11 @@ export class JsonView implements View {
   /** The whole percent of the last estimate from history, to notice it moving. */
   #estimated: number | undefined;
   #lastSnapshotMs?: number;
+  readonly #everyMs: number;
+
+  constructor(options: ViewOptions = {}) {
+    this.#everyMs = options.updateIntervalMs ?? 1000;
+  }
 
   output(): void {
     // The child's lines arrive as `output` events instead of raw bytes.
@@ -38,8 +42,8 @@ export class JsonView implements View {
     }
     if (!this.#changed) return;
     // Ticks come about once a second, but a timer may fire a little early against the run's clock:
-    // the promise of at most one snapshot a second is kept here, not left to the timer.
-    if (this.#lastSnapshotMs !== undefined && snapshot.tMs - this.#lastSnapshotMs < SNAPSHOT_EVERY_MS) return;
+    // the promise of at most one snapshot per interval is kept here, not left to the timer.
+    if (this.#lastSnapshotMs !== undefined && snapshot.tMs - this.#lastSnapshotMs < this.#everyMs) return;
     this.#changed = false;
     this.#lastSnapshotMs = snapshot.tMs;
     this.#push(snapshot);

@@ -5,7 +5,7 @@ import type { View, ViewOptions } from './view.js';
 export async function loadView(format: ViewFormat, options: ViewOptions): Promise<View> {
   switch (format) {
     case 'json':
-      return new (await import('./json.js')).JsonView();
+      return new (await import('./json.js')).JsonView(options);
     case 'none':
       return new (await import('./none.js')).NoneView();
     case 'plain':

@@ -13,8 +13,8 @@ import { countsText, itemName, summaryLines } from './summary-lines.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
 
-/** A progress line at least this often while a phase moves, and at every 10 % it crosses. */
-const PROGRESS_EVERY_MS = 10_000;
+/** A phase's progress line comes at each 10 % crossed, or after this many update intervals (10 s by default). */
+const PROGRESS_TICKS = 10;
 /** Failures printed as they happen; the rest wait for the summary. */
 const LIVE_FAILURES = 10;
 
@@ -120,7 +120,7 @@ export class PlainView implements View {
       const bucket = phase.percent === undefined ? 0 : Math.floor(phase.percent / 10);
       const moved = phase.current !== line.current;
       if (!moved) continue;
-      if (bucket > line.bucket || snapshot.tMs - line.printedMs >= PROGRESS_EVERY_MS) {
+      if (bucket > line.bucket || snapshot.tMs - line.printedMs >= PROGRESS_TICKS * (this.#options.updateIntervalMs ?? 1000)) {
         this.#lines.set(phase.id, { printedMs: snapshot.tMs, bucket, current: phase.current });
         this.#say(this.#progressLine(phase));
       }

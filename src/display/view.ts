@@ -16,7 +16,7 @@ export interface View {
   /** The child's bytes for the user, markers removed. Views that replace output ignore them. */
   output(stream: StreamName, bytes: Buffer): void;
   event(event: ProgEvent, model: ProgressReader): void;
-  /** About once a second while the child runs. */
+  /** Every update interval (1 s by default) while the child runs. */
   tick(snapshot: Snapshot): void;
   /** The child has exited and all its output has been read. */
   finish(summary: Summary, snapshot: Snapshot): void | Promise<void>;
@@ -31,4 +31,6 @@ export interface ViewOptions {
   clock?: () => number;
   /** What the run is called until a workflow marker names it: the command line. */
   title?: string;
+  /** How often `tick` comes (update-interval), 1 s by default: JSON snapshots and plain's timed lines follow it. */
+  updateIntervalMs?: number;
 }

@@ -46,6 +46,8 @@ export interface EtaOptions {
   /** When the scope started (its progress is measured from here). */
   startMs?: number;
   prior?: EtaPrior;
+  /** How far back the pace is judged (ms); the whole run when absent. */
+  windowMs?: number;
 }
 
 const WARMUP_MS = 2_000;
@@ -75,6 +77,7 @@ const PRIOR_MIN_REL = 0.15;
 
 export class EtaEngine {
   readonly #start: number;
+  readonly #window: number;
   #width = FIRST_BUCKET_MS;
   /** Progress per bucket: bucket k covers [start + k·width, start + (k+1)·width). */
   #buckets: number[] = [];
@@ -90,6 +93,7 @@ export class EtaEngine {
 
   constructor(options: EtaOptions = {}) {
     this.#start = options.startMs ?? 0;
+    this.#window = options.windowMs !== undefined && options.windowMs > 0 ? options.windowMs : Infinity;
     this.#lastT = this.#start;
     this.#lastProgressT = this.#start;
     const durations = (options.prior?.durationsMs ?? []).filter((d) => Number.isFinite(d) && d > 0).sort((a, b) => a - b);
@@ -158,16 +162,18 @@ export class EtaEngine {
     const end = this.#lastT + Math.max(0, now - this.#lastT - STALL_GAPS * gap);
     const span = end - this.#start;
     if (span <= 0) return undefined;
+    // "The whole run" is at most the window the user set (eta-window).
+    const seenSpan = Math.min(span, this.#window);
     const whole = this.#rate(end, Infinity);
     if (!whole || whole.rate <= 0) return undefined;
     const remaining = total - done;
     // Which horizon has been predicting this run best: each candidate pace, as it stood a while
     // ago, against the pace over the time that followed, as long as the time still to go. A steady
     // or periodic run keeps the whole run's average; a run whose pace changed follows the recent one.
-    const horizon = Math.min(span / 2, remaining / whole.rate);
+    const horizon = Math.min(seenSpan / 2, remaining / whole.rate);
     let best = { rate: whole.rate, variance: whole.variance, neff: whole.neff, err: Infinity };
     for (const share of HORIZONS) {
-      const r = share === Infinity ? whole : this.#rate(end, Math.max(TAU_MIN_MS, share * span));
+      const r = share === Infinity ? whole : this.#rate(end, Math.max(TAU_MIN_MS, share * seenSpan));
       if (!r || r.rate <= 0) continue;
       const err = this.#backtest(end, horizon, share, whole.rate);
       if (err < best.err) best = { ...r, err };
@@ -200,7 +206,7 @@ export class EtaEngine {
       const t1 = end;
       const t0 = end - length;
       if (length <= 0 || t0 - this.#start < this.#width) continue;
-      const pred = this.#rate(t0, share === Infinity ? Infinity : Math.max(TAU_MIN_MS, share * (t0 - this.#start)));
+      const pred = this.#rate(t0, share === Infinity ? Infinity : Math.max(TAU_MIN_MS, share * Math.min(this.#window, t0 - this.#start)));
       if (!pred) continue;
       const e = Math.log((pred.rate + floor) / (this.#progress(t0, t1) / length + floor));
       sum += Math.min(BACKTEST_CAP, e * e);
@@ -209,16 +215,25 @@ export class EtaEngine {
     return n === 0 ? Infinity : sum / n;
   }
 
-  /** Progress recorded in [a, b], from the buckets (a partly covered bucket counts pro rata). */
+  /** Progress recorded in [a, b], from the buckets. */
   #progress(a: number, b: number): number {
-    const w = this.#width;
     let sum = 0;
-    for (let k = Math.max(0, Math.floor((a - this.#start) / w)); k < this.#buckets.length && this.#start + k * w < b; k++) {
-      const lo = Math.max(a, this.#start + k * w);
-      const hi = Math.min(b, this.#start + (k + 1) * w);
-      if (hi > lo) sum += this.#buckets[k]! * ((hi - lo) / w);
-    }
+    for (let k = Math.max(0, Math.floor((a - this.#start) / this.#width)); k < this.#buckets.length && this.#start + k * this.#width < b; k++) sum += this.#portion(k, a, b);
     return sum;
+  }
+
+  /**
+   * Bucket k's progress inside [a, b]: pro rata to the time of the bucket that progress was
+   * recorded over (the last bucket is only filled up to the last update).
+   */
+  #portion(k: number, a: number, b: number): number {
+    const from = this.#start + k * this.#width;
+    const filled = Math.min(from + this.#width, this.#lastT);
+    const v = this.#buckets[k] ?? 0;
+    if (v === 0 || filled <= from) return v;
+    const lo = Math.max(a, from);
+    const hi = Math.min(b, filled);
+    return hi > lo ? (v * (hi - lo)) / (filled - from) : 0;
   }
 
   /** Time-decayed rate (units per ms) up to `end`, with the weighted variance of bucket rates. */
@@ -230,14 +245,15 @@ export class EtaEngine {
     let swr = 0;
     let swr2 = 0;
     const last = Math.ceil((end - this.#start) / this.#width);
-    for (let k = 0; k < last; k++) {
-      const a = this.#start + k * this.#width;
-      const b = Math.min(end, a + this.#width);
+    const from = end - this.#window;
+    for (let k = Math.max(0, Math.floor((from - this.#start) / this.#width)); k < last; k++) {
+      const a = Math.max(from, this.#start + k * this.#width);
+      const b = Math.min(end, this.#start + (k + 1) * this.#width);
       const d = b - a;
       if (d <= 0) continue;
       const w = tau === Infinity ? 1 : Math.exp(-(end - (a + b) / 2) / tau);
-      // A bucket cut by `end` counts the share of its progress inside.
-      const v = (this.#buckets[k] ?? 0) * (d / this.#width);
+      // A bucket cut by `end` (or by the window) counts the share of its progress inside.
+      const v = this.#portion(k, a, b);
       wv += w * v;
       wt += w * d;
       // Bucket rates for the spread, weighted by time covered as well as by age.

@@ -55,9 +55,13 @@ export class ProgressModel {
   /** The run's own ETA engine: only used while a run prior is in play (else the slowest phase's ETA). */
   readonly #runEta: EtaEngine | undefined;
 
-  constructor(options: { prior?: ModelPrior } = {}) {
+  /** How far back ETAs judge the pace (eta-window), when the user limited it. */
+  readonly #etaWindow: { windowMs: number } | Record<string, never>;
+
+  constructor(options: { prior?: ModelPrior; etaWindowMs?: number } = {}) {
     this.#prior = options.prior;
-    this.#runEta = options.prior?.run ? new EtaEngine({ startMs: 0, prior: options.prior.run }) : undefined;
+    this.#etaWindow = options.etaWindowMs === undefined ? {} : { windowMs: options.etaWindowMs };
+    this.#runEta = options.prior?.run ? new EtaEngine({ startMs: 0, prior: options.prior.run, ...this.#etaWindow }) : undefined;
   }
   /** Items without a phase are counted on the run only; their in-flight set lives here. */
   readonly #loose = new Map<string, number>();
@@ -280,7 +284,7 @@ export class ProgressModel {
       phase = {
         id, name: id, status: 'running', counts: emptyCounts(), startedMs: t,
         throughput: new Throughput(t), running: new Map(),
-        eta: new EtaEngine({ startMs: t, ...(this.#prior?.phases?.[id] ? { prior: this.#prior.phases[id] } : {}) }),
+        eta: new EtaEngine({ startMs: t, ...this.#etaWindow, ...(this.#prior?.phases?.[id] ? { prior: this.#prior.phases[id] } : {}) }),
       };
       this.phases.set(id, phase);
     }

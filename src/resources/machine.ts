@@ -13,7 +13,7 @@ export async function machineMeter(): Promise<MachineMeter> {
   return SiMachine.load();
 }
 
-class ProcfsMachine implements MachineMeter {
+export class ProcfsMachine implements MachineMeter {
   private readonly buf = Buffer.alloc(512);
   private readonly cursor = new NumberCursor();
   private lastBusy = 0;
@@ -55,7 +55,7 @@ class ProcfsMachine implements MachineMeter {
 
 type Si = typeof import('systeminformation');
 
-class SiMachine implements MachineMeter {
+export class SiMachine implements MachineMeter {
   private constructor(private readonly si: Si) {}
 
   static async load(): Promise<SiMachine> {

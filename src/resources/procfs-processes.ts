@@ -1,10 +1,10 @@
 // Process rows from /proc (Linux): one readdir of /proc and one read of /proc/PID/stat per process
-// that may matter, all synchronous into one buffer (a few µs each; a threadpool round trip per
-// file would cost more than the read), the files of tree members held open between samples.
-// Processes found outside every watched tree are skipped
-// until they exit: a process cannot join a tree it is not in (its parent only changes to a
-// reaper, and it cannot join another session's group). The one blind spot: an outside process
-// exits and a new process of the tree gets its pid within one interval.
+// that may matter, synchronous, into one buffer (a few µs each; a threadpool round trip per file
+// costs more than the read), with the files of tree members held open between samples. Processes
+// found outside every watched tree are skipped until they exit: a process cannot join a tree it
+// is not in (its parent only changes to a reaper, and it cannot join another session's group).
+// The one blind spot: an outside process exits and a new process of the tree gets its pid within
+// one interval.
 import { readdirSync } from 'node:fs';
 import { HeldProcFiles, kernelPageSize, NumberCursor } from './procfs-read.js';
 import type { ProcessRow, ProcessSource } from './process-source.js';

@@ -2,6 +2,7 @@
 // directory's filesystem every intervalMs (default 1 s) on an unref'd timer, and keeps the peaks
 // for the summary. Linux reads /proc; other platforms load systeminformation on first use.
 // A process that exits mid-sample is skipped; any other failure goes to onError and sampling goes on.
+import { existsSync } from 'node:fs';
 import { freeBytes } from './disk.js';
 import { machineMeter, type MachineMeter } from './machine.js';
 import { ProcessIndex, TreeMeter } from './process-tree.js';
@@ -16,7 +17,7 @@ interface Sources {
 
 async function loadSources(): Promise<Sources> {
   const machine = machineMeter();
-  if (process.platform === 'linux') {
+  if (process.platform === 'linux' && existsSync('/proc/self/stat')) {
     const { ProcfsProcesses } = await import('./procfs-processes.js');
     return { processes: new ProcfsProcesses(), machine: await machine };
   }
@@ -34,6 +35,8 @@ export class ResourceSampler {
   private sources: Promise<Sources> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  /** Samples run one at a time: a scan yields to the event loop and its state is shared. */
+  private queue: Promise<unknown> = Promise.resolve();
   private running = false;
   private lastAt = 0;
   private startFree: number | undefined;
@@ -82,8 +85,14 @@ export class ResourceSampler {
     return { ...this.peaks };
   }
 
-  /** One sample now. The first one is the starting point: its rates are 0. */
-  async sample(): Promise<ResourceSample> {
+  /** One sample now (after any sample in progress). The first one is the starting point: its rates are 0. */
+  sample(): Promise<ResourceSample> {
+    const next = this.queue.then(() => this.takeSample());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async takeSample(): Promise<ResourceSample> {
     this.sources ??= loadSources();
     const { processes, machine } = await this.sources;
     const free = freeBytes(this.cwd); // a threadpool statfs while /proc is read here

@@ -16,7 +16,9 @@ test('with nothing given, the built-in defaults apply', () => {
     progressFd: 3,
     graceMs: 10_000,
     parsers: ['auto'],
-    sources: { format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default' },
+    updateIntervalMs: 1000,
+    etaWindowMs: undefined,
+    sources: { format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default', 'update-interval': 'default', 'eta-window': 'default' },
   });
 });
 
@@ -42,9 +44,9 @@ test('flag beats env beats config beats default, key by key', () => {
 test('the config is not read when flags and the environment cover every key', () => {
   let reads = 0;
   const config = (): ConfigValues => (reads++, {});
-  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'] }, {}, config);
+  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all' }, {}, config);
   assert.is(reads, 0);
-  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none' }, config);
+  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60' }, config);
   assert.is(reads, 0);
   resolveRunSettings({}, {}, config);
   assert.is(reads, 1, 'read once, however many keys need it');
@@ -73,6 +75,19 @@ test('a bad environment value is a usage error naming the variable, value and wh
 test('bad flags keep their own messages', () => {
   assert.throws(() => resolveRunSettings({ 'progress-fd': '1' }, {}, noConfig), /--progress-fd must be/);
   assert.throws(() => resolveRunSettings({ grace: Number.NaN }, {}, noConfig), /--grace must be/);
+  assert.throws(() => resolveRunSettings({ 'update-interval': 0.05 }, {}, noConfig), /--update-interval must be a number of seconds from 0\.1 to 3600; got "0\.05"/);
+  assert.throws(() => resolveRunSettings({ 'eta-window': 'soon' }, {}, noConfig), /--eta-window must be all, or a number of seconds ≥ 1; got "soon"/);
+});
+
+test('update-interval and eta-window: seconds to milliseconds; eta-window all is the whole run', () => {
+  const s = resolveRunSettings({ 'update-interval': 0.25 }, { PROG_ETA_WINDOW: '90' }, noConfig);
+  assert.is(s.updateIntervalMs, 250);
+  assert.is(s.etaWindowMs, 90_000);
+  assert.equal([s.sources['update-interval'], s.sources['eta-window']], ['flag', 'env']);
+  const c = resolveRunSettings({}, {}, () => ({ 'update-interval': '5', 'eta-window': 'all' }));
+  assert.is(c.updateIntervalMs, 5000);
+  assert.is(c.etaWindowMs, undefined);
+  assert.equal([c.sources['update-interval'], c.sources['eta-window']], ['config', 'config']);
 });
 
 test('values are checked and written in one canonical form', () => {
@@ -88,6 +103,11 @@ test('values are checked and written in one canonical form', () => {
   assert.is(normalizeSetting('parser', 'make, ninja'), 'make,ninja');
   assert.is(normalizeSetting('parser', 'none,make'), undefined);
   assert.is(normalizeSetting('parser', ''), undefined);
+  assert.is(normalizeSetting('update-interval', 0.1), '0.1');
+  assert.is(normalizeSetting('update-interval', '3601'), undefined);
+  assert.is(normalizeSetting('eta-window', 'all'), 'all');
+  assert.is(normalizeSetting('eta-window', 600), '600');
+  assert.is(normalizeSetting('eta-window', '0.5'), undefined);
 });
 
 test('the config dir is PROG_CONFIG_DIR, else the XDG config dir beside the state dir', () => {

@@ -130,6 +130,18 @@ test('a 3 MB flood: every line as an output event, and the summary still arrives
   checkSnapshots(all);
 });
 
+test('--update-interval 0.2: snapshots come up to five times a second, never closer than the interval', async () => {
+  // A child that moves every 50 ms for 1.6 s.
+  const script = 'for (let i = 1; i <= 32; i++) setTimeout(() => console.log(`::prog:: {"type":"progress","id":"p","current":${i},"total":32}`), i * 50);';
+  const fast = await runProg(['run', '--format', 'json', '--update-interval', '0.2', '--', process.execPath, '-e', script]);
+  const slow = await runProg(['run', '--format', 'json', '--', process.execPath, '-e', script]);
+  const times = (r: ProgResult) => checkStream(r).filter((o) => o.type === 'snapshot' && o.status === 'running').map((o) => o.tMs as number);
+  const f = times(fast);
+  for (let i = 1; i < f.length; i++) assert.ok(f[i]! - f[i - 1]! >= 200, `snapshots ${f.join(', ')} at least 200 ms apart`);
+  assert.ok(f.length >= 4, `about one per 200 ms over 1.6 s: ${f.join(', ')}`);
+  assert.ok(f.length > times(slow).length, `more than with the default interval (${times(slow).join(', ')})`);
+});
+
 test('a quiet run: no snapshots but the final one', async () => {
   const r = await runProg(['run', '--format', 'json', '--', 'sh', '-c', 'exit 0']);
   assert.is(r.code, 0);

@@ -65,6 +65,23 @@ test('range: holds the truth on a steady trace, and narrows as evidence grows', 
   assert.ok(widths[0]! > widths[1]! && widths[1]! > widths[2]!, `relative widths narrow: ${widths.join(', ')}`);
 });
 
+test('eta-window: a window limits how far back the pace is judged', () => {
+  // 20/s for 5 minutes, then 5/s for a minute: with a 30 s window only the new pace counts.
+  const pace = (t: number) => (t <= 300_000 ? t * 0.02 : 6000 + (t - 300_000) * 0.005);
+  const windowed = new EtaEngine({ windowMs: 30_000 });
+  for (let t = 500; t <= 360_000; t += 500) windowed.record(t, Math.floor(pace(t)), 20_000);
+  const left = 20_000 - pace(360_000);
+  const eta = windowed.estimate(360_000)!.etaMs;
+  assert.ok(Math.abs(eta - left / 0.005) / (left / 0.005) < 0.1, `eta ${eta} vs ${left / 0.005} at the recent pace`);
+  // And the model hands the window to every phase's engine.
+  const model = new ProgressModel({ etaWindowMs: 30_000 });
+  let seq = 0;
+  const apply = (e: Unstamped<ProgEvent>, t: number) => model.apply({ ...e, seq: ++seq, t } as ProgEvent);
+  for (let t = 500; t <= 360_000; t += 500) apply({ type: 'progress', phase: 'p', current: Math.floor(pace(t)), total: 20_000 } as Unstamped<ProgEvent>, t);
+  const phase = model.snapshot(360_000).phases[0]!;
+  assert.ok(Math.abs(phase.etaMs! - eta) / eta < 0.05, `phase eta ${phase.etaMs} vs ${eta}`);
+});
+
 test('retries are not progress: a run with retried attempts has the ETA of its processed pace', () => {
   // Through the model: every item fails once (retried) then succeeds; an item takes 1 s in all.
   const model = new ProgressModel();
