@@ -1,4 +1,4 @@
-// Where process rows come from: /proc on Linux (proc-tree.ts), systeminformation elsewhere
+// Where process rows come from: /proc on Linux (procfs-processes.ts), systeminformation elsewhere
 // (si-processes.ts). The tree logic (tree-meter.ts) only sees rows.
 
 export interface ProcessRow {
