@@ -12,7 +12,8 @@
 //   BENCH_RSS_REPS      repetitions of each peak-RSS case, median reported (default 3, --quick 1; GC timing moves it ±20 MiB)
 //   BENCH_TMPDIR        where the temporary PROG_HOMEs go (default the OS temp dir; needs room for BYTES)
 // Row groups: 1 startup, 2 passthrough, 3 markers, 4 peak RSS, 5 the rich view in a pty (bench/rich.ts),
-// 6 lines per second per tool-output parser (bench/parsers.ts).
+// 6 lines per second per tool-output parser (bench/parsers.ts), 7 the CPU cost of resource sampling
+// (bench/resources.ts).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
@@ -452,6 +453,12 @@ async function parserSpeed(): Promise<void> {
   for (const [i, row] of (await parserRows()).entries()) add({ id: `6${String.fromCharCode(97 + i)}`, ...row });
 }
 
+/** Row group 7, the CPU cost of resource sampling (bench/resources.ts). */
+async function resourceCost(): Promise<void> {
+  const { resourceRows } = await import('./resources.js');
+  for (const [i, row] of (await resourceRows()).entries()) add({ id: `7${String.fromCharCode(97 + i)}`, ...row });
+}
+
 async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
   for (const path of [PROG, GEN, TIME]) {
@@ -471,6 +478,7 @@ async function main(): Promise<void> {
     if (want(4)) memory(cfg);
     if (want(5)) await richView();
     if (want(6)) await parserSpeed();
+    if (want(7)) await resourceCost();
   } finally {
     closeSync(devnull);
   }

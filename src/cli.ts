@@ -33,6 +33,14 @@ const RUN_OPTIONS = {
     type: 'string',
     describe: 'how far back the ETA looks at the pace: "all" (the whole run, the default) or seconds, for long runs whose early pace says nothing about the rest; also $PROG_ETA_WINDOW, prog config set eta-window',
   },
+  'sample-interval': {
+    type: 'string',
+    describe: 'seconds between samples of CPU, memory and disk (of the command\'s process tree and the machine), or "off"; default 1 (or $PROG_SAMPLE_INTERVAL, or prog config set sample-interval)',
+  },
+  resources: {
+    type: 'boolean',
+    describe: '--no-resources: do not sample CPU, memory and disk (the same as --sample-interval off)',
+  },
   name: {
     type: 'string',
     describe: 'the workflow this run belongs to, for history and ETA (default: the command line and directory)',
@@ -89,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Flags of `prog run` that take a value, so the scan below knows the next word is not the command. */
-const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser', '--name', '--update-interval', '--eta-window']);
+const RUN_VALUE_FLAGS = new Set(['--format', '-f', '--progress-fd', '--grace', '--parser', '--name', '--update-interval', '--eta-window', '--sample-interval']);
 
 /**
  * Splits `prog run [options] [--] <command…>` into prog's part and the command's, so the command's
@@ -111,12 +119,12 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const { default: parseArgs } = await import('yargs-parser');
   const parsed = parseArgs(own, {
     alias: { format: ['f'] },
-    string: ['format', 'progress-fd', 'parser', 'name', 'eta-window'],
+    string: ['format', 'progress-fd', 'parser', 'name', 'eta-window', 'sample-interval'],
     number: ['grace', 'update-interval'],
-    boolean: ['hide-output'],
+    boolean: ['hide-output', 'resources'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window', 'sample-interval', 'resources']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format: unknown = parsed.format;
   if (format !== undefined && (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))) return undefined;
@@ -126,6 +134,9 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const etaWindow: unknown = parsed['eta-window'];
   if ((progressFd !== undefined && typeof progressFd !== 'string') || (grace !== undefined && typeof grace !== 'number')) return undefined;
   if ((updateInterval !== undefined && typeof updateInterval !== 'number') || (etaWindow !== undefined && typeof etaWindow !== 'string')) return undefined;
+  const sampleInterval: unknown = parsed['sample-interval'];
+  const resources: unknown = parsed.resources;
+  if ((sampleInterval !== undefined && typeof sampleInterval !== 'string') || (resources !== undefined && typeof resources !== 'boolean')) return undefined;
   const hideOutput = parsed['hide-output'] ?? false;
   if (typeof hideOutput !== 'boolean') return undefined;
   const parser = parsed.parser === undefined ? undefined : ([] as unknown[]).concat(parsed.parser);
@@ -138,6 +149,8 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     grace: grace as number | undefined,
     'update-interval': updateInterval as number | undefined,
     'eta-window': etaWindow as string | undefined,
+    'sample-interval': sampleInterval as string | undefined,
+    resources: resources as boolean | undefined,
     'hide-output': hideOutput,
     parser: parser as string[] | undefined,
     ...(name === undefined ? {} : { name }),
@@ -166,6 +179,7 @@ async function startRun(args: RunArgs, command: string[]): Promise<void> {
     graceMs: settings.graceMs,
     updateIntervalMs: settings.updateIntervalMs,
     ...(settings.etaWindowMs === undefined ? {} : { etaWindowMs: settings.etaWindowMs }),
+    ...(settings.sampleIntervalMs === undefined ? {} : { sampleIntervalMs: settings.sampleIntervalMs }),
     hideOutput: args['hide-output'],
     parsers: settings.parsers,
     ...(args.name === undefined ? {} : { name: args.name }),
@@ -231,7 +245,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
       (y) =>
         y
           .usage(configUsage())
-          .command('get <key>', 'Print the value prog run would use without flags', (c) => c.positional('key', { type: 'string', describe: 'format, grace, progress-fd, parser, update-interval or eta-window' }), (args) => runConfig('get', args.key))
+          .command('get <key>', 'Print the value prog run would use without flags', (c) => c.positional('key', { type: 'string', describe: SETTING_KEYS.join(', ') }), (args) => runConfig('get', args.key))
           .command('set <key> <value>', 'Store a default in the config file', (c) => c.positional('key', { type: 'string' }).positional('value', { type: 'string' }), (args) => runConfig('set', args.key, args.value))
           .command('unset <key>', 'Remove a default from the config file', (c) => c.positional('key', { type: 'string' }), (args) => runConfig('unset', args.key))
           .command('list', 'Every key, its value and where it comes from (env, config or default)', (c) => c.option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: aligned columns; json: NDJSON, one object per key' }), (args) => runConfig('list', undefined, undefined, args.format))

@@ -94,13 +94,38 @@ export interface ExitEvent extends Base {
   durationMs: number;
 }
 
+/** What one process tree used: CPU in percent of one core (200: two busy cores), resident memory. */
+export interface TreeUsage {
+  cpuPercent: number;
+  rssBytes: number;
+  processes: number;
+}
+
+/**
+ * A resource sample (every --sample-interval, 1 s by default): the child's whole process tree,
+ * the machine, the working directory's filesystem, and the trees of agents that named their pid.
+ */
+export interface ResourcesEvent extends Base, TreeUsage {
+  type: 'resources';
+  /** CPU time the tree has used so far, reaped descendants included. */
+  cpuSeconds: number;
+  /** Storage reads and writes of the tree; absent where they cannot be read. */
+  readBytesPerSec?: number;
+  writeBytesPerSec?: number;
+  /** Free space used on the working directory's filesystem since the start (negative: freed). */
+  diskDeltaBytes?: number;
+  /** The machine: CPU over all cores (0–100), memory in use and in all. */
+  machine: { cpuPercent: number; memUsedBytes: number; memTotalBytes: number };
+  agents?: Record<string, TreeUsage>;
+}
+
 export type MarkerEvent =
   | WorkflowEvent | PhaseEvent | PhaseEndEvent | StepEvent
   | ItemStartEvent | ItemDoneEvent | ItemSkipEvent | ItemFailEvent
   | ProgressEvent | LogEvent | AgentEvent | UnknownMarkerEvent;
 
 export type ProgEvent =
-  | RunStartEvent | OutputEvent | MarkerEvent | InvalidMarkerEvent | SignalEvent | ExitEvent;
+  | RunStartEvent | OutputEvent | MarkerEvent | InvalidMarkerEvent | SignalEvent | ResourcesEvent | ExitEvent;
 
 export type EventType = ProgEvent['type'];
 

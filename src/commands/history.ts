@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { printError, writeStderr } from '../diagnostics.js';
 import { colorLevel } from '../display/color.js';
 import { formatDuration } from '../display/duration.js';
+import { formatBytes } from '../display/resources-text.js';
 import { padEnd, textWidth, truncate } from '../display/rich/text-width.js';
 import { bar, paint, sparkline, type DrawStyle } from '../display/sparkline.js';
 import { terminalStdout } from '../display/terminal-output.js';
@@ -211,7 +212,7 @@ function runsTable(
   if (shown.length === 0) return out + noMatch(all.length, options);
 
   const longest = Math.max(0, ...shown.map((r) => r.durationMs ?? 0));
-  const header = ['', 'started', 'took', '', 'result', 'counts', 'run', 'phases'];
+  const header = ['', 'started', 'took', '', 'result', 'counts', 'peak mem', 'run', 'phases'];
   const rows = shown.map((run) => {
     const took = run.durationMs === undefined || run.status === 'spawn-failed' ? '-' : formatDuration(run.durationMs);
     const cells = [
@@ -221,12 +222,13 @@ function runsTable(
       run.status === 'spawn-failed' ? '' : bar(run.durationMs ?? 0, longest, BAR_WIDTH, style.ascii),
       resultText(run, style.ascii),
       countsText(run, style.ascii),
+      run.peakRssBytes === undefined ? '' : formatBytes(run.peakRssBytes),
       escapeForTerminal(run.id),
       phasesText(run, style.ascii),
     ];
     return { cells, style: (i: number, t: string) => (i === 3 || i === 4 ? paint(t, run.status, style) : t) };
   });
-  out += table(header, rows, ['left', 'left', 'right', 'left', 'left', 'left', 'left', 'left'], c);
+  out += table(header, rows, ['left', 'left', 'right', 'left', 'left', 'left', 'right', 'left', 'left'], c);
   if (selected.length > shown.length) out += c.dim(`… ${selected.length - shown.length} older runs not shown (--limit ${selected.length} shows them all)`) + '\n';
   return out;
 }

@@ -35,6 +35,8 @@ export interface RunOptions {
   updateIntervalMs?: number;
   /** How far back the ETA judges the pace (ms); the whole run when absent. */
   etaWindowMs?: number;
+  /** How often CPU, memory and disk are sampled (ms); not at all when absent. */
+  sampleIntervalMs?: number;
   /** `--name`: the workflow this run belongs to, for history and ETA (default: command line and directory). */
   name?: string;
 }
@@ -163,6 +165,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
   }
 
+  const sampler = options.sampleIntervalMs === undefined ? undefined : await startSampler(bus, child.pid, cwd, options.sampleIntervalMs);
   const ticker = setInterval(() => view.tick(model.snapshot(bus.now())), tickMs);
   const exit = await child.exited;
   childExited = true;
@@ -171,6 +174,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await reapGroup(signals, child.pid, pipes, [child.stdout, child.stderr, child.progress]);
   hub?.end();
   clearInterval(ticker);
+  await sampler?.stop();
 
   bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));
   const summary = model.summary(info);
@@ -182,6 +186,28 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await (signals.stopping === undefined ? drained : Promise.race([drained, delay(STOP_FLUSH_MS)]));
   signals.uninstall();
   exitLike(exit.exitCode, exit.signal);
+}
+
+/**
+ * Samples the child's process tree, the machine and the disk into `resources` events; an agent
+ * that names its pid gets its own tree measured. Loaded only when sampling is on.
+ */
+async function startSampler(bus: EventBus, rootPid: number, cwd: string, intervalMs: number) {
+  const { ResourceSampler } = await import('../resources/sampler.js');
+  const sampler = new ResourceSampler({
+    rootPid,
+    cwd,
+    intervalMs,
+    onSample: ({ at: _at, ...sample }) => bus.emit({ type: 'resources', ...sample }),
+    onError: (error) => warnOnce('resources', `resource sampling: ${error.message}`),
+  });
+  bus.subscribe((event) => {
+    if (event.type !== 'agent') return;
+    if (event.pid !== undefined && (event.status === 'busy' || event.status === 'idle')) sampler.watch(event.id, event.pid);
+    else if (event.status === 'done' || event.status === 'failed' || event.status === 'offline') sampler.unwatch(event.id);
+  });
+  sampler.start();
+  return sampler;
 }
 
 /** Reads a child stream to its end, handing each chunk on. */

@@ -6,7 +6,7 @@
 import { FORMATS, type RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
 
-export const SETTING_KEYS = ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window'] as const;
+export const SETTING_KEYS = ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type SettingSource = 'flag' | 'env' | 'config' | 'default';
 
@@ -88,6 +88,13 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     numeric: true,
     normalize: (value) => (value === 'all' ? value : seconds(1, Number.MAX_SAFE_INTEGER)(value)),
   },
+  'sample-interval': {
+    env: 'PROG_SAMPLE_INTERVAL',
+    default: '1',
+    allowed: 'a number of seconds from 0.1 to 3600, or off',
+    numeric: true,
+    normalize: (value) => (value === 'off' ? value : seconds(0.1, 3600)(value)),
+  },
 };
 
 /** Each key's environment variable. */
@@ -127,6 +134,9 @@ export interface RunFlags {
   parser?: string[] | undefined;
   'update-interval'?: number | undefined;
   'eta-window'?: string | undefined;
+  'sample-interval'?: number | string | undefined;
+  /** `--no-resources`: the same as `--sample-interval off`. */
+  resources?: boolean | undefined;
 }
 
 /** Config file values, already checked (see normalizeSetting); a key is absent when not set. */
@@ -142,6 +152,8 @@ export interface RunSettings {
   updateIntervalMs: number;
   /** How far back the ETA looks; undefined: the whole run. */
   etaWindowMs: number | undefined;
+  /** How often resources are sampled; undefined: not at all. */
+  sampleIntervalMs: number | undefined;
   sources: Record<SettingKey, SettingSource>;
 }
 
@@ -170,6 +182,7 @@ export function layeredSetting(key: SettingKey, env: NodeJS.ProcessEnv, config: 
 
 /** A flag's value as the table writes it (undefined when the flag was not given). */
 function flagText(flags: RunFlags, key: SettingKey): string | undefined {
+  if (key === 'sample-interval' && flags.resources === false) return 'off';
   const raw = flags[key];
   if (raw === undefined) return undefined;
   if (Array.isArray(raw)) return raw.length === 0 ? undefined : raw.join(',');
@@ -207,6 +220,7 @@ export function resolveRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, conf
     parsers: sources.parser === 'flag' ? flags.parser! : [values.parser],
     updateIntervalMs: ms(values['update-interval']),
     etaWindowMs: values['eta-window'] === 'all' ? undefined : ms(values['eta-window']),
+    sampleIntervalMs: values['sample-interval'] === 'off' ? undefined : ms(values['sample-interval']),
     sources,
   };
 }

@@ -11,10 +11,18 @@ import { colorLevel } from './color.js';
 import { formatDuration, formatEta, formatRate } from './duration.js';
 import { countsText, itemName, summaryLines } from './summary-lines.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
+import { resourcesText } from './resources-text.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
 
 /** A phase's progress line comes at each 10 % crossed, or after this many update intervals (10 s by default). */
 const PROGRESS_TICKS = 10;
+/** With nothing else printed for this many update intervals (30 s by default), a resources line. */
+const STATUS_TICKS = 30;
+
+/** ` · CPU 65% · Mem 1.2 GB · Disk +450 MB` when the run is sampled. */
+function usage(snapshot: Snapshot): string {
+  return snapshot.resources ? ` · ${resourcesText(snapshot.resources)}` : '';
+}
 /** Failures printed as they happen; the rest wait for the summary. */
 const LIVE_FAILURES = 10;
 
@@ -32,6 +40,8 @@ export class PlainView implements View {
   readonly #lines = new Map<string, PhaseLine>();
   /** The last tenth of an estimate from history that was printed. */
   #estimateBucket = -1;
+  /** When the last timed status line (progress, estimate or resources) was printed. */
+  #statusMs = 0;
   /** Phases whose start has been shown and that have not ended since. */
   readonly #announced = new Set<string>();
   /**
@@ -111,7 +121,8 @@ export class PlainView implements View {
       if (bucket > this.#estimateBucket) {
         this.#estimateBucket = bucket;
         const eta = formatEta(snapshot);
-        this.#say(`~${Math.floor(snapshot.percent)}% estimated from past runs${eta === undefined ? '' : ` · ${eta}`} · ${formatDuration(snapshot.elapsedMs)} elapsed`);
+        this.#say(`~${Math.floor(snapshot.percent)}% estimated from past runs${eta === undefined ? '' : ` · ${eta}`} · ${formatDuration(snapshot.elapsedMs)} elapsed${usage(snapshot)}`);
+        this.#statusMs = snapshot.tMs;
       }
     }
     for (const phase of snapshot.phases) {
@@ -122,8 +133,14 @@ export class PlainView implements View {
       if (!moved) continue;
       if (bucket > line.bucket || snapshot.tMs - line.printedMs >= PROGRESS_TICKS * (this.#options.updateIntervalMs ?? 1000)) {
         this.#lines.set(phase.id, { printedMs: snapshot.tMs, bucket, current: phase.current });
-        this.#say(this.#progressLine(phase));
+        this.#say(this.#progressLine(phase) + usage(snapshot));
+        this.#statusMs = snapshot.tMs;
       }
+    }
+    // A long stretch with nothing else said: what the command is using, so a CI log shows it alive.
+    if (snapshot.resources && snapshot.status === 'running' && snapshot.tMs - this.#statusMs >= STATUS_TICKS * (this.#options.updateIntervalMs ?? 1000)) {
+      this.#say(`${resourcesText(snapshot.resources)} · ${formatDuration(snapshot.elapsedMs)} elapsed`);
+      this.#statusMs = snapshot.tMs;
     }
   }
 

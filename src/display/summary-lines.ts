@@ -4,6 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import { escapeForTerminal as safe } from '../lines/ansi.js';
 import type { Counts, Summary } from '../model/snapshot.js';
 import { formatDuration } from './duration.js';
+import { peaksText } from './resources-text.js';
 
 /** Failures (the latest) shown with the output that came before them. */
 const TAILS_SHOWN = 3;
@@ -45,6 +46,7 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
   if (summary.invalidMarkers > 0) {
     lines.push(c.yellow(`${summary.invalidMarkers} line(s) started like ::prog:: markers but were not valid; they were shown as output`));
   }
+  if (summary.resources) lines.push(`resources: ${peaksText(summary.resources)}`);
   if (recordDir !== undefined) lines.push(c.dim(`recorded in ${recordDir}`));
   return lines;
 }

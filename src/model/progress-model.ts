@@ -1,8 +1,8 @@
 // Reduces the event stream into the state of the run. It never prints; views read snapshots of it.
 // Memory is bounded by what is active (running items, agents, phases), never by items finished.
-import type { AgentStatus, ExitEvent, ItemFailEvent, ProgEvent, StepEvent } from '../events.js';
+import type { AgentStatus, ExitEvent, ItemFailEvent, ProgEvent, ResourcesEvent, StepEvent, TreeUsage } from '../events.js';
 import {
-  emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type PhaseSnapshot, type RunStatus,
+  emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type ResourcePeaks, type PhaseSnapshot, type RunStatus,
   type Snapshot, type StepSnapshot, type Summary,
 } from './snapshot.js';
 import { EtaEngine, type EtaEstimate, type ModelPrior } from './eta.js';
@@ -65,12 +65,19 @@ export class ProgressModel {
   }
   /** Items without a phase are counted on the run only; their in-flight set lives here. */
   readonly #loose = new Map<string, number>();
+  /** The latest resource sample, and the peaks over all of them. */
+  #resources: ResourcesEvent | undefined;
+  #peaks: ResourcePeaks | undefined;
 
   apply(event: ProgEvent): void {
     this.nowMs = event.t;
     switch (event.type) {
       case 'workflow':
         this.workflow = event.name;
+        break;
+      case 'resources':
+        this.#resources = event;
+        this.#peaks = peaksWith(this.#peaks, event);
         break;
       case 'phase': {
         const phase = this.#phase(event.id, event.t);
@@ -219,9 +226,13 @@ export class ProgressModel {
       elapsedMs: this.exit?.durationMs ?? nowMs,
       counts: { ...this.counts },
       phases,
-      agents: [...this.agents.values()].map(agentSnapshot),
+      agents: [...this.agents.values()].map((a) => agentSnapshot(a, this.#resources?.agents?.[a.id])),
       invalidMarkers: this.invalidMarkers,
     };
+    if (this.#resources) {
+      const { type: _type, seq: _seq, t: _t, agents: _agents, ...usage } = this.#resources;
+      snap.resources = usage;
+    }
     if (this.workflow !== undefined) snap.workflow = this.workflow;
     // The run's percentage is only honest when every phase seen so far has a total.
     if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
@@ -275,6 +286,7 @@ export class ProgressModel {
     };
     if (this.workflow !== undefined) summary.workflow = this.workflow;
     if (exit?.signalledBy !== undefined) summary.signalledBy = exit.signalledBy;
+    if (this.#peaks) summary.resources = { ...this.#peaks };
     return summary;
   }
 
@@ -382,9 +394,25 @@ function setEta(snap: { etaMs?: number; etaLowMs?: number; etaHighMs?: number },
   snap.etaHighMs = eta.highMs;
 }
 
-function agentSnapshot(agent: AgentState): AgentSnapshot {
+/** The peaks so far, with one more sample. */
+function peaksWith(peaks: ResourcePeaks | undefined, sample: ResourcesEvent): ResourcePeaks {
+  const next: ResourcePeaks = {
+    peakRssBytes: Math.max(peaks?.peakRssBytes ?? 0, sample.rssBytes),
+    peakCpuPercent: Math.max(peaks?.peakCpuPercent ?? 0, sample.cpuPercent),
+    cpuSeconds: Math.max(peaks?.cpuSeconds ?? 0, sample.cpuSeconds),
+  };
+  const disk = sample.diskDeltaBytes ?? peaks?.diskDeltaBytes;
+  if (disk !== undefined) {
+    next.diskDeltaBytes = disk;
+    next.peakDiskDeltaBytes = Math.max(peaks?.peakDiskDeltaBytes ?? disk, disk);
+  }
+  return next;
+}
+
+function agentSnapshot(agent: AgentState, usage: TreeUsage | undefined): AgentSnapshot {
   const snap: AgentSnapshot = { id: agent.id, status: agent.status };
   if (agent.pid !== undefined) snap.pid = agent.pid;
+  if (usage !== undefined) snap.usage = { ...usage };
   if (agent.phase !== undefined) snap.phase = agent.phase;
   if (agent.item !== undefined) snap.item = agent.item;
   if (agent.itemSinceMs !== undefined) snap.itemSinceMs = agent.itemSinceMs;

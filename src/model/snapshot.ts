@@ -1,5 +1,5 @@
 // What views and the JSON stream read: a plain, serialisable picture of the run at one moment.
-import type { AgentStatus, LogLevel, PhaseStatus } from '../events.js';
+import type { AgentStatus, LogLevel, PhaseStatus, ResourcesEvent, TreeUsage } from '../events.js';
 
 export interface Counts {
   /** Items that reached a final state: succeeded + failed + skipped. */
@@ -42,10 +42,25 @@ export interface PhaseSnapshot {
   step?: StepSnapshot;
 }
 
+/** The latest resource sample (see ResourcesEvent), without the per-agent part. */
+export type ResourceUsage = Omit<ResourcesEvent, 'type' | 'seq' | 't' | 'agents'>;
+
+/** What the run used at its most: for the summary and history. */
+export interface ResourcePeaks {
+  peakRssBytes: number;
+  peakCpuPercent: number;
+  cpuSeconds: number;
+  /** At the last sample, and the most it reached; absent when the filesystem could not be measured. */
+  diskDeltaBytes?: number;
+  peakDiskDeltaBytes?: number;
+}
+
 export interface AgentSnapshot {
   id: string;
   status: AgentStatus;
   pid?: number;
+  /** The agent's own process tree, when it named its pid and was sampled. */
+  usage?: TreeUsage;
   phase?: string;
   item?: string;
   itemSinceMs?: number;
@@ -91,6 +106,8 @@ export interface Snapshot {
   phases: PhaseSnapshot[];
   agents: AgentSnapshot[];
   invalidMarkers: number;
+  /** The latest resource sample, once there is one. */
+  resources?: ResourceUsage;
 }
 
 export interface Summary {
@@ -114,6 +131,8 @@ export interface Summary {
   failures: FailureRecord[];
   failuresOmitted: number;
   invalidMarkers: number;
+  /** Peaks of the resource samples, when there were any. */
+  resources?: ResourcePeaks;
 }
 
 export function emptyCounts(): Counts {

@@ -25,6 +25,8 @@ export interface HistoryRun {
   spawnError?: string;
   counts?: RunRecord['counts'];
   phases: { id: string; name: string; status: string; durationMs?: number; total?: number }[];
+  /** Peak resident memory of the command's process tree, when it was sampled. */
+  peakRssBytes?: number;
   /** The record as it was read, for JSON output. */
   record: Record<string, unknown>;
 }
@@ -72,6 +74,10 @@ function toHistoryRun(value: unknown): HistoryRun | undefined {
   if (typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0) run.durationMs = r.durationMs;
   if (typeof r.spawnError === 'string') run.spawnError = r.spawnError;
   if (r.counts !== null && typeof r.counts === 'object' && !Array.isArray(r.counts)) run.counts = r.counts as HistoryRun['counts'];
+  const resources = r.resources as Record<string, unknown> | null | undefined;
+  if (resources !== null && typeof resources === 'object' && typeof resources.peakRssBytes === 'number' && Number.isFinite(resources.peakRssBytes)) {
+    run.peakRssBytes = resources.peakRssBytes;
+  }
   if (Array.isArray(r.phases)) {
     for (const p of r.phases as unknown[]) {
       if (p === null || typeof p !== 'object') continue;

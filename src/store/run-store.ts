@@ -37,6 +37,8 @@ export interface RunRecord extends RunInfo {
   workflow?: string;
   counts?: Counts;
   phases?: Summary['phases'];
+  /** Peak memory, CPU time and disk use of the command's process tree, when sampled. */
+  resources?: Summary['resources'];
   /** Some of the run could not be written (full or read-only disk). */
   logIncomplete?: true;
 }
@@ -184,6 +186,7 @@ export class RunStore {
     };
     if (summary.signalledBy !== undefined) record.signalledBy = summary.signalledBy;
     if (summary.workflow !== undefined) record.workflow = summary.workflow;
+    if (summary.resources !== undefined) record.resources = summary.resources;
     // Even after a storage failure: how the run ended is the one datum worth another try.
     this.#writeRecord(record, true);
     this.#appendHistory(record);

@@ -35,7 +35,7 @@ test('set, get, list and unset round-trip through the file', async () => {
   const { prog, file } = setup();
   let r = await prog(['config', 'list']);
   assert.is(r.code, 0);
-  const rest = { 'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'] };
+  const rest = { 'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'] };
   assert.equal(listed(r), { format: ['auto', 'default'], grace: ['10', 'default'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'], ...rest });
   for (const [key, value] of [['format', 'json'], ['grace', '2.5'], ['progress-fd', 'none'], ['parser', 'make,ninja']]) {
     r = await prog(['config', 'set', key!, value!]);
@@ -63,12 +63,12 @@ test('list shows where each value comes from: env, config or default', async () 
   const r = await prog(['config', 'list'], { PROG_FORMAT: 'plain' });
   assert.equal(listed(r), {
     format: ['plain', 'env PROG_FORMAT'], grace: ['4', 'config'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'],
-    'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'],
+    'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'],
   });
   const json = await prog(['config', 'list', '--format', 'json'], { PROG_ETA_WINDOW: '120' });
   assert.is(json.code, 0);
   const rows = json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
-  assert.equal(rows.map((r) => r.key), ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window']);
+  assert.equal(rows.map((r) => r.key), ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval']);
   assert.equal(rows[1], { key: 'grace', value: '4', source: 'config', env: 'PROG_GRACE', default: '10', allowed: 'a number of seconds ≥ 0' });
   assert.equal([rows[5]!.value, rows[5]!.source], ['120', 'env']);
 });
@@ -177,7 +177,7 @@ test('rich from env or config falls back to plain in a pipe; --format rich still
 test('the config is not read when flags cover every key', async () => {
   const { prog, file } = setup();
   writeFileSync(file, 'not json');
-  const r = await prog(['run', '--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--', 'true']);
+  const r = await prog(['run', '--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--no-resources', '--', 'true']);
   assert.is(r.code, 0);
   assert.is(r.stderr.toString(), '');
 });

@@ -98,7 +98,7 @@ test('one workflow: its runs newest first, with start, duration bar, exit, count
   assert.is(r.code, 0);
   const lines = out(r).trimEnd().split('\n');
   assert.match(lines[0]!, /^stats  11 runs · median 3\.1s · p90 15s · 82% ok$/);
-  assert.match(lines[1]!, /started\s+took\s+result\s+counts\s+run\s+phases/);
+  assert.match(lines[1]!, /started\s+took\s+result\s+counts\s+peak mem\s+run\s+phases/);
   assert.is(lines.length, 2 + WRITTEN.length);
   const rows = lines.slice(2);
   assert.match(rows[0]!, /2020-01-01 00:00:10\s+5\.1s\s+█+\S*\s+✔ exit 0\s+✔2 ✖1\s+20200109-000010-000010\s+Build 2\.5s, Test ✖ 1\.5s$/);

@@ -18,7 +18,11 @@ test('with nothing given, the built-in defaults apply', () => {
     parsers: ['auto'],
     updateIntervalMs: 1000,
     etaWindowMs: undefined,
-    sources: { format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default', 'update-interval': 'default', 'eta-window': 'default' },
+    sampleIntervalMs: 1000,
+    sources: {
+      format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default',
+      'update-interval': 'default', 'eta-window': 'default', 'sample-interval': 'default',
+    },
   });
 });
 
@@ -44,9 +48,9 @@ test('flag beats env beats config beats default, key by key', () => {
 test('the config is not read when flags and the environment cover every key', () => {
   let reads = 0;
   const config = (): ConfigValues => (reads++, {});
-  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all' }, {}, config);
+  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all', 'sample-interval': 'off' }, {}, config);
   assert.is(reads, 0);
-  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60' }, config);
+  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60', PROG_SAMPLE_INTERVAL: '5' }, config);
   assert.is(reads, 0);
   resolveRunSettings({}, {}, config);
   assert.is(reads, 1, 'read once, however many keys need it');
@@ -88,6 +92,14 @@ test('update-interval and eta-window: seconds to milliseconds; eta-window all is
   assert.is(c.updateIntervalMs, 5000);
   assert.is(c.etaWindowMs, undefined);
   assert.equal([c.sources['update-interval'], c.sources['eta-window']], ['config', 'config']);
+});
+
+test('sample-interval: seconds or off; --no-resources is off, and beats the environment', () => {
+  assert.is(resolveRunSettings({ 'sample-interval': '0.5' }, {}, noConfig).sampleIntervalMs, 500);
+  assert.is(resolveRunSettings({}, { PROG_SAMPLE_INTERVAL: 'off' }, noConfig).sampleIntervalMs, undefined);
+  const off = resolveRunSettings({ resources: false }, { PROG_SAMPLE_INTERVAL: '2' }, noConfig);
+  assert.equal([off.sampleIntervalMs, off.sources['sample-interval']], [undefined, 'flag']);
+  assert.throws(() => resolveRunSettings({ 'sample-interval': '0' }, {}, noConfig), /--sample-interval must be a number of seconds from 0\.1 to 3600, or off; got "0"/);
 });
 
 test('values are checked and written in one canonical form', () => {

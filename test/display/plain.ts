@@ -187,8 +187,12 @@ test('progress lines while a phase moves: each crosses a 10 % boundary (a run un
     const buckets = progress.map((m) => Math.floor(Number(m[2]) / 10));
     for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]! > buckets[i - 1]!, `each line crossed a boundary: ${buckets}`);
   }
-  assert.match(statusLines(r.stderr).at(-4)!, /^\[prog\] ✔ Upload ok in .* · 70\/70 · 0 ok, 0 failed$/);
-  assert.match(statusLines(r.stderr).at(-2)!, /^\[prog\] {3}✔ Upload ok in .* · 70\/70$/, 'the summary shows where the phase got to');
+  const status = statusLines(r.stderr);
+  assert.ok(status.some((l) => /^\[prog\] ✔ Upload ok in .* · 70\/70 · 0 ok, 0 failed$/.test(l)), status.join('\n'));
+  assert.ok(status.some((l) => /^\[prog\] {3}✔ Upload ok in .* · 70\/70$/.test(l)), 'the summary shows where the phase got to');
+  // Sampled once a second: the progress lines and the summary say what the command used.
+  assert.ok(status.some((l) => /^\[prog\] resources: peak memory \d+(\.\d)? [kMG]?B · CPU time [\d.]+s · peak CPU \d+% · disk [-+±]/.test(l)), status.join('\n'));
+  assert.ok(progress.length === 0 || status.some((l) => /^\[prog\] Upload \d+\/70 .* · CPU \d+% · Mem \d/.test(l)), 'progress lines carry CPU and memory once sampled');
 });
 
 test.run();

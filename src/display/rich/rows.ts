@@ -3,6 +3,7 @@
 import type { AgentSnapshot, PhaseSnapshot, Snapshot } from '../../model/snapshot.js';
 import { escapeForTerminal } from '../../lines/ansi.js';
 import { formatDuration, formatEta, formatRate } from '../duration.js';
+import { agentUsageText, resourcesText } from '../resources-text.js';
 import { padEnd, textWidth } from './text-width.js';
 
 export const ICONS = {
@@ -64,6 +65,7 @@ export function headerText(snapshot: Snapshot, fallbackName: string): string {
   if (failed > 0) parts.push(`${ICONS.failed} ${failed} failed`);
   if (retried > 0) parts.push(`${ICONS.retrying} ${retried} retried`);
   if (snapshot.status === 'interrupted') parts.push('interrupted');
+  if (snapshot.resources && snapshot.status === 'running') parts.push(resourcesText(snapshot.resources));
   return parts.join(' · ');
 }
 
@@ -116,7 +118,8 @@ function agentText(agent: AgentSnapshot, state: RowState, idWidth: number, nowMs
     const since = agent.itemSinceMs === undefined ? '' : ` · ${formatDuration(nowMs - agent.itemSinceMs)}`;
     const step = agent.step === undefined ? ''
       : ` · step ${agent.step.index === undefined ? '' : `${agent.step.index}${agent.step.total === undefined ? '' : `/${agent.step.total}`} `}${safe(agent.step.name)}`;
-    return `${id}  ${safe(agent.item)}${step}${since}`;
+    const usage = agent.usage === undefined ? '' : ` · ${agentUsageText(agent.usage)}`;
+    return `${id}  ${safe(agent.item)}${step}${since}${usage}`;
   }
   const last = agent.last;
   if (!last) return `${id}  ${agent.status}`;

@@ -24,10 +24,12 @@ const exited = (screen: string[]) => screen.some((l) => /^\[exit \d+\]$/.test(l)
 test('a command with no progress of its own gets a header bar from its history, marked estimated', async () => {
   const home = tempDir();
   for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'nap', '--format', 'none', '--', 'sleep', '2'], { home })).code, 0);
-  const t = withTerminal(prog('run --name nap -- sleep 2'), 100, 20, home);
+  const t = withTerminal(prog('run --name nap -- sleep 2'), 160, 20, home);
   try {
     const screen = await t.waitFor((s) => s.some((l) => /^\S sleep 2 · \[█*░*\] ~\d+% estimated · ETA /.test(l)), 20_000, 'an estimated header');
     assert.ok(screen.some((l) => / · \d\.\ds elapsed/.test(l)));
+    // Sampled once a second: the header says what the command uses.
+    await t.waitFor((s) => s.some((l) => /elapsed · CPU \d+% · Mem \d+(\.\d)? [kMG]?B · Disk [-+±]/.test(l)), 20_000, 'CPU and memory in the header');
     await t.waitFor(exited, 20_000, 'the run to end');
   } finally {
     t.kill();
