@@ -1,7 +1,7 @@
 // Traces for the ETA benchmark: progress (t, current, total) over a run whose end is known.
 // Synthetic workloads are deterministic (seeded); recordings of real tools are replayed in-process
 // through the parsers and the model, at their recorded times.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { LineEnd, MarkerEvent, ProgEvent, StreamName, Unstamped } from '../../src/events.js';
 import { ProgressModel } from '../../src/model/progress-model.js';
@@ -104,11 +104,19 @@ export function syntheticTraces(): Trace[] {
 export async function fixtureTraces(root: string): Promise<Trace[]> {
   const specs = await loadParserSpecs();
   const traces: Trace[] = [];
-  const dir = join(root, 'test', 'fixtures');
-  for (const tool of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const file of readdirSync(join(dir, tool)).filter((f) => f.endsWith('.rec')).sort()) {
-      const trace = replay(specs, join(dir, tool, file), `${tool}/${basename(file, '.rec')}`);
-      if (trace) traces.push(trace);
+  // The parser fixtures (short runs), then the long runs recorded for this benchmark
+  // (bench/eta/recordings/record.sh), named `long/<tool>/<name>`.
+  const sources: [string, string][] = [
+    [join(root, 'test', 'fixtures'), ''],
+    [join(root, 'bench', 'eta', 'recordings'), 'long/'],
+  ];
+  for (const [dir, prefix] of sources) {
+    if (!existsSync(dir)) continue;
+    for (const tool of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+      for (const file of readdirSync(join(dir, tool)).filter((f) => f.endsWith('.rec')).sort()) {
+        const trace = replay(specs, join(dir, tool, file), `${prefix}${tool}/${basename(file, '.rec')}`);
+        if (trace) traces.push(trace);
+      }
     }
   }
   return traces;
