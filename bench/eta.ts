@@ -40,7 +40,7 @@ const ESTIMATORS: { name: string; make: (trace: Trace) => Runner | undefined }[]
   { name: 'seed', make: () => wrap(new Seed()) },
 ];
 
-interface Score { error: number; answered: number; inRange?: number; inRangeShown?: number }
+interface Score { error: number; answered: number; inRange?: number; inRangeShown?: number; /** Median of (high − low) ÷ true remaining over samples with a range. */ width?: number }
 
 function score(trace: Trace, runner: Runner): Score {
   const { points, endMs } = trace;
@@ -50,6 +50,7 @@ function score(trace: Trace, runner: Runner): Score {
   let inside = 0;
   let n = 0;
   let ranged = false;
+  const widths: number[] = [];
   for (let pct = 10; pct <= 90; pct++) {
     const now = (endMs * pct) / 100;
     while (i < points.length && points[i]!.t <= now) {
@@ -67,10 +68,14 @@ function score(trace: Trace, runner: Runner): Score {
     err += Math.min(1, Math.abs(a.eta - truth) / endMs);
     if (a.range) ranged = true;
     if (a.range && a.range.lowMs <= truth && truth <= a.range.highMs) inside++;
+    if (a.range && truth > 0) widths.push((a.range.highMs - a.range.lowMs) / truth);
   }
-  return { error: err / n, answered: answered / n, ...(ranged ? { inRange: inside / n, inRangeShown: inside / answered } : {}) };
+  widths.sort((x, y) => x - y);
+  const width = widths.length > 0 ? widths[Math.floor(widths.length / 2)] : undefined;
+  return { error: err / n, answered: answered / n, ...(ranged ? { inRange: inside / n, inRangeShown: inside / answered } : {}), ...(width === undefined ? {} : { width }) };
 }
 
+const median = (xs: number[]) => (xs.length === 0 ? undefined : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
 const pctf = (x: number | undefined) => (x === undefined ? '—' : `${Math.round(x * 100)} %`);
 
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
     console.log(`| ${label} | | ${subset.length} traces | ${agg.map((a, i) => (a === best && live.includes(names[i]!) ? `**${fmt(a)}**` : fmt(a))).join(' | ')} | ${live.filter((n) => agg[names.indexOf(n)] === best).join(', ')} | ${pctf(mean(0, (s) => s.inRange ?? 0, subset))} |`);
   }
   console.log(`| answered (share of samples with an ETA) | | | ${names.map((_, i) => pctf(mean(i, (s) => s.answered))).join(' | ')} | | |`);
-  console.log(`\nprog's range held the truth in ${pctf(mean(0, (s) => s.inRange ?? 0))} of all samples, and in ${pctf(mean(0, (s) => s.inRangeShown ?? 0, rows.filter((r) => r.scores[0]!.inRangeShown !== undefined)))} of the samples where it showed an ETA.`);
+  console.log(`\nprog's range held the truth in ${pctf(mean(0, (s) => s.inRange ?? 0))} of all samples, and in ${pctf(mean(0, (s) => s.inRangeShown ?? 0, rows.filter((r) => r.scores[0]!.inRangeShown !== undefined)))} of the samples where it showed an ETA; its width (high − low) was ${fmt(median(rows.map((r) => r.scores[0]!.width).filter((w): w is number => w !== undefined)))}× the true time left (median over traces of each trace's median).`);
   const h2h = live.slice(1).map((n) => {
     const i = names.indexOf(n);
     return `${n} ${rows.filter((r) => r.scores[0]!.error < r.scores[i]!.error).length}–${rows.filter((r) => r.scores[0]!.error > r.scores[i]!.error).length}`;

@@ -2,15 +2,15 @@
 //
 // Weighted by time, not by update count: progress between two updates is spread evenly over the
 // time between them (into time buckets), so one update a second and a hundred a second describe
-// the same run. The pace is judged over one of three horizons: the whole run, or an exponentially
-// time-decayed average whose time constant is 30 % or 10 % of the elapsed time. Which one is
-// chosen by a backtest: how well each horizon's pace, as it stood a while ago, predicted the
-// progress since (over windows as long as the time still to go, and half and a quarter of it).
-// A steady or periodically stalling run keeps the whole run's average; a run whose pace changed
-// follows the recent one. A stall (no update for much longer than usual) counts as time without
-// progress, and between updates the clock runs on. The range comes from how far off the chosen
-// horizon has been in the backtest, from the spread of bucket paces and how many are still to
-// come, and from how much time is still to go against the time seen; it narrows as evidence grows.
+// the same run. The pace is the whole run's average, or an exponentially time-decayed average whose
+// time constant is 30 % of the elapsed time when that recent pace has predicted this run clearly
+// better in a backtest (its pace as it stood a while ago against the progress since, over windows
+// as long as the time still to go, and half and a quarter of it). A steady run, or one with slow
+// patches that pass, keeps its long average; a run whose pace changed for good follows the new one.
+// A stall (no update for much longer than usual) counts as time without progress, and between
+// updates the clock runs on. The range comes from how far off the chosen pace has been in the
+// backtest, from the spread of bucket paces and how many are still to come, and from how much time
+// is still to go against the time seen; it narrows as evidence grows.
 //
 // A history prior (past durations of the same workflow or phase) gives an ETA from the first
 // second, blended with the live estimate by their uncertainties (the prior's weight fades as live
@@ -58,15 +58,19 @@ const FIRST_BUCKET_MS = 100;
 /** The time constant of the decay, as a share of the elapsed time, and its floor. */
 const TAU_SHARE = 0.3;
 const TAU_MIN_MS = 1_000;
-/** The horizons the pace is judged over: time constants as shares of the elapsed time (Infinity: the whole run). */
-const HORIZONS = [Infinity, TAU_SHARE, 0.1];
+/** The recent pace replaces the whole run's only when its backtest error is below this share of the other's. */
+const CLEARLY_BETTER = 0.7;
 /** Backtest windows, each a horizon long, ending this many horizons before now; the cap on one window's squared log error. */
 const BACKTEST_PARTS = [1, 0.5, 0.25];
 const BACKTEST_CAP = 4;
 /** A gap between updates this many times the usual one is a stall: the time past it counts as no progress. */
 const STALL_GAPS = 2;
-/** z for the range (about 80 % two-sided) and the least relative half-width. */
-const Z = 1.3;
+/**
+ * How many uncertainties wide each side of the range is: set so the range holds the true time left
+ * in about 80 % of the samples where an ETA is shown, measured by `npm run bench:eta` (a normal
+ * model would say 1.3; real runs are not normal). And the least relative half-width.
+ */
+const Z = 1.8;
 const MIN_REL = 0.03;
 /** Relative uncertainty of the pace to come per unit of (time to go ÷ time seen), squared in the sum. */
 const FUTURE_REL = 0.3;
@@ -167,16 +171,16 @@ export class EtaEngine {
     const whole = this.#rate(end, Infinity);
     if (!whole || whole.rate <= 0) return undefined;
     const remaining = total - done;
-    // Which horizon has been predicting this run best: each candidate pace, as it stood a while
-    // ago, against the pace over the time that followed, as long as the time still to go. A steady
-    // or periodic run keeps the whole run's average; a run whose pace changed follows the recent one.
+    // Which pace has been predicting this run better: each, as it stood a while ago, against the
+    // pace over the time that followed (as long as the time still to go, and half and a quarter).
     const horizon = Math.min(seenSpan / 2, remaining / whole.rate);
-    let best = { rate: whole.rate, variance: whole.variance, neff: whole.neff, err: Infinity };
-    for (const share of HORIZONS) {
-      const r = share === Infinity ? whole : this.#rate(end, Math.max(TAU_MIN_MS, share * seenSpan));
-      if (!r || r.rate <= 0) continue;
-      const err = this.#backtest(end, horizon, share, whole.rate);
-      if (err < best.err) best = { ...r, err };
+    // The whole run's pace, unless the recent one has predicted clearly better (real runs have
+    // slow patches that pass: a horizon that chases every one overreacts).
+    let best = { ...whole, err: this.#backtest(this.#lastProgressT, horizon, Infinity, whole.rate) };
+    const recent = this.#rate(end, Math.max(TAU_MIN_MS, TAU_SHARE * seenSpan));
+    if (recent && recent.rate > 0) {
+      const err = this.#backtest(this.#lastProgressT, horizon, TAU_SHARE, whole.rate);
+      if (err < CLEARLY_BETTER * best.err) best = { ...recent, err };
     }
     // Between updates the clock runs on: the time since the last progress (up to the usual gap) is spent.
     const eta = Math.max(0, remaining / best.rate - Math.min(now - this.#lastProgressT, gap));
