@@ -50,11 +50,23 @@ const RUN_OPTIONS = {
     default: false,
     describe: "show only prog's view, not the command's output (it is still recorded in the run's logs)",
   },
+  detach: {
+    type: 'boolean',
+    default: false,
+    describe: 'start the run in the background and print its id (follow it with prog attach, prog logs; stop it with prog stop)',
+  },
+  foreground: {
+    type: 'boolean',
+    default: false,
+    describe: 'give the command the terminal (password prompts, Ctrl-Z); the run then ends if the terminal closes',
+  },
 } as const;
 
 /** `prog run`'s flags as parsed; the settings (format, progress-fd, grace, parser) are undefined when not given. */
 interface RunArgs extends RunFlags {
   'hide-output': boolean;
+  detach?: boolean;
+  foreground?: boolean;
   name?: string | undefined;
 }
 
@@ -85,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
     // `prog run` is the hot path: parse its few flags without loading yargs (about 55 ms).
     // Anything unusual (help, an unknown flag, a bad value) goes to yargs for its message.
     const quick = own[0] === 'run' && command.length > 0 ? await quickRunArgs(own.slice(1)) : undefined;
-    if (quick) await startRun(quick, command);
+    if (quick) await startRun(quick, command, own);
     else await parse(own, command);
   } catch (error) {
     if (error instanceof ProgError) {
@@ -121,10 +133,10 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     alias: { format: ['f'] },
     string: ['format', 'progress-fd', 'parser', 'name', 'eta-window', 'sample-interval'],
     number: ['grace', 'update-interval'],
-    boolean: ['hide-output', 'resources'],
+    boolean: ['hide-output', 'resources', 'detach', 'foreground'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window', 'sample-interval', 'resources']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window', 'sample-interval', 'resources', 'detach', 'foreground']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format: unknown = parsed.format;
   if (format !== undefined && (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))) return undefined;
@@ -138,7 +150,9 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const resources: unknown = parsed.resources;
   if ((sampleInterval !== undefined && typeof sampleInterval !== 'string') || (resources !== undefined && typeof resources !== 'boolean')) return undefined;
   const hideOutput = parsed['hide-output'] ?? false;
-  if (typeof hideOutput !== 'boolean') return undefined;
+  const detach = parsed.detach ?? false;
+  const foreground = parsed.foreground ?? false;
+  if (typeof hideOutput !== 'boolean' || typeof detach !== 'boolean' || typeof foreground !== 'boolean') return undefined;
   const parser = parsed.parser === undefined ? undefined : ([] as unknown[]).concat(parsed.parser);
   if (parser !== undefined && !parser.every((p) => typeof p === 'string')) return undefined;
   const name = parsed.name;
@@ -152,36 +166,28 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     'sample-interval': sampleInterval as string | undefined,
     resources: resources as boolean | undefined,
     'hide-output': hideOutput,
+    detach,
+    foreground,
     parser: parser as string[] | undefined,
     ...(name === undefined ? {} : { name }),
   };
 }
 
-async function startRun(args: RunArgs, command: string[]): Promise<void> {
-  const [{ runCommand }, { resolveRunSettings }, { readConfigFile }, { warnOnce }] = await Promise.all([
-    import('./commands/run.js'),
-    import('./config/settings.js'),
-    import('./config/file.js'),
-    import('./diagnostics.js'),
-  ]);
+async function startRun(args: RunArgs, command: string[], own: string[]): Promise<void> {
+  if (args.detach && args.foreground) throw new ProgError('USAGE', '--detach and --foreground do not go together: a detached run has no terminal to give the command');
+  if (args.detach) {
+    const { detachRun } = await import('./commands/detach.js');
+    await detachRun(own, command);
+    return;
+  }
+  const [{ runCommand }, { loadRunSettings, settingsOptions }] = await Promise.all([import('./commands/run.js'), import('./config/load.js')]);
   // Flag > PROG_* > user config > default; the config file is read only when some key needs it.
-  const settings = resolveRunSettings(args, process.env, () => {
-    const read = readConfigFile(process.env);
-    read.problems.forEach((problem, i) => warnOnce(`config-${i}`, problem));
-    return read.values;
-  });
-  // rich as a default (not a flag) is a preference: in a pipe it falls back to plain rather than failing.
-  const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true ? 'plain' : settings.format;
   await runCommand({
     command,
-    format,
-    progressFd: settings.progressFd,
-    graceMs: settings.graceMs,
-    updateIntervalMs: settings.updateIntervalMs,
-    ...(settings.etaWindowMs === undefined ? {} : { etaWindowMs: settings.etaWindowMs }),
-    ...(settings.sampleIntervalMs === undefined ? {} : { sampleIntervalMs: settings.sampleIntervalMs }),
+    ...settingsOptions(loadRunSettings(args)),
     hideOutput: args['hide-output'],
-    parsers: settings.parsers,
+    foreground: args.foreground === true,
+    ...(process.env.PROG_DETACHED_RUN_ID ? { runId: process.env.PROG_DETACHED_RUN_ID } : {}),
     ...(args.name === undefined ? {} : { name: args.name }),
   });
 }
@@ -208,8 +214,9 @@ async function parse(own: string[], command: string[]): Promise<void> {
           .example('prog run -- ./build.sh', 'show progress while build.sh runs')
           .example('prog run --format json -- ./build.sh | jq .', 'machine-readable events for CI')
           .example('echo hi | prog run -- cat', 'stdin reaches the command')
+          .example('prog run --detach -- ./nightly.sh', 'run in the background; prints the run id for prog attach, logs, stop')
           .epilog('Markers: a line ::prog::{"type":"phase","id":"map","total":500} in the output, or on $PROG_PROGRESS_FD, drives progress. See docs/markers.md.'),
-      (args) => startRun(args, command),
+      (args) => startRun(args, command, own),
     )
     .command(
       'emit <type> [fields..]',
@@ -253,6 +260,96 @@ async function parse(own: string[], command: string[]): Promise<void> {
           .example('prog config set format plain', 'plain output by default')
           .example('prog config list', 'what prog run will use, and why')
           .demandCommand(1, 'Say what to do: prog config <get|set|unset|list|path>'),
+    )
+    .command(
+      'ls',
+      'List runs: id, name, state (running, succeeded, failed, interrupted, lost), progress, time, ETA',
+      (y) =>
+        y
+          .options({
+            format: { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: a table; json: NDJSON, one object per run' },
+            limit: { type: 'number', default: 20, describe: 'at most N runs, newest first (0: all)' },
+          })
+          .example('prog ls', 'the last 20 runs, running ones with their progress and ETA')
+          .example('prog ls --format json | jq -r \'select(.state == "running") | .id\'', 'the ids of running runs'),
+      async (args) => {
+        const { lsCommand } = await import('./commands/ls.js');
+        lsCommand({ format: args.format, limit: args.limit });
+      },
+    )
+    .command(
+      'attach <target>',
+      "Follow a run from here: its output and progress so far, then live; Ctrl-C detaches, the run goes on",
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a run id, a unique prefix of one, or latest' })
+          .options({
+            format: { alias: 'f', choices: ['auto', 'rich', 'plain', 'json'] as const, default: 'auto' as const, describe: 'the view, as for prog run' },
+          })
+          .example('prog attach latest', 'follow the newest run')
+          .epilog("prog attach exits with the run's exit status when the run ends."),
+      async (args) => {
+        const { attachCommand } = await import('./commands/attach.js');
+        await attachCommand({ target: args.target!, format: args.format });
+      },
+    )
+    .command(
+      'logs <target>',
+      "A run's output lines and log markers, filtered; --follow keeps reading until the run ends",
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a run id, a unique prefix of one, or latest' })
+          .options({
+            follow: { type: 'boolean', default: false, describe: 'keep printing new lines until the run ends' },
+            level: { choices: ['debug', 'info', 'notice', 'warn', 'error'] as const, describe: 'only lines at this level or above (output lines count as info)' },
+            source: { type: 'string', describe: 'only log markers from this source (e.g. agent-03), or output of this stream (stdout, stderr)' },
+            grep: { type: 'string', describe: 'only lines matching this regular expression' },
+            since: { type: 'string', describe: 'only lines from within this age: 30s, 15m, 12h, 7d' },
+            stream: { choices: ['stdout', 'stderr'] as const, describe: 'only output of this stream (no log markers)' },
+            format: { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: time, source and line; json: NDJSON' },
+          })
+          .example('prog logs latest --level warn', 'warnings and errors of the newest run')
+          .example('prog logs 2026 --follow --grep "FAIL"', 'follow failures of a running run'),
+      async (args) => {
+        const { logsCommand } = await import('./commands/logs.js');
+        await logsCommand({
+          target: args.target!, follow: args.follow, format: args.format,
+          ...(args.level === undefined ? {} : { level: args.level }),
+          ...(args.source === undefined ? {} : { source: args.source }),
+          ...(args.grep === undefined ? {} : { grep: args.grep }),
+          ...(args.since === undefined ? {} : { since: args.since }),
+          ...(args.stream === undefined ? {} : { stream: args.stream }),
+        });
+      },
+    )
+    .command(
+      'stop <target>',
+      'Stop a running run: the signal (TERM by default) to its command, then SIGKILL after the grace period',
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a run id, a unique prefix of one, or latest' })
+          .options({
+            signal: { alias: 's', type: 'string', default: 'TERM', describe: 'the signal to send: TERM, INT, HUP, QUIT, USR1, USR2, KILL' },
+            grace: { type: 'number', describe: 'seconds before SIGKILL (default: the run\'s own --grace)' },
+          })
+          .example('prog stop latest', 'stop the newest run as Ctrl-C would'),
+      async (args) => {
+        const { stopCommand } = await import('./commands/stop.js');
+        await stopCommand({ target: args.target!, signal: args.signal, ...(args.grace === undefined ? {} : { grace: args.grace }) });
+      },
+    )
+    .command(
+      'resume <target>',
+      'Run the command of an earlier run again, in its directory, told which items that run completed ($PROG_RESUME_FILE)',
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a run id, a unique prefix of one, or latest' })
+          .options({ format: RUN_OPTIONS.format })
+          .example('prog resume latest', 'carry on where the newest run stopped'),
+      async (args) => {
+        const { resumeCommand } = await import('./commands/resume.js');
+        await resumeCommand({ target: args.target!, ...(args.format === undefined ? {} : { format: args.format }) });
+      },
     )
     .command(
       'history [target]',

@@ -5,7 +5,10 @@ export type ProgErrorCode =
   | 'SPAWN_ENOENT' // command not found: exit 127
   | 'SPAWN_EACCES' // found but not executable: exit 126
   | 'SPAWN_FAILED' // any other reason the child could not start: exit 126
-  | 'EMIT_INVALID'; // `prog emit` given a field it cannot encode: exit 125
+  | 'EMIT_INVALID' // `prog emit` given a field it cannot encode: exit 125
+  | 'DETACH_FAILED' // prog run --detach: the background prog did not get the command started: exit 125
+  | 'NO_SUCH_RUN' // prog attach/logs/stop/resume: no recorded run matches: exit 125
+  | 'STOP_FAILED'; // prog stop: the run did not end after SIGKILL: exit 1
 
 export class ProgError extends Error {
   readonly code: ProgErrorCode;
@@ -20,9 +23,12 @@ export class ProgError extends Error {
 export function exitCodeFor(code: ProgErrorCode): number {
   switch (code) {
     case 'SPAWN_ENOENT': return 127;
+    case 'STOP_FAILED': return 1;
     case 'SPAWN_EACCES':
     case 'SPAWN_FAILED': return 126;
     case 'USAGE':
-    case 'EMIT_INVALID': return 125;
+    case 'EMIT_INVALID':
+    case 'DETACH_FAILED':
+    case 'NO_SUCH_RUN': return 125;
   }
 }

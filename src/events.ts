@@ -81,9 +81,13 @@ export interface InvalidMarkerEvent extends Base {
 export interface SignalEvent extends Base {
   type: 'signal';
   signal: NodeJS.Signals;
-  action: 'forwarded' | 'escalated' | 'grace-expired';
-  /** What the child's process group was sent. */
-  sent: NodeJS.Signals;
+  /**
+   * delivered: the terminal gave it to the command as well (--foreground), so prog sent nothing;
+   * detached: prog's terminal hung up (SIGHUP), and the run goes on without it.
+   */
+  action: 'forwarded' | 'escalated' | 'grace-expired' | 'delivered' | 'detached';
+  /** What the child's process group was sent, if anything. */
+  sent?: NodeJS.Signals;
 }
 export interface ExitEvent extends Base {
   type: 'exit';
@@ -119,13 +123,27 @@ export interface ResourcesEvent extends Base, TreeUsage {
   agents?: Record<string, TreeUsage>;
 }
 
+/**
+ * `prog resume`: the items an earlier run completed, counted from the start (the command was told
+ * which they are in $PROG_RESUME_FILE and skips them).
+ */
+export interface ResumeEvent extends Base {
+  type: 'resume';
+  /** The run resumed. */
+  from: string;
+  /** Items it (and the runs it resumed) completed, in all. */
+  items: number;
+  /** How many of them belong to each phase. */
+  phases: Record<string, number>;
+}
+
 export type MarkerEvent =
   | WorkflowEvent | PhaseEvent | PhaseEndEvent | StepEvent
   | ItemStartEvent | ItemDoneEvent | ItemSkipEvent | ItemFailEvent
   | ProgressEvent | LogEvent | AgentEvent | UnknownMarkerEvent;
 
 export type ProgEvent =
-  | RunStartEvent | OutputEvent | MarkerEvent | InvalidMarkerEvent | SignalEvent | ResourcesEvent | ExitEvent;
+  | RunStartEvent | OutputEvent | MarkerEvent | InvalidMarkerEvent | SignalEvent | ResourcesEvent | ResumeEvent | ExitEvent;
 
 export type EventType = ProgEvent['type'];
 

@@ -10,6 +10,7 @@ import { formatDuration } from '../display/duration.js';
 import { formatBytes } from '../display/resources-text.js';
 import { padEnd, textWidth, truncate } from '../display/rich/text-width.js';
 import { bar, paint, sparkline, type DrawStyle } from '../display/sparkline.js';
+import { table } from '../display/table.js';
 import { terminalStdout } from '../display/terminal-output.js';
 import { ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
@@ -159,20 +160,8 @@ function workflowJson(w: WorkflowStats): Record<string, unknown> {
 
 // ---- text -------------------------------------------------------------------------------------
 
-type Align = 'left' | 'right';
 
 /** Lays out rows of plain cells (widths measured before colour), then styles each cell. */
-function table(header: string[], rows: { cells: string[]; style?: (i: number, cell: string) => string }[], align: Align[], c: ChalkInstance): string {
-  const widths = header.map((h, i) => Math.max(textWidth(h), ...rows.map((r) => textWidth(r.cells[i] ?? ''))));
-  const pad = (cell: string, i: number) => {
-    const w = widths[i]!;
-    return align[i] === 'right' ? ' '.repeat(Math.max(0, w - textWidth(cell))) + cell : padEnd(cell, w);
-  };
-  const last = header.length - 1;
-  const line = (cells: string[], style: (i: number, text: string) => string) =>
-    cells.map((cell, i) => (i === last && align[i] === 'left' ? style(i, cell) : style(i, pad(cell, i)))).join('  ').trimEnd() + '\n';
-  return line(header, (_, t) => c.dim(t)) + rows.map((r) => line(r.cells, (i, t) => (r.style ? r.style(i, t) : t))).join('');
-}
 
 function summaryTable(workflows: WorkflowStats[], total: number, style: DrawStyle): string {
   const c = style.chalk ?? new Chalk({ level: 0 });

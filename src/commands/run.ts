@@ -1,6 +1,8 @@
 // `prog run -- <cmd>`: wires child -> lines -> parsers -> events -> model -> view and store,
 // then ends the way the child ended.
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync, readSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { resolveFormat, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
@@ -8,7 +10,7 @@ import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { printError, warnOnce } from '../diagnostics.js';
 import { exitCodeFor, ProgError } from '../errors.js';
 import { EventBus } from '../event-bus.js';
-import type { ExitEvent, StreamName } from '../events.js';
+import type { ExitEvent, ResumeEvent, StreamName, Unstamped } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
 import { OutputTail } from '../parsers/output-tail.js';
@@ -21,6 +23,13 @@ import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
 import { historyPrior } from '../store/history-prior.js';
 import { workflowKey } from '../store/workflow-key.js';
+import { selfIdentity } from '../store/liveness.js';
+
+/** An item an earlier run completed (prog resume). */
+export interface ResumedItem {
+  phase?: string;
+  id: string;
+}
 
 export interface RunOptions {
   command: string[];
@@ -37,6 +46,15 @@ export interface RunOptions {
   etaWindowMs?: number;
   /** How often CPU, memory and disk are sampled (ms); not at all when absent. */
   sampleIntervalMs?: number;
+  /**
+   * --foreground: the command keeps the terminal (its session and process group) for prompts;
+   * the run then does not outlive the terminal.
+   */
+  foreground?: boolean;
+  /** The run's id, when chosen before prog started (prog run --detach). */
+  runId?: string;
+  /** prog resume: the run resumed, and the items it (and the runs before it) completed. */
+  resume?: { from: string; items: ResumedItem[] };
   /** `--name`: the workflow this run belongs to, for history and ETA (default: command line and directory). */
   name?: string;
 }
@@ -62,7 +80,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const started = new Date();
   const bus = new EventBus();
   const cwd = process.cwd();
-  const info = { id: newRunId(started), key: workflowKey(options.command, cwd, options.name), command: options.command, cwd, startedAt: started.toISOString() };
+  const info = { id: options.runId ?? newRunId(started), key: workflowKey(options.command, cwd, options.name), command: options.command, cwd, startedAt: started.toISOString() };
   // Past runs of the same workflow give the ETA something to go on from the first second.
   const prior = historyPrior(stateDir(), info.key);
   const model = new ProgressModel({ ...(prior ? { prior } : {}), ...(options.etaWindowMs === undefined ? {} : { etaWindowMs: options.etaWindowMs }) });
@@ -87,11 +105,28 @@ export async function runCommand(options: RunOptions): Promise<void> {
   // Listening starts before the child does: a signal that arrives while it starts is held and passed
   // on once its group exists, rather than killing prog and leaving the child running unwatched.
   let childExited = false;
+  // The terminal went away (SIGHUP, or EIO writing to it): the run goes on, recorded, with nothing
+  // shown; the command is not signalled. Outputs that are not the terminal (a pipe) keep theirs.
+  let hungUp = false;
+  const hangup = () => {
+    if (hungUp) return;
+    hungUp = true;
+    if (process.stdout.isTTY) terminalStdout().close();
+    if (process.stderr.isTTY) terminalStderr().close();
+    bus.emit({ type: 'signal', signal: 'SIGHUP', action: 'detached' });
+  };
+  const foreground = options.foreground === true;
   const signals = new SignalForwarder({
     graceMs: options.graceMs,
     notify: (notice) => bus.emit({ type: 'signal', ...notice }),
+    hangup,
+    // In the foreground the terminal's Ctrl-C and Ctrl-\ reach the command itself.
+    ...(foreground ? { delivered: new Set<NodeJS.Signals>(['SIGINT', 'SIGQUIT']), wholeGroup: false } : {}),
   });
   signals.install();
+
+  // prog resume: the command gets the list of completed item ids in $PROG_RESUME_FILE.
+  const resumeFile = options.resume ? writeResumeFile(store, options.resume.items) : undefined;
 
   let child: Child;
   try {
@@ -99,9 +134,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
       command: file,
       args,
       progressFd: options.progressFd,
+      foreground,
       env: {
         ...parserEnv(specs, parserChoice, file),
         PROG_RUN_ID: info.id,
+        PROG_RESUME_FILE: resumeFile,
+        // For this prog only: a prog run inside the command must choose its own id.
+        PROG_DETACHED_RUN_ID: undefined,
         // `none` also hides a PROG_PROGRESS_FD inherited from an outer prog: that descriptor is not open here.
         PROG_PROGRESS_FD: options.progressFd === null ? undefined : String(options.progressFd),
       },
@@ -114,8 +153,9 @@ export async function runCommand(options: RunOptions): Promise<void> {
     process.exit(exitCodeFor(error.code));
   }
 
-  store.start(child.pid);
+  store.start(child.pid, selfIdentity());
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
+  if (options.resume) bus.emit(resumeEvent(options.resume.from, options.resume.items));
   signals.attach(child.pid);
   // Should prog itself fail while the child runs, the child's group goes with it (no orphans).
   const orphanGuard = () => {
@@ -166,7 +206,11 @@ export async function runCommand(options: RunOptions): Promise<void> {
   }
 
   const sampler = options.sampleIntervalMs === undefined ? undefined : await startSampler(bus, child.pid, cwd, options.sampleIntervalMs);
-  const ticker = setInterval(() => view.tick(model.snapshot(bus.now())), tickMs);
+  const ticker = setInterval(() => {
+    const snapshot = model.snapshot(bus.now());
+    view.tick(snapshot);
+    store.snapshot(snapshot);
+  }, tickMs);
   const exit = await child.exited;
   childExited = true;
   // Read before reaping: the stragglers' SIGTERM is not what ended the child.
@@ -178,14 +222,19 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));
   const summary = model.summary(info);
-  await view.finish(summary, model.snapshot());
+  const final = model.snapshot();
+  await view.finish(summary, final);
+  store.snapshot(final);
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
   // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),
   // unless the user asked prog to stop: then a reader that has stopped reading is not waited for.
   const drained = Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
   await (signals.stopping === undefined ? drained : Promise.race([drained, delay(STOP_FLUSH_MS)]));
   signals.uninstall();
-  exitLike(exit.exitCode, exit.signal);
+  // Without its terminal, prog ends by the hangup it got: Node 20 aborts in process.exit() after a
+  // terminal hangs up (it cannot reset the terminal's modes), and nobody is waiting for a status.
+  if (hungUp || terminalStdout().hungUp || terminalStderr().hungUp) exitLike(null, 'SIGHUP');
+  else exitLike(exit.exitCode, exit.signal);
 }
 
 /**
@@ -208,6 +257,32 @@ async function startSampler(bus: EventBus, rootPid: number, cwd: string, interva
   });
   sampler.start();
   return sampler;
+}
+
+/**
+ * The completed items, for the command (resume.txt: one id per line) and for a later resume of
+ * this run (resume.json: with their phases). In the run's directory; in the temp dir should that
+ * not be writable.
+ */
+function writeResumeFile(store: RunStore, items: ResumedItem[]): string {
+  const text = items.map((item) => `${item.id}\n`).join('');
+  for (const dir of store.failed ? [tmpdir()] : [store.dir, tmpdir()]) {
+    const path = join(dir, dir === store.dir ? 'resume.txt' : `prog-resume-${store.info.id}.txt`);
+    try {
+      writeFileSync(path, text, { mode: 0o600 });
+      if (dir === store.dir) writeFileSync(join(dir, 'resume.json'), JSON.stringify(items) + '\n', { mode: 0o600 });
+      return path;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new ProgError('USAGE', 'cannot write the list of completed items for the resumed run');
+}
+
+function resumeEvent(from: string, items: ResumedItem[]): Unstamped<ResumeEvent> {
+  const phases: Record<string, number> = {};
+  for (const item of items) if (item.phase !== undefined) phases[item.phase] = (phases[item.phase] ?? 0) + 1;
+  return { type: 'resume', from, items: items.length, phases };
 }
 
 /** Reads a child stream to its end, handing each chunk on. */

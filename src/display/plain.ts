@@ -67,6 +67,10 @@ export class PlainView implements View {
   event(event: ProgEvent, model: ProgressReader): void {
     const c = this.#c;
     switch (event.type) {
+      case 'run.start':
+        // Where the run can be followed from if this terminal goes away.
+        this.#say(c.dim(`run ${event.id} · prog attach ${event.id} follows it from another terminal`));
+        break;
       case 'workflow':
         this.#say(`workflow ${c.bold(safe(event.name))}`);
         break;
@@ -144,6 +148,10 @@ export class PlainView implements View {
     }
   }
 
+  detach(message: string): void {
+    this.#say(this.#c.dim(message));
+  }
+
   finish(summary: Summary): void {
     for (const line of summaryLines(summary, this.#c, this.#options.recordDir)) this.#say(line);
   }
@@ -195,6 +203,10 @@ function signalText(event: Extract<ProgEvent, { type: 'signal' }>): string {
   switch (event.action) {
     case 'forwarded':
       return `got ${event.signal}, passed it to the command; waiting for it to finish (again to kill it)`;
+    case 'delivered':
+      return `the command got ${event.signal} from the terminal; waiting for it to finish (again to kill it)`;
+    case 'detached':
+      return `the terminal hung up: the command goes on, recorded (prog attach follows it)`;
     case 'escalated':
       return `got ${event.signal} again: killing the command's process group (SIGKILL)`;
     case 'grace-expired':

@@ -8,11 +8,26 @@ import type { Writable } from 'node:stream';
 export class TerminalOutput {
   readonly #stream: Writable;
   #closed = false;
+  #hungUp = false;
   #onClose?: () => void;
 
   constructor(stream: Writable) {
     this.#stream = stream;
-    stream.on('error', () => this.#close());
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EIO') this.#hungUp = true;
+      this.#close();
+    });
+  }
+
+  /** The terminal behind this output hung up (a write failed with EIO, or close() on SIGHUP). */
+  get hungUp(): boolean {
+    return this.#hungUp;
+  }
+
+  /** The terminal went away: writes are dropped from now on, and nothing waits for them. */
+  close(): void {
+    this.#hungUp = true;
+    this.#closed = true;
   }
 
   /** More is queued than the reader has taken: stop producing until drained(). */

@@ -20,6 +20,11 @@ export interface View {
   tick(snapshot: Snapshot): void;
   /** The child has exited and all its output has been read. */
   finish(summary: Summary, snapshot: Snapshot): void | Promise<void>;
+  /**
+   * `prog attach` stops following a run that goes on: leave the terminal clean (no frame, the
+   * cursor back) and say so. Views with nothing to tidy need not implement it.
+   */
+  detach?(message: string): void;
 }
 
 export interface ViewOptions {

@@ -115,6 +115,11 @@ export class EtaEngine {
     return this.#prior === undefined || this.#priorDropped;
   }
 
+  /** Progress already done before this run (a resumed run's items): counted, but not as pace. */
+  rebase(current: number): void {
+    this.#last = current;
+  }
+
   record(tMs: number, current: number, total?: number): void {
     if (total !== undefined) this.#total = total;
     const t = Math.max(tMs, this.#lastT);

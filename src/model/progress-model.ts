@@ -75,6 +75,21 @@ export class ProgressModel {
       case 'workflow':
         this.workflow = event.name;
         break;
+      case 'resume': {
+        // Items an earlier run completed count as done from the start, but not as this run's pace.
+        this.counts.succeeded += event.items;
+        this.counts.processed += event.items;
+        this.#overall.rebase(event.t, this.counts.processed);
+        for (const [id, n] of Object.entries(event.phases)) {
+          const phase = this.#phase(id, event.t);
+          phase.counts.succeeded += n;
+          phase.counts.processed += n;
+          phase.throughput.rebase(event.t, phase.counts.processed);
+          phase.eta.rebase(phase.counts.processed);
+        }
+        this.#runEta?.rebase(this.counts.processed);
+        break;
+      }
       case 'resources':
         this.#resources = event;
         this.#peaks = peaksWith(this.#peaks, event);

@@ -13,6 +13,14 @@ export class Throughput {
     this.#v.push(startValue);
   }
 
+  /** Starts over from `value` at tMs: what was already done (a resumed run's items) is no pace. */
+  rebase(tMs: number, value: number): void {
+    this.#t.length = 0;
+    this.#v.length = 0;
+    this.#t.push(tMs);
+    this.#v.push(value);
+  }
+
   record(tMs: number, value: number): void {
     const last = this.#t.length - 1;
     // The newest sample moves with each update until it is a second past the one before it; then a

@@ -1,19 +1,24 @@
 // The child runs in its own session, so the terminal's Ctrl-C reaches prog alone and prog passes it
-// on exactly once. A second Ctrl-C (or TERM/HUP/QUIT) while the child is still cleaning up, or the
+// on exactly once. A second Ctrl-C (or TERM/QUIT) while the child is still cleaning up, or the
 // end of the grace period, kills the child's whole process group.
+//
+// SIGHUP is not passed on: it means prog's terminal went away (a closed window, a dropped ssh
+// connection). The run goes on without a terminal (see commands/run.ts); `prog stop --signal HUP`
+// is how to send a HUP to the command.
 //
 // prog listens before it spawns: a signal that arrives while the child is being started is held and
 // passed on as soon as the child's group exists, instead of killing prog and orphaning the child.
 
-export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
-const STOPPING = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+const STOPPING = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGQUIT']);
 /** setTimeout fires at once (with a warning) for delays past 2^31-1 ms: a huge --grace means "long". */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SignalNotice {
   signal: NodeJS.Signals;
-  action: 'forwarded' | 'escalated' | 'grace-expired';
-  sent: NodeJS.Signals;
+  /** delivered: the terminal gave it to the command too (--foreground), so prog sent nothing. */
+  action: 'forwarded' | 'escalated' | 'grace-expired' | 'delivered';
+  sent?: NodeJS.Signals;
 }
 
 export interface ForwarderOptions {
@@ -21,6 +26,18 @@ export interface ForwarderOptions {
   pgid?: number;
   graceMs: number;
   notify(notice: SignalNotice): void;
+  /** prog's terminal hung up (SIGHUP): called once; the child is not signalled. */
+  hangup?(): void;
+  /**
+   * Signals the terminal already delivered to the child (--foreground: same process group), so
+   * passing them on would deliver them twice; they still count as a request to stop.
+   */
+  delivered?: ReadonlySet<NodeJS.Signals>;
+  /**
+   * Signal the child's whole process group (the default), or the child process alone (--foreground:
+   * it shares prog's group, which prog must not signal).
+   */
+  wholeGroup?: boolean;
 }
 
 export class SignalForwarder {
@@ -45,6 +62,12 @@ export class SignalForwarder {
       const handler = () => this.#receive(signal);
       this.#handlers.set(signal, handler);
       process.on(signal, handler);
+    }
+    if (!this.#handlers.has('SIGHUP')) {
+      // A listener replaces Node's default (die), so prog outlives its terminal.
+      const handler = () => this.#o.hangup?.();
+      this.#handlers.set('SIGHUP', handler);
+      process.on('SIGHUP', handler);
     }
   }
 
@@ -76,7 +99,7 @@ export class SignalForwarder {
   killGroup(signal: NodeJS.Signals): boolean {
     if (this.#pgid === undefined) return false;
     try {
-      process.kill(-this.#pgid, signal);
+      process.kill(this.#o.wholeGroup === false ? this.#pgid : -this.#pgid, signal);
       this.lastSent = signal;
       return true;
     } catch {
@@ -87,7 +110,7 @@ export class SignalForwarder {
   #continue(): void {
     if (this.#pgid === undefined) return;
     try {
-      process.kill(-this.#pgid, 'SIGCONT');
+      process.kill(this.#o.wholeGroup === false ? this.#pgid : -this.#pgid, 'SIGCONT');
     } catch {
       // gone
     }
@@ -109,10 +132,14 @@ export class SignalForwarder {
       return;
     }
     this.#stopping = signal;
-    this.killGroup(signal);
-    // A stopped process acts on the signal only once continued (as kill(1) and systemd do it).
-    this.#continue();
-    this.#o.notify({ signal, action: 'forwarded', sent: signal });
+    if (this.#o.delivered?.has(signal)) {
+      this.#o.notify({ signal, action: 'delivered' });
+    } else {
+      this.killGroup(signal);
+      // A stopped process acts on the signal only once continued (as kill(1) and systemd do it).
+      this.#continue();
+      this.#o.notify({ signal, action: 'forwarded', sent: signal });
+    }
     this.#grace = setTimeout(() => {
       this.#grace = undefined;
       this.killGroup('SIGKILL');

@@ -12,6 +12,11 @@ export interface SpawnOptions {
   /** Descriptor number of the marker-only pipe in the child, or null for none. */
   progressFd: number | null;
   env: Record<string, string | undefined>;
+  /**
+   * --foreground: the child stays in prog's session and process group, with the terminal as its
+   * controlling terminal (password prompts via /dev/tty work; the terminal's signals reach it).
+   */
+  foreground?: boolean;
 }
 
 export interface ChildExit {
@@ -38,7 +43,7 @@ export async function spawnChild(options: SpawnOptions): Promise<Child> {
   const stdio = ['inherit', 'pipe', 'pipe', ...extra] as const;
   const subprocess = execa(options.command, options.args, {
     stdio,
-    detached: true,
+    detached: options.foreground !== true,
     // execa's cleanup would SIGTERM the child when prog gets SIGHUP; prog owns signal policy.
     cleanup: false,
     reject: false,

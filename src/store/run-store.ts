@@ -7,7 +7,8 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ProgEvent, StreamName } from '../events.js';
-import type { Counts, Summary } from '../model/snapshot.js';
+import type { Counts, Snapshot, Summary } from '../model/snapshot.js';
+import type { ProcessIdentity } from './liveness.js';
 import { appendRecord, writeAll } from './ndjson.js';
 
 export const RECORD_VERSION = 1;
@@ -26,7 +27,10 @@ export interface RunInfo {
 /** run.json, and (without phases' detail) one line of history.ndjson. */
 export interface RunRecord extends RunInfo {
   version: number;
+  /** The command's pid (and process group). */
   pid?: number;
+  /** The prog process recording the run: `prog ls` tells a running run from a lost one by it. */
+  supervisor?: ProcessIdentity;
   endedAt?: string;
   durationMs?: number;
   status: Summary['status'] | 'spawn-failed';
@@ -137,8 +141,23 @@ export class RunStore {
   }
 
   /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
-  start(pid: number): void {
-    this.#writeRecord({ ...this.#base(), pid, status: 'running', exitCode: null, signal: null });
+  start(pid: number, supervisor: ProcessIdentity): void {
+    this.#writeRecord({ ...this.#base(), pid, supervisor, status: 'running', exitCode: null, signal: null });
+  }
+
+  /**
+   * The latest snapshot in snapshot.json (replaced whole, by rename), for `prog ls`: where a
+   * running run stands without replaying its events. Best effort: a failure here is not reported.
+   */
+  snapshot(snapshot: Snapshot): void {
+    if (this.#failed) return;
+    const path = join(this.dir, 'snapshot.json');
+    try {
+      writeFileSync(`${path}.tmp`, JSON.stringify(snapshot), { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+    } catch {
+      // A full disk shows in the logs' own warning; the snapshot is only a convenience.
+    }
   }
 
   event(event: ProgEvent): void {

@@ -106,7 +106,7 @@ test('FORCE_COLOR colours the status lines, and still never moves the cursor', (
   assert.is(coloured.code, 3);
   assert.is(coloured.stdout.toString(), expectedStdout, 'colour never touches the child\'s bytes');
   checkStatusShape(coloured, { colour: true });
-  const same = (lines: string[]) => lines.filter((l) => !TAIL.test(l)).map((l) => l.replace(/recorded in .*/, 'recorded in DIR').replace(/\d+\.\ds/g, 'Ns'));
+  const same = (lines: string[]) => lines.filter((l) => !TAIL.test(l)).map((l) => l.replace(/recorded in .*/, 'recorded in DIR').replace(/\d+\.\ds/g, 'Ns').replace(/\d{8}-\d{6}-[0-9a-f]+/g, 'ID'));
   assert.equal(same(statusLines(coloured.stderr)), same(statusLines(plain.stderr)), 'the same lines, coloured');
 });
 

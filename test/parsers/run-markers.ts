@@ -148,8 +148,11 @@ test('random binary bytes, NUL and invalid UTF-8 pass through --format plain byt
   assert.ok(r.stdout.equals(input), `got ${r.stdout.length} of ${input.length} bytes`);
   // On stderr too.
   const e = await prog(['--format', 'plain'], ['sh', '-c', 'cat >&2'], { input });
-  assert.ok(e.stderr.subarray(0, input.length).equals(input));
-  assert.match(e.stderr.subarray(input.length).toString(), /^\n?\[prog\] /, 'only prog\'s own lines follow');
+  // prog's first line (the run's id) comes before the child writes; then the bytes, whole.
+  const first = e.stderr.indexOf(0x0a) + 1;
+  assert.match(e.stderr.subarray(0, first).toString(), /^\[prog\] run \d{8}-\d{6}-[0-9a-f]+ · prog attach /);
+  assert.ok(e.stderr.subarray(first, first + input.length).equals(input));
+  assert.match(e.stderr.subarray(first + input.length).toString(), /^\n?\[prog\] /, 'only prog\'s own lines follow');
 });
 
 test('in --format json a line of invalid UTF-8 has base64 that decodes to its exact bytes', async () => {

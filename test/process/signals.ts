@@ -153,31 +153,22 @@ test('SIGUSR1 and SIGUSR2 are forwarded each time, never escalate, and prog star
   assert.equal(actions, ['SIGUSR2:forwarded', 'SIGUSR2:forwarded', 'SIGTERM:forwarded']);
 });
 
-test('SIGHUP to prog is forwarded and the run record is written (child exits 0 on HUP)', async () => {
-  const { live, pid } = await ready([], ['trap', 'SIGHUP', '0', '100']);
-  live.kill('SIGHUP');
-  const end = await live.waitExit(10_000);
-  assert.equal([end.code, end.signal], [0, null], live.transcript());
-  assert.is(count(live.stdout(), /^SIGHUP count=\d+$/), 1);
-  await groupGone(pid, 5000);
-  const { run } = recordedRun(live.home);
-  assert.is(run.status === 'running', false, 'the final record replaced the running one');
-  assert.is(run.exitCode, 0);
-  assert.ok(run.endedAt, 'endedAt is set');
-  assert.equal(signalEvents(live.home), [{ signal: 'SIGHUP', action: 'forwarded', sent: 'SIGHUP' }]);
-});
-
-test('SIGHUP to prog, child with the default action: both die by SIGHUP (129) and the record is final', async () => {
-  const { live, pid } = await ready([], ['wait']);
+test('SIGHUP to prog (its terminal hung up) is not passed on: the child runs on, recorded, and prog then dies by SIGHUP', async () => {
+  // The child prints READY, then 15 numbered lines 100 ms apart, then exits 3; SIGHUP would kill it.
+  const code = "console.log('READY ' + process.pid); let i = 0; const t = setInterval(() => { console.log('line ' + ++i); if (i === 15) { clearInterval(t); process.exitCode = 3; } }, 100);";
+  const live = startProg(['run', '--format', 'plain', '--', process.execPath, '-e', code]);
+  const pid = Number((await live.waitOut(/^READY (\d+)$/m, 10_000, 'READY'))[1]);
+  trackGroup(pid);
   live.kill('SIGHUP');
   const end = await live.waitExit(10_000);
   assert.equal([end.code, end.signal], [null, 'SIGHUP'], live.transcript());
   await groupGone(pid, 5000);
-  const { run, events } = recordedRun(live.home);
-  assert.is(run.signal, 'SIGHUP');
-  assert.is(run.signalledBy, 'forwarded');
+  const { run, stdoutLog } = recordedRun(live.home);
+  assert.equal([run.status, run.exitCode, run.signal], ['failed', 3, null], 'the child ended on its own, with its own status');
   assert.ok(run.endedAt);
-  assert.ok(events.some((e) => e.type === 'exit' && e.signal === 'SIGHUP'), 'events.ndjson ends with the exit');
+  const lines = stdoutLog.split('\n').filter((l) => l.startsWith('line '));
+  assert.equal(lines, Array.from({ length: 15 }, (_, i) => `line ${i + 1}`), 'every line after the hangup is in the log');
+  assert.equal(signalEvents(live.home), [{ signal: 'SIGHUP', action: 'detached', sent: undefined }]);
 });
 
 test('SIGQUIT is forwarded; a child that exits 0 on it makes prog exit 0', async () => {

@@ -38,7 +38,7 @@ test('an id already taken gets a fresh one; the other run\'s files are left alon
   assert.is.not(mine.id, taken.id, 'a new id');
   assert.ok(mine.id.startsWith(taken.id.slice(0, 15)), 'with the same timestamp');
   assert.is(basename(store.dir), mine.id);
-  store.start(123);
+  store.start(123, { pid: process.pid });
   store.finish(summaryFor(mine), { pid: 123, endedAt: new Date().toISOString() });
   assert.is(readFileSync(join(root, 'runs', taken.id, 'run.json'), 'utf8'), '{"theirs":true}\n');
   assert.is(loadRun(store.dir).run.id, mine.id);
@@ -53,7 +53,7 @@ test('an unusable state dir: one warning however many writes fail, nothing throw
   const run = info();
   const store = new RunStore(root, run, (m) => warnings.push(m));
   assert.ok(store.failed);
-  store.start(1);
+  store.start(1, { pid: process.pid });
   store.event({ seq: 1, t: 0, type: 'run.start', ...run, pid: 1 });
   store.output('stdout', Buffer.from('hello\n'), 1);
   store.output('stderr', Buffer.from('oops\n'), 1);
@@ -69,7 +69,7 @@ test('a store that fails mid-run still writes the final run.json, marked incompl
   const warnings: string[] = [];
   const run = info();
   const store = new RunStore(root, run, (m) => warnings.push(m));
-  store.start(7);
+  store.start(7, { pid: process.pid });
   store.output('stdout', Buffer.from('first\n'), 1);
   // The output log's place is taken by a directory: the next write fails, as on a broken disk.
   const dir = store.dir;

@@ -54,6 +54,10 @@ export class RichView implements View {
     this.#model = model;
     this.#stale = true;
     switch (event.type) {
+      case 'run.start':
+        // Above the frame, once: where the run can be followed from if this terminal goes away.
+        this.#frame.output((b) => this.#out.stderr.write(b), Buffer.from(this.#c.dim(`prog: run ${event.id} · prog attach ${event.id} follows it from another terminal`) + '\n'));
+        break;
       case 'phase':
         this.#tree.add(event.id);
         break;
@@ -92,6 +96,13 @@ export class RichView implements View {
     this.#out.stdout.write(text);
   }
 
+  detach(message: string): void {
+    clearInterval(this.#timer);
+    process.stdout.off('resize', this.#onResize);
+    this.#frame.end((b) => this.#out.stdout.write(b));
+    this.#out.stderr.write(`${this.#c.dim(`prog: ${message}`)}\n`);
+  }
+
   readonly #onResize = (): void => this.#draw();
 
   #draw(): void {
@@ -111,7 +122,7 @@ export class RichView implements View {
     const running = snapshot.status === 'running';
     const headIcon = running ? SPINNER[this.#frameNo % SPINNER.length]! : snapshot.status === 'ok' ? ICONS.ok : ICONS.failed;
     let head = `${headIcon} ${headerText(snapshot, this.#options.title ?? 'run')}`;
-    if (this.#signal && running) head += ` · ${this.#signal.signal}: ${this.#signal.action === 'forwarded' ? 'waiting for the command to stop (again to kill)' : 'killing'}`;
+    if (this.#signal && running) head += ` · ${this.#signal.signal}: ${this.#signal.action === 'forwarded' || this.#signal.action === 'delivered' ? 'waiting for the command to stop (again to kill)' : 'killing'}`;
     this.#tree.set(undefined, head);
     lines.push({ text: head, style: (t) => c.bold(this.#paintIcon(t, running ? 'running' : snapshot.status === 'ok' ? 'ok' : 'failed')) });
 

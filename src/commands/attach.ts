@@ -1,0 +1,110 @@
+// `prog attach <run>`: follows a run from another terminal, in any view. The recorded events and
+// output are replayed into a fresh model and view, then read as they are written; the reader goes on
+// from the byte where it stopped, so nothing is shown twice or missed at the seam. Ctrl-C detaches
+// (the run goes on); when the run ends, attach ends the way its command did.
+import { EventBus } from '../event-bus.js';
+import type { ProgEvent, StreamName } from '../events.js';
+import { resolveFormat, type RequestedFormat } from '../display/format.js';
+import { loadView } from '../display/load-view.js';
+import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
+import { ProgressModel } from '../model/progress-model.js';
+import { routeOutput } from '../parsers/line-router.js';
+import { exitLike } from '../process/exit-like.js';
+import { RunReader } from '../store/run-reader.js';
+import { findRun, readRunRecord, runState } from '../store/runs.js';
+import { stateDir } from '../store/state-dir.js';
+
+export interface AttachOptions {
+  target: string;
+  format: RequestedFormat;
+}
+
+/** How often the files are read for what is new while following. */
+const POLL_MS = 100;
+const TICK_MS = 1000;
+
+export async function attachCommand(options: AttachOptions): Promise<void> {
+  const run = findRun(stateDir(), options.target);
+  const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
+  const startedMs = Date.parse(run.record.startedAt);
+  const model = new ProgressModel();
+  // The run's own clock (ms since it started), so elapsed times and ETAs read as they do there.
+  let ended = false;
+  const clock = () => (ended ? model.nowMs : Math.max(model.nowMs, Date.now() - startedMs));
+  const view = await loadView(format, { clock, title: run.record.command.join(' '), recordDir: run.dir });
+
+  // The command's bytes go through the same router as in the run, so marker lines are taken out
+  // again and JSON gets its output events; the markers themselves come from the events log.
+  let seq = 0;
+  let chunkT = 0;
+  const lines = new EventBus();
+  lines.subscribe((event) => {
+    if (event.type === 'output') view.event({ ...event, seq: ++seq, t: chunkT }, model);
+  });
+  const router = (stream: StreamName) => routeOutput(stream, { bus: lines, outputEvents: view.wantsLines, pass: (bytes) => view.output(stream, bytes) });
+  const routers = { stdout: router('stdout'), stderr: router('stderr') };
+
+  const reader = new RunReader(run.dir);
+  const apply = (event: ProgEvent) => {
+    seq = Math.max(seq, event.seq);
+    model.apply(event);
+    view.event(event, model);
+  };
+
+  let detached = false;
+  const detach = () => {
+    detached = true;
+  };
+  process.on('SIGINT', detach);
+  process.on('SIGTERM', detach);
+  process.on('SIGHUP', detach);
+
+  let lastTick = 0;
+  for (;;) {
+    for (const entry of reader.read()) {
+      if (entry.kind === 'event') apply(entry.event);
+      else {
+        chunkT = entry.t;
+        routers[entry.stream].push(entry.bytes);
+      }
+    }
+    if (reader.ended) break;
+    if (detached) {
+      reader.close();
+      view.detach?.(`detached from run ${run.id}; it goes on (prog attach ${run.id} follows it again)`);
+      await flushed();
+      process.exit(130);
+    }
+    // The prog recording the run died without its end: nothing more will come.
+    const record = readRunRecord(run.dir);
+    if (record && runState(record) === 'lost') {
+      reader.close();
+      routers.stdout.end();
+      routers.stderr.end();
+      view.detach?.(`run ${run.id} is lost: the prog recording it ended without recording the end (prog ls)`);
+      await flushed();
+      process.exit(1);
+    }
+    if (Date.now() - lastTick >= TICK_MS) {
+      lastTick = Date.now();
+      view.tick(model.snapshot(clock()));
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  ended = true;
+  reader.close();
+  routers.stdout.end();
+  routers.stderr.end();
+  process.off('SIGINT', detach);
+  process.off('SIGTERM', detach);
+  process.off('SIGHUP', detach);
+  const summary = model.summary({ id: run.id, command: run.record.command });
+  await view.finish(summary, model.snapshot());
+  await flushed();
+  const exit = model.exit;
+  exitLike(exit?.exitCode ?? null, exit?.signal ?? (exit ? null : 'SIGHUP'));
+}
+
+function flushed(): Promise<unknown> {
+  return Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
+}

@@ -1,0 +1,65 @@
+// `prog run --detach`: the same run, recorded by a prog process of its own with no terminal, so
+// this one can return at once. It prints the run's id on stdout (for scripts) once the command has
+// started, or the reason it could not start (with the status prog run would have had).
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { printError, writeStderr } from '../diagnostics.js';
+import { ProgError } from '../errors.js';
+import { newRunId, type RunRecord } from '../store/run-store.js';
+import { stateDir } from '../store/state-dir.js';
+
+/** How long the background prog gets to start the command before this one gives up waiting. */
+const START_TIMEOUT_MS = 10_000;
+const POLL_MS = 25;
+
+export async function detachRun(own: string[], command: string[]): Promise<void> {
+  const id = newRunId();
+  // prog's own flags minus --detach; no view (nobody is watching), the bytes are still recorded.
+  const flags = own.slice(1).filter((a) => a !== '--detach');
+  const dir = join(stateDir(), 'runs', id);
+  // Anything the background prog itself has to say (a warning, a crash) goes to a file in the state dir.
+  const log = openLog(join(stateDir(), 'detached.log'));
+  const child = spawn(process.execPath, [process.argv[1]!, 'run', ...flags, '--format', 'none', '--', ...command], {
+    detached: true,
+    stdio: ['ignore', 'ignore', log ?? 'ignore'],
+    env: { ...process.env, PROG_DETACHED_RUN_ID: id },
+  });
+  if (log !== undefined) closeSync(log);
+  let gone: number | null | undefined;
+  child.once('exit', (code, signal) => (gone = code ?? (signal ? 128 : 1)));
+  child.unref();
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const record = readRecord(join(dir, 'run.json'));
+    if (record?.status === 'spawn-failed') {
+      printError(`the command did not start (${record.spawnError ?? 'error'}): ${command[0]}`);
+      process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
+    }
+    if (record?.pid !== undefined) break;
+    if (gone !== undefined && record === undefined) {
+      throw new ProgError('DETACH_FAILED', `the background prog ended (status ${gone}) before starting the command; see ${join(stateDir(), 'detached.log')}`);
+    }
+    if (Date.now() > deadline) throw new ProgError('DETACH_FAILED', `the background prog did not start the command within ${START_TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  process.stdout.write(`${id}\n`);
+  writeStderr(`prog: run ${id} started in the background · prog attach ${id} follows it · prog logs ${id} · prog stop ${id}\n`);
+}
+
+function readRecord(path: string): RunRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function openLog(path: string): number | undefined {
+  try {
+    return openSync(path, 'a', 0o600);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+// `prog ls`: the recorded runs, newest first — id, name, state, progress, time, ETA. A run whose
+// prog died without writing its end (SIGKILL, a crash, a reboot) shows as `lost`, never as running.
+import { Chalk } from 'chalk';
+import { colorLevel } from '../display/color.js';
+import { formatDuration } from '../display/duration.js';
+import { table } from '../display/table.js';
+import { terminalStdout } from '../display/terminal-output.js';
+import { escapeForTerminal } from '../lines/ansi.js';
+import { listRuns, readSnapshot, type RunState, type StoredRun } from '../store/runs.js';
+import { stateDir } from '../store/state-dir.js';
+import { truncate } from '../display/rich/text-width.js';
+
+export interface LsOptions {
+  format: 'text' | 'json';
+  /** At most this many runs, newest first; 0 for all. */
+  limit: number;
+}
+
+const NAME_WIDTH = 40;
+
+/** What one row says about a run, in JSON and in the table. */
+export interface RunRow {
+  id: string;
+  name: string;
+  state: RunState;
+  command: string[];
+  cwd: string;
+  startedAt: string;
+  /** How long it ran, or has been running. */
+  elapsedMs?: number;
+  percent?: number;
+  etaMs?: number;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export function runRow(run: StoredRun, now = Date.now()): RunRow {
+  const { record, state } = run;
+  const row: RunRow = {
+    id: run.id,
+    name: record.workflow ?? record.command.join(' '),
+    state,
+    command: record.command,
+    cwd: record.cwd,
+    startedAt: record.startedAt,
+    exitCode: record.exitCode,
+    signal: record.signal,
+  };
+  if (record.durationMs !== undefined) row.elapsedMs = record.durationMs;
+  else if (state === 'running') row.elapsedMs = Math.max(0, now - Date.parse(record.startedAt));
+  if (state === 'running' || state === 'lost') {
+    // Where it stood at its last snapshot (written every update interval while it runs).
+    const snapshot = readSnapshot(run.dir);
+    if (snapshot?.workflow !== undefined) row.name = snapshot.workflow;
+    if (snapshot?.percent !== undefined) row.percent = Math.floor(snapshot.percent);
+    if (state === 'running' && snapshot?.etaMs !== undefined) {
+      // The snapshot's ETA, less the time since it was taken.
+      const age = Math.max(0, (row.elapsedMs ?? 0) - snapshot.tMs);
+      row.etaMs = Math.max(0, snapshot.etaMs - age);
+    }
+  } else if (record.status === 'ok') row.percent = 100;
+  return row;
+}
+
+export function lsCommand(options: LsOptions): void {
+  const runs = listRuns(stateDir());
+  const shown = options.limit > 0 ? runs.slice(0, options.limit) : runs;
+  const out = terminalStdout();
+  if (options.format === 'json') {
+    for (const run of shown) out.write(`${JSON.stringify(runRow(run))}\n`);
+    return;
+  }
+  if (runs.length === 0) {
+    out.write('no runs recorded yet: prog run -- <command> records one\n');
+    return;
+  }
+  const c = new Chalk({ level: colorLevel(process.stdout) });
+  const paint = (state: RunState, text: string) =>
+    state === 'succeeded' ? c.green(text) : state === 'running' ? c.cyan(text) : state === 'lost' ? c.yellow(text) : c.red(text);
+  const rows = shown.map((run) => {
+    const row = runRow(run);
+    const ended = row.state !== 'running' && row.state !== 'lost';
+    const how = ended && row.state !== 'succeeded' ? (row.signal ?? (row.exitCode === null ? '' : `exit ${row.exitCode}`)) : '';
+    return {
+      cells: [
+        row.id,
+        truncate(escapeForTerminal(row.name), NAME_WIDTH),
+        how === '' ? row.state : `${row.state} (${escapeForTerminal(how)})`,
+        row.percent === undefined ? '' : `${row.percent}%`,
+        row.elapsedMs === undefined ? '' : formatDuration(row.elapsedMs),
+        row.etaMs === undefined ? '' : formatDuration(row.etaMs),
+      ],
+      style: (i: number, t: string) => (i === 2 ? paint(row.state, t) : t),
+    };
+  });
+  out.write(table(['id', 'name', 'state', 'progress', 'time', 'ETA'], rows, ['left', 'left', 'left', 'right', 'right', 'right'], c));
+  if (runs.length > shown.length) out.write(c.dim(`… ${runs.length - shown.length} older runs (--limit 0 lists them all)`) + '\n');
+}

@@ -1,0 +1,28 @@
+// prog run's settings as a command resolves them: flags, then PROG_*, then the user config file
+// (read only when some key needs it; its problems are warnings), then the defaults.
+import { warnOnce } from '../diagnostics.js';
+import { readConfigFile } from './file.js';
+import type { RunOptions } from '../commands/run.js';
+import { resolveRunSettings, type RunFlags, type RunSettings } from './settings.js';
+
+export function loadRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): RunSettings {
+  return resolveRunSettings(flags, env, () => {
+    const read = readConfigFile(env);
+    read.problems.forEach((problem, i) => warnOnce(`config-${i}`, problem));
+    return read.values;
+  });
+}
+
+/** The part of prog run's options its settings decide (rich as a mere default falls back in a pipe). */
+export function settingsOptions(settings: RunSettings): Pick<RunOptions, 'format' | 'progressFd' | 'graceMs' | 'updateIntervalMs' | 'etaWindowMs' | 'sampleIntervalMs' | 'parsers'> {
+  const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true ? 'plain' : settings.format;
+  return {
+    format,
+    progressFd: settings.progressFd,
+    graceMs: settings.graceMs,
+    updateIntervalMs: settings.updateIntervalMs,
+    ...(settings.etaWindowMs === undefined ? {} : { etaWindowMs: settings.etaWindowMs }),
+    ...(settings.sampleIntervalMs === undefined ? {} : { sampleIntervalMs: settings.sampleIntervalMs }),
+    parsers: settings.parsers,
+  };
+}

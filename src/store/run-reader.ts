@@ -1,0 +1,105 @@
+// Reads a recorded run back in order — events from events.ndjson, and the command's bytes from
+// stdout.log/stderr.log at the places the chunk records give — while it is still being written.
+// Reading resumes from the byte where it stopped, so following a live run never repeats or skips
+// a record at the seam between what was there and what came later.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProgEvent, StreamName } from '../events.js';
+
+/** Where a piece of the command's output sits among the events (see RunStore.output). */
+interface ChunkRecord {
+  type: 'chunk';
+  t: number;
+  after: number;
+  stream: StreamName;
+  offset: number;
+  length: number;
+}
+
+export type RunEntry =
+  | { kind: 'event'; event: ProgEvent }
+  | { kind: 'output'; stream: StreamName; bytes: Buffer; t: number };
+
+const READ_SIZE = 256 * 1024;
+
+export class RunReader {
+  readonly dir: string;
+  #offset = 0;
+  #partial = '';
+  #ended = false;
+  readonly #fds: Partial<Record<StreamName | 'events', number>> = {};
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The `exit` event has been read: nothing more will come. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Every whole record written since the last call (an unfinished last line waits for the next). */
+  read(): RunEntry[] {
+    const fd = this.#fd('events', 'events.ndjson');
+    if (fd === undefined) return [];
+    const entries: RunEntry[] = [];
+    const buffer = Buffer.allocUnsafe(READ_SIZE);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, this.#offset);
+      if (n <= 0) break;
+      this.#offset += n;
+      const text = this.#partial + buffer.toString('utf8', 0, n);
+      const lines = text.split('\n');
+      this.#partial = lines.pop()!;
+      for (const line of lines) this.#entry(line, entries);
+      if (n < buffer.length) break;
+    }
+    return entries;
+  }
+
+  close(): void {
+    for (const fd of Object.values(this.#fds)) if (fd !== undefined) closeSync(fd);
+  }
+
+  #entry(line: string, into: RunEntry[]): void {
+    if (line.trim() === '') return;
+    let record: ProgEvent | ChunkRecord;
+    try {
+      record = JSON.parse(line) as ProgEvent | ChunkRecord;
+    } catch {
+      return; // a damaged line: the rest still reads
+    }
+    if (record.type === 'chunk') {
+      const bytes = this.#bytes(record);
+      if (bytes) into.push({ kind: 'output', stream: record.stream, bytes, t: record.t });
+      return;
+    }
+    if (record.type === 'exit') this.#ended = true;
+    into.push({ kind: 'event', event: record });
+  }
+
+  #bytes(chunk: ChunkRecord): Buffer | undefined {
+    const fd = this.#fd(chunk.stream, `${chunk.stream}.log`);
+    if (fd === undefined || chunk.length <= 0) return undefined;
+    const bytes = Buffer.allocUnsafe(chunk.length);
+    let got = 0;
+    while (got < chunk.length) {
+      const n = readSync(fd, bytes, got, chunk.length - got, chunk.offset + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  }
+
+  #fd(key: StreamName | 'events', file: string): number | undefined {
+    if (this.#fds[key] !== undefined) return this.#fds[key];
+    try {
+      const fd = openSync(join(this.dir, file), 'r');
+      fstatSync(fd);
+      this.#fds[key] = fd;
+      return fd;
+    } catch {
+      return undefined;
+    }
+  }
+}
