@@ -1,6 +1,8 @@
 // Starts the child in its own process group (setsid), so prog alone decides which signals reach it
-// and can take the whole group down: no grandchild outlives prog. stdin is shared as it is.
+// and can take the whole group down: no grandchild outlives prog. Piped stdin is shared as it is;
+// a terminal is the command's only with --foreground.
 import { statSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -40,7 +42,10 @@ export async function spawnChild(options: SpawnOptions): Promise<Child> {
     while (extra.length < progressFd - 3) extra.push('ignore');
     extra.push('pipe');
   }
-  const stdio = ['inherit', 'pipe', 'pipe', ...extra] as const;
+  // A terminal on stdin is not handed down (outside --foreground): the run may outlive that
+  // terminal, and a process holding a hung-up terminal fails (Node aborts at exit). Piped stdin is.
+  const stdin = options.foreground !== true && isatty(0) ? 'ignore' : 'inherit';
+  const stdio = [stdin, 'pipe', 'pipe', ...extra] as const;
   const subprocess = execa(options.command, options.args, {
     stdio,
     detached: options.foreground !== true,

@@ -1,0 +1,95 @@
+// prog attach: a run followed from elsewhere shows its backlog, then its live output, with no line
+// twice or missing at the seam; it ends with the run's exit status; Ctrl-C leaves the run going.
+import { spawn } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ndjson, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
+import { waitUntil } from '../helpers/procfs.js';
+import { marker } from '../helpers/runs.js';
+import { shellQuote, Tmux } from '../helpers/tmux.js';
+
+const node = process.execPath;
+/** 30 numbered lines 100 ms apart (with a phase of 30 items), then exit 4. */
+const numbered = `process.stdout.write(${JSON.stringify(marker({ type: "phase", id: "p", total: 30 }))}); let i = 0; const t = setInterval(() => { i++; console.log('seq ' + i); console.log('::prog:: ' + JSON.stringify({ type: 'item.done', phase: 'p', id: 'i' + i })); if (i === 30) { clearInterval(t); process.exitCode = 4; } }, 100);`;
+
+async function detached(home: string, code: string): Promise<string> {
+  const r = await runProg(['run', '--detach', '--', node, '-e', code], { home });
+  assert.is(r.code, 0, r.stderr.toString());
+  return r.stdout.toString().trim();
+}
+
+test('attach mid-run (plain): every line once and in order, markers kept out, the exit status of the run', async () => {
+  const home = tempDir();
+  const id = await detached(home, numbered);
+  await new Promise((r) => setTimeout(r, 1200));
+  const r = await runProg(['attach', id, '--format', 'plain'], { home });
+  assert.is(r.code, 4, r.stderr.toString());
+  const lines = r.stdout.toString().split('\n').filter(Boolean);
+  assert.equal(lines, Array.from({ length: 30 }, (_, i) => `seq ${i + 1}`), 'backlog then live, no duplicate at the seam, no marker');
+  assert.match(r.stderr.toString(), /\[prog\] finished failed · exit 4/);
+  assert.match(r.stderr.toString(), /\[prog\] items: 30 ok/);
+});
+
+test('attach --format json: output events for every line, the markers as events, a summary last', async () => {
+  const home = tempDir();
+  const id = await detached(home, numbered);
+  await new Promise((r) => setTimeout(r, 800));
+  const r = await runProg(['attach', 'latest', '--format', 'json'], { home });
+  assert.is(r.code, 4);
+  const events = ndjson(r.stdout);
+  assert.equal(events.filter((e) => e.type === 'output').map((e) => e.line), Array.from({ length: 30 }, (_, i) => `seq ${i + 1}`));
+  assert.is(events.filter((e) => e.type === 'item.done').length, 30);
+  const summary = events.at(-1)!;
+  assert.equal([summary.type, summary.id, summary.exitCode], ['summary', id, 4]);
+});
+
+test('attach to a finished run replays it and exits with its status at once', async () => {
+  const home = tempDir();
+  const r0 = await runProg(['run', '--format', 'none', '--', 'sh', '-c', 'echo one; echo two >&2; exit 6'], { home });
+  assert.is(r0.code, 6);
+  const r = await runProg(['attach', 'latest', '--format', 'plain'], { home });
+  assert.is(r.code, 6);
+  assert.is(r.stdout.toString(), 'one\n');
+  assert.match(r.stderr.toString(), /^two\n/m);
+});
+
+test('Ctrl-C (SIGINT) detaches: attach exits 130, the run goes on to its own end', async () => {
+  const home = tempDir();
+  const id = await detached(home, numbered);
+  const attach = spawn(node, [progBin, 'attach', id, '--format', 'plain'], { env: testEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  attach.stdout.on('data', (d) => (out += d));
+  let err = '';
+  attach.stderr.on('data', (d) => (err += d));
+  await waitUntil(() => /seq 3\n/.test(out) || 'waiting for seq 3', 10_000, 'some live lines');
+  attach.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => attach.once('exit', (c) => resolve(c)));
+  assert.is(code, 130, err);
+  assert.match(err, /detached from run/);
+  const later = await runProg(['attach', id, '--format', 'plain'], { home });
+  assert.is(later.code, 4, 'the run went on and ended on its own');
+  assert.is(later.stdout.toString().split('\n').filter(Boolean).length, 30);
+});
+
+test('attach in a terminal (rich): the live tree of the run, then its summary and exit status', async () => {
+  const home = tempDir();
+  const id = await detached(home, numbered);
+  const t = new Tmux(`echo '$ prog attach'; env -u CI -u NO_COLOR ${shellQuote(node)} ${shellQuote(progBin)} attach ${id}`, 100, 30, { PROG_HOME: home, TERM: 'xterm-256color' });
+  try {
+    await t.waitFor((s) => s.some((l) => /❯ p +\[█*░*\] +\d+% \d+\/30/.test(l)), 10_000, 'the phase row, live');
+    const end = await t.waitFor((s) => s.some((l) => /^\[exit \d+\]$/.test(l)), 15_000, 'attach to end');
+    assert.ok(end.includes('[exit 4]'), end.join('\n'));
+    assert.ok(end.some((l) => /✖ p .*30\/30/.test(l) || /p .*30\/30/.test(l)), `the final tree:\n${end.join('\n')}`);
+    assert.ok(end.some((l) => /^finished failed · exit 4/.test(l)));
+  } finally {
+    t.kill();
+  }
+});
+
+test('attach to an unknown run: exit 125 and a message', async () => {
+  const r = await runProg(['attach', 'nope'], { home: tempDir() });
+  assert.is(r.code, 125);
+  assert.match(r.stderr.toString(), /no run|no runs recorded/);
+});
+
+test.run();
