@@ -69,10 +69,16 @@ test('Ctrl-C, the child dies by SIGINT: prog dies by SIGINT too (130 in the shel
   assert.is(run.signalledBy, 'forwarded');
 });
 
-test('the terminal stays the child\'s stdin: typed lines reach it, Ctrl-D ends it', async () => {
-  const live = startInPty(progSh(['run', '--', 'sh', '-c', 'echo READY $$; exec cat']));
-  const pid = Number((await live.waitOut(READY, 10_000, 'the child to print READY'))[1]);
-  trackGroup(pid);
+test('without --foreground the terminal is not the child\'s stdin (the run may outlive it): cat reads nothing and ends', async () => {
+  const live = startInPty(progSh(['run', '--format', 'plain', '--', 'sh', '-c', 'echo READY $$; exec cat']));
+  await live.waitOut(READY, 10_000, 'the child to print READY');
+  const end = await live.waitExit(5000, 'cat to end at once on an empty stdin');
+  assert.is(end.code, 0, live.stdout());
+});
+
+test('--foreground: the terminal is the child\'s stdin (typed lines reach it, Ctrl-D ends it)', async () => {
+  const live = startInPty(progSh(['run', '--foreground', '--', 'sh', '-c', 'echo READY $$; exec cat']));
+  await live.waitOut(READY, 10_000, 'the child to print READY');
   live.write('hello from the terminal\r');
   await live.waitOut(/(hello from the terminal\r?\n[^]*){2}/, 5000, 'the line echoed by the terminal and by cat');
   live.write(CTRL_D);
@@ -80,6 +86,20 @@ test('the terminal stays the child\'s stdin: typed lines reach it, Ctrl-D ends i
   assert.is(end.code, 0, live.stdout());
   const { stdoutLog } = recordedRun(live.home);
   assert.match(stdoutLog, /^hello from the terminal$/m);
+});
+
+test('--foreground Ctrl-C: the terminal gives the child its SIGINT, prog does not pass on a second one', async () => {
+  const live = startInPty(progSh(['run', '--foreground', '--', ...fxCmd('trap', 'SIGINT', '0', '300')]));
+  const pid = Number((await live.waitOut(READY, 10_000, 'the child to print READY'))[1]);
+  trackGroup(pid);
+  const child = procStat(pid)!;
+  assert.is.not(child.sid, pid, 'in the foreground the child shares prog\'s session');
+  live.write(CTRL_C);
+  const end = await live.waitExit(10_000, 'prog to end after Ctrl-C');
+  assert.equal([end.code, end.signal], [0, null], live.stdout());
+  assert.is(count(live.stdout(), 'SIGINT count=1'), 1, live.stdout());
+  assert.is(count(live.stdout(), 'SIGINT count=2'), 0, 'the child got SIGINT twice');
+  assert.equal(signalActions(live.home), ['SIGINT:delivered:undefined']);
 });
 
 uvuTest.run();
