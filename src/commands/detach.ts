@@ -15,8 +15,19 @@ const POLL_MS = 25;
 
 export async function detachRun(own: string[], command: string[]): Promise<void> {
   const id = newRunId();
-  // prog's own flags minus --detach; no view (nobody is watching), the bytes are still recorded.
-  const flags = own.slice(1).filter((a) => a !== '--detach');
+  // prog's own flags minus --detach and any --format: no view (nobody is watching); the bytes are
+  // still recorded.
+  const flags: string[] = [];
+  const rest = own.slice(1);
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--detach' || arg.startsWith('--format=') || arg.startsWith('-f=')) continue;
+    if (arg === '--format' || arg === '-f') {
+      i++;
+      continue;
+    }
+    flags.push(arg);
+  }
   const dir = join(stateDir(), 'runs', id);
   // Anything the background prog itself has to say (a warning, a crash) goes to a file in the state dir.
   const log = openLog(join(stateDir(), 'detached.log'));

@@ -80,7 +80,9 @@ export function lsCommand(options: LsOptions): void {
   const rows = shown.map((run) => {
     const row = runRow(run);
     const ended = row.state !== 'running' && row.state !== 'lost';
-    const how = ended && row.state !== 'succeeded' ? (row.signal ?? (row.exitCode === null ? '' : `exit ${row.exitCode}`)) : '';
+    const how = !ended || row.state === 'succeeded' ? ''
+      : run.record.spawnError !== undefined ? `not started: ${run.record.spawnError}`
+      : row.signal ?? (row.exitCode === null ? '' : `exit ${row.exitCode}`);
     return {
       cells: [
         row.id,

@@ -153,7 +153,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     process.exit(exitCodeFor(error.code));
   }
 
-  store.start(child.pid, selfIdentity());
+  store.start(child.pid, selfIdentity(), options.graceMs);
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
   if (options.resume) bus.emit(resumeEvent(options.resume.from, options.resume.items));
   signals.attach(child.pid);

@@ -20,6 +20,8 @@ export interface StopOptions {
 
 /** Signals prog itself passes on with grace and escalation. */
 const VIA_PROG = new Set(['SIGINT', 'SIGTERM', 'SIGQUIT']);
+/** Signals that ask the run to end: stop waits for the end (and escalates); others are only sent. */
+const STOPPING = new Set(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGKILL']);
 const DEFAULT_GRACE_S = 10;
 /** After the grace, how long the recording prog gets to write the run's end. */
 const SETTLE_MS = 5000;
@@ -43,8 +45,13 @@ export async function stopCommand(options: StopOptions): Promise<void> {
   }
   if (supervised && VIA_PROG.has(signal)) send(run.record.supervisor!.pid, signal);
   else if (pgid !== undefined) send(-pgid, signal);
+  if (!STOPPING.has(signal)) {
+    // USR1, HUP…: a message to the command, not a request to stop; the run goes on.
+    writeStderr(`prog: sent ${signal} to run ${run.id}\n`);
+    return;
+  }
 
-  const graceMs = (options.grace ?? DEFAULT_GRACE_S) * 1000;
+  const graceMs = options.grace !== undefined ? options.grace * 1000 : run.record.graceMs ?? DEFAULT_GRACE_S * 1000;
   const deadline = Date.now() + graceMs;
   let killed = false;
   for (;;) {

@@ -31,6 +31,8 @@ export interface RunRecord extends RunInfo {
   pid?: number;
   /** The prog process recording the run: `prog ls` tells a running run from a lost one by it. */
   supervisor?: ProcessIdentity;
+  /** The run's --grace, in ms: `prog stop` escalates after it. */
+  graceMs?: number;
   endedAt?: string;
   durationMs?: number;
   status: Summary['status'] | 'spawn-failed';
@@ -141,8 +143,8 @@ export class RunStore {
   }
 
   /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
-  start(pid: number, supervisor: ProcessIdentity): void {
-    this.#writeRecord({ ...this.#base(), pid, supervisor, status: 'running', exitCode: null, signal: null });
+  start(pid: number, supervisor: ProcessIdentity, graceMs?: number): void {
+    this.#writeRecord({ ...this.#base(), pid, supervisor, ...(graceMs === undefined ? {} : { graceMs }), status: 'running', exitCode: null, signal: null });
   }
 
   /**

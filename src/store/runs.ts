@@ -70,9 +70,17 @@ export function loadRun(root: string, id: string): StoredRun | undefined {
   return record && { id, dir, record, state: runState(record) };
 }
 
-/** Every run with a readable run.json, newest first. */
+/**
+ * Every run with a readable run.json, newest first. Ids order runs to the second; within a second
+ * (a quick `prog resume latest`), the start time in run.json, which has milliseconds, decides.
+ */
 export function listRuns(root: string): StoredRun[] {
-  return runIds(root).reverse().map((id) => loadRun(root, id)).filter((r): r is StoredRun => r !== undefined);
+  return newestFirst(runIds(root).map((id) => loadRun(root, id)).filter((r): r is StoredRun => r !== undefined));
+}
+
+function newestFirst(runs: StoredRun[]): StoredRun[] {
+  const started = (r: StoredRun) => Date.parse(r.record.startedAt) || 0;
+  return runs.sort((a, b) => started(b) - started(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
 /**
@@ -83,7 +91,12 @@ export function findRun(root: string, target: string): StoredRun {
   const ids = runIds(root);
   if (ids.length === 0) throw new ProgError('NO_SUCH_RUN', `no runs recorded in ${root} yet`);
   let id: string | undefined;
-  if (target === 'latest') id = ids[ids.length - 1];
+  if (target === 'latest') {
+    // The newest second's runs, in the order they started.
+    const second = ids[ids.length - 1]!.slice(0, 15);
+    const candidates = ids.filter((i) => i.startsWith(second)).map((i) => loadRun(root, i)).filter((r): r is StoredRun => r !== undefined);
+    id = newestFirst(candidates)[0]?.id ?? ids[ids.length - 1];
+  }
   else if (ids.includes(target)) id = target;
   else {
     const matches = ids.filter((i) => i.startsWith(target));
