@@ -62,6 +62,8 @@ export interface RunOptions {
 /** How long stragglers in the child's group get to close its pipes after it exits. */
 const STRAGGLER_MS = 1000;
 const TICK_MS = 1000;
+/** How long after the command starts resources are first looked at. */
+const SAMPLER_DELAY_MS = 200;
 /** After Ctrl-C or SIGTERM, how long prog still tries to hand queued output to a stalled reader. */
 const STOP_FLUSH_MS = 1000;
 /** How often prog looks whether stragglers have gone after their SIGTERM. */
@@ -205,7 +207,17 @@ export async function runCommand(options: RunOptions): Promise<void> {
     pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
   }
 
-  const sampler = options.sampleIntervalMs === undefined ? undefined : await startSampler(bus, child.pid, cwd, options.sampleIntervalMs);
+  // Sampling starts a little after the command: a command that is over by then (`prog run -- true`)
+  // never pays for loading the sampler.
+  let sampler: Awaited<ReturnType<typeof startSampler>> | undefined;
+  const interval = options.sampleIntervalMs;
+  const agentPids = interval === undefined ? undefined : new AgentPids(bus);
+  const samplerTimer = interval === undefined ? undefined : setTimeout(() => {
+    void startSampler(bus, child.pid, cwd, interval, agentPids!).then((started) => {
+      if (childExited) void started.stop();
+      else sampler = started;
+    });
+  }, Math.min(SAMPLER_DELAY_MS, interval));
   const ticker = setInterval(() => {
     const snapshot = model.snapshot(bus.now());
     view.tick(snapshot);
@@ -218,6 +230,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await reapGroup(signals, child.pid, pipes, [child.stdout, child.stderr, child.progress]);
   hub?.end();
   clearInterval(ticker);
+  clearTimeout(samplerTimer);
   await sampler?.stop();
 
   bus.emit(exitEvent(exit, exit.signal === 'SIGPIPE' && sentSigpipe ? 'SIGPIPE' : sentToChild, bus.now()));
@@ -241,7 +254,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
  * Samples the child's process tree, the machine and the disk into `resources` events; an agent
  * that names its pid gets its own tree measured. Loaded only when sampling is on.
  */
-async function startSampler(bus: EventBus, rootPid: number, cwd: string, intervalMs: number) {
+async function startSampler(bus: EventBus, rootPid: number, cwd: string, intervalMs: number, agents: AgentPids) {
   const { ResourceSampler } = await import('../resources/sampler.js');
   const sampler = new ResourceSampler({
     rootPid,
@@ -250,13 +263,33 @@ async function startSampler(bus: EventBus, rootPid: number, cwd: string, interva
     onSample: ({ at: _at, ...sample }) => bus.emit({ type: 'resources', ...sample }),
     onError: (error) => warnOnce('resources', `resource sampling: ${error.message}`),
   });
-  bus.subscribe((event) => {
-    if (event.type !== 'agent') return;
-    if (event.pid !== undefined && (event.status === 'busy' || event.status === 'idle')) sampler.watch(event.id, event.pid);
-    else if (event.status === 'done' || event.status === 'failed' || event.status === 'offline') sampler.unwatch(event.id);
-  });
+  agents.follow(sampler);
   sampler.start();
   return sampler;
+}
+
+/** The agents that named their pid, from the first event on (the sampler may start later). */
+class AgentPids {
+  readonly #pids = new Map<string, number>();
+  #sampler?: { watch(id: string, pid: number): void; unwatch(id: string): void };
+
+  constructor(bus: EventBus) {
+    bus.subscribe((event) => {
+      if (event.type !== 'agent') return;
+      if (event.pid !== undefined && (event.status === 'busy' || event.status === 'idle')) {
+        this.#pids.set(event.id, event.pid);
+        this.#sampler?.watch(event.id, event.pid);
+      } else if (event.status === 'done' || event.status === 'failed' || event.status === 'offline') {
+        this.#pids.delete(event.id);
+        this.#sampler?.unwatch(event.id);
+      }
+    });
+  }
+
+  follow(sampler: { watch(id: string, pid: number): void; unwatch(id: string): void }): void {
+    this.#sampler = sampler;
+    for (const [id, pid] of this.#pids) sampler.watch(id, pid);
+  }
 }
 
 /**
