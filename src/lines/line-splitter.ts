@@ -68,6 +68,8 @@ export class LineSplitter {
   #all = false;
   /** A held line outgrew the cap and was released; the handler still hears of it. */
   #overlong = false;
+  /** #parts joined, and how many parts that was (parts are only ever appended, or reset). */
+  #join?: { parts: number; bytes: Buffer };
 
   constructor(options: LineSplitterOptions) {
     this.#o = options;
@@ -78,7 +80,7 @@ export class LineSplitter {
     const n = chunk.length;
     const { allLines } = this.#o;
     this.#all = typeof allLines === 'function'
-      ? allLines(chunk, this.#parts.length === 0 ? undefined : Buffer.concat(this.#parts))
+      ? allLines(chunk, this.#parts.length === 0 ? undefined : this.#joined())
       : allLines;
     let i = 0;
     // A line already passing through (or its `\n` after a `\r`) flows on from the first byte.
@@ -163,6 +165,18 @@ export class LineSplitter {
     this.#finishLine('');
   }
 
+  /**
+   * The unfinished line so far in one buffer, made again only when it grew: a line longer than the
+   * cap (binary output with no newline for megabytes) stops growing there, so its later chunks do
+   * not each copy a MiB.
+   */
+  #joined(): Buffer {
+    if (this.#join === undefined || this.#join.parts !== this.#parts.length) {
+      this.#join = { parts: this.#parts.length, bytes: this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts) };
+    }
+    return this.#join.bytes;
+  }
+
   #verdict(chunk: Buffer, start: number, end: number): Verdict {
     if (this.#parts.length === 0) return this.#o.hold(chunk, start, end);
     const prefix = Buffer.concat([...this.#parts, chunk.subarray(start, end)]);
@@ -178,7 +192,10 @@ export class LineSplitter {
     if (room <= 0 || len === 0) return;
     const take = Math.min(room, len);
     // Each piece costs an object: a slow writer's many tiny reads are folded into one buffer now and then.
-    if (this.#parts.length >= MAX_PARTS) this.#parts = [Buffer.concat(this.#parts)];
+    if (this.#parts.length >= MAX_PARTS) {
+      this.#parts = [Buffer.concat(this.#parts)];
+      this.#join = undefined;
+    }
     this.#parts.push(chunk.subarray(start, start + take));
     this.#collected += take;
   }
@@ -199,6 +216,7 @@ export class LineSplitter {
     this.#mode = 'start';
     this.#overlong = false;
     this.#parts = [];
+    this.#join = undefined;
     this.#collected = 0;
     this.#length = 0;
   }

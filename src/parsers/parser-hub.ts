@@ -99,7 +99,13 @@ export class ParserHub {
     const { firstBytes, contains, unfiltered } = this.#prefilter;
     if (unfiltered) return true;
     for (const literal of contains) {
-      if (chunk.includes(literal) || (continued !== undefined && Buffer.concat([continued, chunk.subarray(0, literal.length)]).includes(literal))) return true;
+      if (chunk.includes(literal)) return true;
+      if (continued === undefined) continue;
+      // In the line so far, or across the cut: its last bytes, then the chunk's first (no copy of
+      // the whole line, which may be a MiB of output with no newline).
+      if (continued.includes(literal)) return true;
+      const tail = continued.subarray(Math.max(0, continued.length - literal.length + 1));
+      if (Buffer.concat([tail, chunk.subarray(0, literal.length)]).includes(literal)) return true;
     }
     if (firstBytes.length === 0) return false;
     // The first byte (after spaces) of every line that starts in this chunk, and of the line it continues.
