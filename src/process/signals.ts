@@ -69,6 +69,20 @@ export class SignalForwarder {
       this.#handlers.set('SIGHUP', handler);
       process.on('SIGHUP', handler);
     }
+    if (this.#o.wholeGroup !== false && !this.#handlers.has('SIGTSTP')) {
+      // Ctrl-Z stops prog alone (the command has its own session): stop the command's group too,
+      // then prog itself. The group is orphaned, so the kernel would drop a SIGTSTP: SIGSTOP it.
+      // `fg` or `bg` continue prog, which continues the group.
+      const stop = () => {
+        this.killGroup('SIGSTOP', false);
+        process.kill(process.pid, 'SIGSTOP');
+      };
+      const resume = () => this.killGroup('SIGCONT', false);
+      this.#handlers.set('SIGTSTP', stop);
+      this.#handlers.set('SIGCONT', resume);
+      process.on('SIGTSTP', stop);
+      process.on('SIGCONT', resume);
+    }
   }
 
   /** The child's group now exists: signals held until now are passed on. */
@@ -95,12 +109,15 @@ export class SignalForwarder {
     this.#grace = undefined;
   }
 
-  /** Sends a signal to every process in the child's group; a group already gone is not an error. */
-  killGroup(signal: NodeJS.Signals): boolean {
+  /**
+   * Sends a signal to every process in the child's group; a group already gone is not an error.
+   * `record`: remember it as the last signal sent (job control's STOP and CONT are not).
+   */
+  killGroup(signal: NodeJS.Signals, record = true): boolean {
     if (this.#pgid === undefined) return false;
     try {
       process.kill(this.#o.wholeGroup === false ? this.#pgid : -this.#pgid, signal);
-      this.lastSent = signal;
+      if (record) this.lastSent = signal;
       return true;
     } catch {
       return false;

@@ -5,6 +5,7 @@ import { start, type Live, type StartOptions } from './live.js';
 
 export const CTRL_C = '\x03';
 export const CTRL_D = '\x04';
+export const CTRL_Z = '\x1a';
 
 /**
  * `script -qfec 'exec <command>' /dev/null`: -e makes script exit with the command's status (128+N
