@@ -43,6 +43,11 @@ export interface LineSplitterOptions {
   allLines: boolean | ((chunk: Buffer, continued: Buffer | undefined) => boolean);
   /** Bytes to show as they are, in order. */
   pass(bytes: Buffer): void;
+  /**
+   * A chunk ended inside a line that is being read (see allLines): the line so far (up to the
+   * cap). Not called for held lines (markers), which are only whole or nothing.
+   */
+  partial?(bytes: Buffer): void;
   /** Returns true when a held line was consumed and must not be shown. */
   line(line: SplitLine): boolean;
   maxLineBytes?: number;
@@ -148,6 +153,7 @@ export class LineSplitter {
       i = next;
     }
     if (passFrom !== -1 && passFrom < n) this.#o.pass(chunk.subarray(passFrom, n));
+    if (this.#o.partial && this.#all && this.#mode === 'pass' && !this.#crPending && this.#parts.length > 0) this.#o.partial(this.#joined());
   }
 
   /** The stream ended: a pending `\r` or unterminated last line becomes a line of its own. */

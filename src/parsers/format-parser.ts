@@ -18,6 +18,12 @@ export type Emit = (event: Unstamped<MarkerEvent>) => void;
 /** One parser's state for one run. */
 export interface FormatParser {
   line(line: FormatLine, emit: Emit): void;
+  /**
+   * The line being written, before its end (pytest prints `tests/a.py ..F.` one result at a time
+   * and ends the line only at ` [ 12%]`): called with the whole line so far each time it grows;
+   * `line()` follows with the finished line.
+   */
+  partial?(line: Omit<FormatLine, 'eol'>, emit: Emit): void;
   /** The child's output ended: close what is still open (a phase, a test without its result). */
   end?(emit: Emit): void;
 }

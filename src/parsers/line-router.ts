@@ -42,6 +42,8 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
       options.pass(bytes);
     } : options.pass,
     maxLineBytes,
+    // pytest's `tests/a.py ..F.` grows one result at a time: parsers that want it see it grow.
+    ...(hub ? { partial: (bytes: Buffer) => { if (hub.wantsPartial) hub.partial(stream, wholeUtf8(bytes).toString('utf8')); } } : {}),
     line(line) {
       // A line cut at the cap may end inside a character: show its start up to the last whole one.
       const bytes = line.truncated ? wholeUtf8(line.bytes) : line.bytes;

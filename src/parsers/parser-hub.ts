@@ -146,6 +146,17 @@ export class ParserHub {
     for (const { parser } of this.#active) parser.line({ stream, raw, text, eol }, this.#emit);
   }
 
+  /** Whether any active parser reads unfinished lines (so the splitter hands them over). */
+  get wantsPartial(): boolean {
+    return this.#active.some(({ parser }) => parser.partial !== undefined);
+  }
+
+  /** The unfinished line so far (see FormatParser.partial); only active parsers hear of it. */
+  partial(stream: StreamName, raw: string): void {
+    const text = stripAnsi(raw);
+    for (const { parser } of this.#active) parser.partial?.({ stream, raw, text }, this.#emit);
+  }
+
   end(): void {
     for (const { parser } of this.#active) parser.end?.(this.#emit);
   }

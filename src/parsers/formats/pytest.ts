@@ -74,6 +74,8 @@ class PytestParser implements FormatParser {
   #seen = 0;
   #progress = 0;
   #file = '';
+  /** The unfinished results line seen so far: its file, and how many results were counted. */
+  #partial: { file: string; counted: number } | undefined;
   #perFile = new Map<string, number>();
   #pending: Pending[] = [];
   #emitted: Record<Kind, number> = { done: 0, fail: 0, skip: 0 };
@@ -88,6 +90,26 @@ class PytestParser implements FormatParser {
     if (this.#started && SUMMARY.test(line)) return this.#summary(line, emit);
     if (this.#section === 'short') return this.#shortSummary(line, emit);
     if (this.#section === 'results') this.#result(line, emit);
+  }
+
+  /**
+   * `tests/test_a.py ..F.` while pytest is still writing it: each new result character counts at
+   * once (the line ends only at ` [ 12%]`, after the file's last test, which may take minutes).
+   */
+  partial({ text }: Omit<FormatLine, 'eol'>, emit: Emit): void {
+    if (this.#finished || !this.#started || this.#section !== 'results') return;
+    const head = text.trimEnd();
+    const space = head.indexOf(' ');
+    if (space <= 0) return;
+    const file = head.slice(0, space);
+    const chars = head.slice(space + 1);
+    if (!NO_SPACE.test(file) || !file.includes('.') || !CHARS.test(chars)) return;
+    const counted = this.#partial?.file === file ? this.#partial.counted : 0;
+    if (chars.length <= counted) return;
+    this.#file = file;
+    this.#results(chars.slice(counted), emit);
+    this.#partial = { file, counted: chars.length };
+    this.#advance(undefined, emit);
   }
 
   end(emit: Emit): void {
@@ -169,13 +191,21 @@ class PytestParser implements FormatParser {
       return;
     }
     this.#start(emit);
+    // Results already counted while the line was being written are not counted twice.
+    const counted = this.#partial?.file === this.#file ? this.#partial.counted : 0;
+    this.#partial = undefined;
+    this.#results(chars.slice(counted), emit);
+    this.#advance(progress, emit);
+  }
+
+  /** One item per result character of the current file. */
+  #results(chars: string, emit: Emit): void {
     for (const ch of chars) {
       const k = (this.#perFile.get(this.#file) ?? 0) + 1;
       this.#perFile.set(this.#file, k);
       const id = `${this.#file === '' ? 'test' : this.#file} #${k}`;
       this.#outcome(id, this.#file, false, BY_CHAR[ch]!, undefined, emit);
     }
-    this.#advance(progress, emit);
   }
 
   #outcome(id: string, file: string, named: boolean, outcome: Outcome, reason: string | undefined, emit: Emit): void {

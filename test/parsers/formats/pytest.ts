@@ -1,7 +1,7 @@
 // pytest's report → events: unit tests over recorded lines, the recordings replayed through the
 // real binary (counts checked against pytest's own summary), one live run, and robustness.
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
@@ -170,6 +170,22 @@ test('LIVE: the real pytest (/usr/bin/python3 -m pytest, Debian python3-pytest) 
     succeeded: n('passed') + n('xpassed'), failed: n('failed') + n('error'), retried: 0, skipped: n('skipped') + n('xfailed'), running: 0,
   });
   assert.is(summary.counts.processed, 83);
+});
+
+test('LIVE: results count as pytest writes them, before their line ends at [ NN%]', async () => {
+  const work = tempDir('prog-pytest-');
+  // One file of five tests of 300 ms each: its results line ends only after the fifth.
+  writeFileSync(join(work, 'test_slow.py'), Array.from({ length: 5 }, (_, i) => `def test_${i}():\n    __import__('time').sleep(0.3)\n`).join('\n'));
+  const r = await runProg(['run', '--format', 'json', '--', PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider'], { cwd: work });
+  assert.is(r.code, 0, r.stderr.toString());
+  const events = ndjson(r.stdout);
+  const progress = events.filter((e) => e.type === 'progress' && e.phase === 'pytest').map((e) => ({ current: e.current as number, t: e.t as number }));
+  const lineEnd = events.find((e) => e.type === 'output' && /^test_slow\.py \.{5}/.test(e.line as string))!.t as number;
+  const early = progress.filter((p) => p.t < lineEnd - 200);
+  assert.ok(early.length >= 2, `progress before the line ended at ${lineEnd} ms: ${JSON.stringify(progress)}`);
+  assert.equal(progress.map((p) => p.current), [...progress.map((p) => p.current)].sort((a, b) => a - b), 'never backwards');
+  const summary = events.at(-1)!;
+  assert.equal((summary.counts as Record<string, number>).succeeded, 5, 'no result counted twice');
 });
 
 test.run();
