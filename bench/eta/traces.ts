@@ -156,6 +156,8 @@ function replay(specs: Awaited<ReturnType<typeof loadParserSpecs>>, path: string
     }
     text = text.slice(at);
     pending.set(rec.fd ?? 1, text);
+    // As prog does: parsers that read unfinished lines (pytest's `tests/a.py ..F.`) see them grow.
+    if (text !== '' && !text.endsWith('\r') && hub.wantsPartial) hub.partial(stream, text);
     sample();
   }
   for (const [fd, rest] of pending) if (rest !== '') hub.line(fd === 2 ? 'stderr' : 'stdout', rest.replace(/\r$/, ''), rest.endsWith('\r') ? '\r' : '');
