@@ -2,12 +2,11 @@
 //
 // Weighted by time, not by update count: progress between two updates is spread evenly over the
 // time between them (into time buckets), so one update a second and a hundred a second describe
-// the same run. The pace blends the whole run's average with an exponentially time-decayed average
-// whose time constant is 30 % of the elapsed time, each weighted by how well it has predicted this
-// run in a backtest (its pace as it stood a while ago against the progress since, over windows as
-// long as the time still to go, and half and a quarter of it). A steady run keeps its long
-// average; a run whose pace changed for good leans to the new one; a slow patch that passes moves
-// it only part of the way.
+// the same run. The pace is the whole run's average, or an exponentially time-decayed average whose
+// time constant is 30 % of the elapsed time when that recent pace has predicted this run clearly
+// better in a backtest (its pace as it stood a while ago against the progress since, over windows
+// as long as the time still to go, and half and a quarter of it). A steady run, or one with slow
+// patches that pass, keeps its long average; a run whose pace changed for good follows the new one.
 // A stall (no update for much longer than usual) counts as time without progress, and between
 // updates the clock runs on. The range comes from how far off the chosen pace has been in the
 // backtest, from the spread of bucket paces and how many are still to come, and from how much time
@@ -59,8 +58,8 @@ const FIRST_BUCKET_MS = 100;
 /** The time constant of the decay, as a share of the elapsed time, and its floor. */
 const TAU_SHARE = 0.3;
 const TAU_MIN_MS = 1_000;
-/** Keeps a backtest error of 0 from taking all the weight. */
-const ERR_FLOOR = 1e-3;
+/** The recent pace replaces the whole run's only when its backtest error is below this share of the other's. */
+const CLEARLY_BETTER = 0.7;
 /** Backtest windows, each a horizon long, ending this many horizons before now; the cap on one window's squared log error. */
 const BACKTEST_PARTS = [1, 0.5, 0.25];
 const BACKTEST_CAP = 4;
@@ -180,19 +179,13 @@ export class EtaEngine {
     // Which pace has been predicting this run better: each, as it stood a while ago, against the
     // pace over the time that followed (as long as the time still to go, and half and a quarter).
     const horizon = Math.min(seenSpan / 2, remaining / whole.rate);
-    // The whole run's pace and the recent one, each weighted by how well it has predicted this run
-    // (inverse backtest error, in log space): a run whose pace changed for good leans to the new
-    // one; a slow patch that passes moves it only part of the way.
+    // The whole run's pace, unless the recent one has predicted clearly better (real runs have
+    // slow patches that pass: a horizon that chases every one overreacts).
     let best = { ...whole, err: this.#backtest(this.#lastProgressT, horizon, Infinity, whole.rate) };
     const recent = this.#rate(end, Math.max(TAU_MIN_MS, TAU_SHARE * seenSpan));
-    if (recent && recent.rate > 0 && Number.isFinite(best.err)) {
+    if (recent && recent.rate > 0) {
       const err = this.#backtest(this.#lastProgressT, horizon, TAU_SHARE, whole.rate);
-      if (Number.isFinite(err)) {
-        const ww = 1 / (best.err + ERR_FLOOR);
-        const wr = 1 / (err + ERR_FLOOR);
-        const rate = Math.exp((ww * Math.log(best.rate) + wr * Math.log(recent.rate)) / (ww + wr));
-        best = { ...(wr > ww ? recent : whole), rate, err: (ww * best.err + wr * err) / (ww + wr) };
-      }
+      if (err < CLEARLY_BETTER * best.err) best = { ...recent, err };
     }
     // Between updates the clock runs on: the time since the last progress (up to the usual gap) is spent.
     const eta = Math.max(0, remaining / best.rate - Math.min(now - this.#lastProgressT, gap));
