@@ -75,8 +75,27 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
       await flushed();
       process.exit(130);
     }
-    // The prog recording the run died without its end: nothing more will come.
     const record = readRunRecord(run.dir);
+    // Ended without an exit event (the command never started, or the events log could not be
+    // written): what the record says is all there is.
+    if (record && record.endedAt !== undefined) {
+      for (const entry of reader.read()) {
+        if (entry.kind === 'event') apply(entry.event);
+        else routers[entry.stream].push(entry.bytes);
+      }
+      if (!reader.ended) {
+        reader.close();
+        routers.stdout.end();
+        routers.stderr.end();
+        view.detach?.(`run ${run.id} ended: ${record.status === 'spawn-failed' ? `the command did not start (${record.spawnError ?? 'error'})` : record.signal ?? `exit ${record.exitCode}`}`);
+        await flushed();
+        if (record.status === 'spawn-failed') process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
+        exitLike(record.exitCode, record.signal as NodeJS.Signals | null);
+        return;
+      }
+      break;
+    }
+    // The prog recording the run died without its end: nothing more will come.
     if (record && runState(record) === 'lost') {
       reader.close();
       routers.stdout.end();

@@ -2,6 +2,7 @@
 // then ends the way the child ended.
 import { fstatSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { resolveFormat, type RequestedFormat } from '../display/format.js';
@@ -23,7 +24,7 @@ import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
 import { historyPrior } from '../store/history-prior.js';
 import { workflowKey } from '../store/workflow-key.js';
-import { selfIdentity } from '../store/liveness.js';
+import { selfIdentity, startTicks } from '../store/liveness.js';
 
 /** An item an earlier run completed (prog resume). */
 export interface ResumedItem {
@@ -155,7 +156,12 @@ export async function runCommand(options: RunOptions): Promise<void> {
     process.exit(exitCodeFor(error.code));
   }
 
-  store.start(child.pid, selfIdentity(), options.graceMs);
+  const pidStartTicks = startTicks(child.pid);
+  store.start(child.pid, selfIdentity(), {
+    graceMs: options.graceMs,
+    ...(pidStartTicks === undefined ? {} : { pidStartTicks }),
+    ...(foreground ? { foreground: true as const } : {}),
+  });
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
   if (options.resume) bus.emit(resumeEvent(options.resume.from, options.resume.items));
   signals.attach(child.pid);
@@ -185,11 +191,16 @@ export async function runCommand(options: RunOptions): Promise<void> {
       hangUp: () => {
         if (hungUp) return;
         hungUp = true;
-        // Only a pipe's reader going away means SIGPIPE; a hung-up terminal (EIO) or a full disk
-        // (ENOSPC) just stops taking output: the child's writes then fail with an error.
-        const signal = !childExited && isPipe(fd);
+        // A terminal that hung up (EIO, perhaps before its SIGHUP arrived): the run goes on without
+        // it, still draining the command into the logs.
+        if ((stream === 'stdout' ? terminalStdout() : terminalStderr()).hungUp) {
+          hangup();
+          return;
+        }
+        // Only a pipe's reader going away means SIGPIPE; a full disk (ENOSPC) just stops the view.
+        if (!isPipe(fd)) return;
         setImmediate(() => {
-          if (brokenPipe(from, signal && !childExited ? child.pid : undefined, take)) sentSigpipe = true;
+          if (brokenPipe(from, childExited ? undefined : child.pid, take)) sentSigpipe = true;
         });
       },
     };
@@ -213,10 +224,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const interval = options.sampleIntervalMs;
   const agentPids = interval === undefined ? undefined : new AgentPids(bus);
   const samplerTimer = interval === undefined ? undefined : setTimeout(() => {
-    void startSampler(bus, child.pid, cwd, interval, agentPids!).then((started) => {
+    startSampler(bus, child.pid, cwd, interval, agentPids!).then((started) => {
       if (childExited) void started.stop();
       else sampler = started;
-    });
+    }, (error: Error) => warnOnce('resources', `resource sampling is off: ${error.message}`));
   }, Math.min(SAMPLER_DELAY_MS, interval));
   const ticker = setInterval(() => {
     const snapshot = model.snapshot(bus.now());
@@ -246,7 +257,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   signals.uninstall();
   // Without its terminal, prog ends by the hangup it got: Node 20 aborts in process.exit() after a
   // terminal hangs up (it cannot reset the terminal's modes), and nobody is waiting for a status.
-  if (hungUp || terminalStdout().hungUp || terminalStderr().hungUp) exitLike(null, 'SIGHUP');
+  // (Only when a terminal was involved: a SIGHUP to a prog writing to files or pipes changes nothing.)
+  if ((hungUp && [0, 1, 2].some((fd) => isatty(fd))) || terminalStdout().hungUp || terminalStderr().hungUp) exitLike(null, 'SIGHUP');
   else exitLike(exit.exitCode, exit.signal);
 }
 
@@ -276,19 +288,30 @@ class AgentPids {
   constructor(bus: EventBus) {
     bus.subscribe((event) => {
       if (event.type !== 'agent') return;
-      if (event.pid !== undefined && (event.status === 'busy' || event.status === 'idle')) {
-        this.#pids.set(event.id, event.pid);
-        this.#sampler?.watch(event.id, event.pid);
+      // A marker's pid is the command's word: only a plausible one is looked at.
+      const pid = event.pid;
+      if (pid !== undefined && Number.isSafeInteger(pid) && pid > 0 && (event.status === 'busy' || event.status === 'idle')) {
+        this.#pids.set(event.id, pid);
+        this.#safely(() => this.#sampler?.watch(event.id, pid));
       } else if (event.status === 'done' || event.status === 'failed' || event.status === 'offline') {
         this.#pids.delete(event.id);
-        this.#sampler?.unwatch(event.id);
+        this.#safely(() => this.#sampler?.unwatch(event.id));
       }
     });
   }
 
   follow(sampler: { watch(id: string, pid: number): void; unwatch(id: string): void }): void {
     this.#sampler = sampler;
-    for (const [id, pid] of this.#pids) sampler.watch(id, pid);
+    for (const [id, pid] of this.#pids) this.#safely(() => sampler.watch(id, pid));
+  }
+
+  /** Sampling is a convenience: its failure is a warning, never the run's end. */
+  #safely(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      warnOnce('resources', `resource sampling: ${(error as Error).message}`);
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { writeStderr } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
 import { groupAlive } from '../process/group.js';
+import { isAlive } from '../store/liveness.js';
 import { findRun, readRunRecord, runState } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
 
@@ -33,18 +34,23 @@ export async function stopCommand(options: StopOptions): Promise<void> {
     throw new ProgError('USAGE', `--grace must be a number of seconds ≥ 0; got "${options.grace}"`);
   }
   const run = findRun(stateDir(), options.target);
+  // The command's group (its pid), or in --foreground the command alone (it shares prog's group).
   const pgid = run.record.pid;
+  const target = (pid: number) => (run.record.foreground ? pid : -pid);
+  const commandAlive = () => pgid !== undefined && (run.record.foreground ? isAlive({ pid: pgid, ...(run.record.pidStartTicks === undefined ? {} : { startTicks: run.record.pidStartTicks }) }) : groupAlive(pgid));
   if (run.state !== 'running' && run.state !== 'lost') {
     writeStderr(`prog: run ${run.id} is not running (${run.state}); nothing to stop\n`);
     return;
   }
   const supervised = run.state === 'running' && run.record.supervisor !== undefined;
-  if (run.state === 'lost' && (pgid === undefined || !groupAlive(pgid))) {
+  // A lost run's pid may since belong to someone else: only the same process (by start time) is its command.
+  const sameCommand = pgid !== undefined && (run.record.pidStartTicks === undefined || isAlive({ pid: pgid, startTicks: run.record.pidStartTicks }));
+  if (run.state === 'lost' && (!sameCommand || !commandAlive())) {
     writeStderr(`prog: run ${run.id} is lost (its prog died) and its command is gone too; nothing to stop\n`);
     return;
   }
-  if (supervised && VIA_PROG.has(signal)) send(run.record.supervisor!.pid, signal);
-  else if (pgid !== undefined) send(-pgid, signal);
+  if (supervised && VIA_PROG.has(signal) && !run.record.foreground) send(run.record.supervisor!.pid, signal);
+  else if (pgid !== undefined) send(target(pgid), signal);
   if (!STOPPING.has(signal)) {
     // USR1, HUP…: a message to the command, not a request to stop; the run goes on.
     writeStderr(`prog: sent ${signal} to run ${run.id}\n`);
@@ -57,7 +63,7 @@ export async function stopCommand(options: StopOptions): Promise<void> {
   for (;;) {
     const record = readRunRecord(run.dir);
     const state = record ? runState(record) : 'lost';
-    const groupGone = pgid === undefined || !groupAlive(pgid);
+    const groupGone = !commandAlive();
     if (state !== 'running' && state !== 'lost') {
       const how = record!.signal !== null ? `killed by ${record!.signal}` : `exit ${record!.exitCode}`;
       writeStderr(`prog: run ${run.id} stopped: ${state}, ${how}\n`);
@@ -69,7 +75,7 @@ export async function stopCommand(options: StopOptions): Promise<void> {
     }
     if (!killed && Date.now() > deadline && !groupGone) {
       // The recording prog escalates on its own; this covers a lost run, or a --grace shorter than the run's.
-      send(-pgid!, 'SIGKILL');
+      send(target(pgid!), 'SIGKILL');
       killed = true;
     }
     if (Date.now() > deadline + SETTLE_MS) {

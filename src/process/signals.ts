@@ -9,6 +9,8 @@
 // prog listens before it spawns: a signal that arrives while the child is being started is held and
 // passed on as soon as the child's group exists, instead of killing prog and orphaning the child.
 
+import { readFileSync } from 'node:fs';
+
 export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 const STOPPING = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGQUIT']);
 /** setTimeout fires at once (with a warning) for delays past 2^31-1 ms: a huge --grace means "long". */
@@ -40,6 +42,16 @@ export interface ForwarderOptions {
   wholeGroup?: boolean;
 }
 
+/** Whether prog was started with SIGHUP ignored (nohup), from /proc/self/status on Linux. */
+function hupIgnored(): boolean {
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
 export class SignalForwarder {
   readonly #o: ForwarderOptions;
   readonly #handlers = new Map<NodeJS.Signals, () => void>();
@@ -63,7 +75,8 @@ export class SignalForwarder {
       this.#handlers.set(signal, handler);
       process.on(signal, handler);
     }
-    if (!this.#handlers.has('SIGHUP')) {
+    // Under nohup (SIGHUP ignored from the start) prog keeps it ignored: a listener would undo it.
+    if (!this.#handlers.has('SIGHUP') && !hupIgnored()) {
       // A listener replaces Node's default (die), so prog outlives its terminal.
       const handler = () => this.#o.hangup?.();
       this.#handlers.set('SIGHUP', handler);

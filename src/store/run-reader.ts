@@ -3,6 +3,7 @@
 // Reading resumes from the byte where it stopped, so following a live run never repeats or skips
 // a record at the seam between what was there and what came later.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import type { ProgEvent, StreamName } from '../events.js';
 
@@ -21,11 +22,15 @@ export type RunEntry =
   | { kind: 'output'; stream: StreamName; bytes: Buffer; t: number };
 
 const READ_SIZE = 256 * 1024;
+/** No chunk the store writes is larger (a read is at most this); a bigger one is damage. */
+const MAX_CHUNK = 64 * 1024 * 1024;
 
 export class RunReader {
   readonly dir: string;
   #offset = 0;
   #partial = '';
+  /** Keeps a character split across two reads whole. */
+  readonly #decoder = new StringDecoder('utf8');
   #ended = false;
   readonly #fds: Partial<Record<StreamName | 'events', number>> = {};
 
@@ -48,7 +53,7 @@ export class RunReader {
       const n = readSync(fd, buffer, 0, buffer.length, this.#offset);
       if (n <= 0) break;
       this.#offset += n;
-      const text = this.#partial + buffer.toString('utf8', 0, n);
+      const text = this.#partial + this.#decoder.write(buffer.subarray(0, n));
       const lines = text.split('\n');
       this.#partial = lines.pop()!;
       for (const line of lines) this.#entry(line, entries);
@@ -69,7 +74,11 @@ export class RunReader {
     } catch {
       return; // a damaged line: the rest still reads
     }
+    // Only what the store writes is read back: anything else in a damaged file is skipped.
+    if (record === null || typeof record !== 'object' || typeof record.type !== 'string') return;
     if (record.type === 'chunk') {
+      const { stream, offset, length } = record;
+      if ((stream !== 'stdout' && stream !== 'stderr') || !Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0 || length > MAX_CHUNK) return;
       const bytes = this.#bytes(record);
       if (bytes) into.push({ kind: 'output', stream: record.stream, bytes, t: record.t });
       return;

@@ -33,6 +33,10 @@ export interface RunRecord extends RunInfo {
   supervisor?: ProcessIdentity;
   /** The run's --grace, in ms: `prog stop` escalates after it. */
   graceMs?: number;
+  /** The command's start time (as supervisor.startTicks): a reused pid is not taken for it. */
+  pidStartTicks?: string;
+  /** --foreground: the command shares prog's process group, so it is signalled alone. */
+  foreground?: true;
   endedAt?: string;
   durationMs?: number;
   status: Summary['status'] | 'spawn-failed';
@@ -143,8 +147,8 @@ export class RunStore {
   }
 
   /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
-  start(pid: number, supervisor: ProcessIdentity, graceMs?: number): void {
-    this.#writeRecord({ ...this.#base(), pid, supervisor, ...(graceMs === undefined ? {} : { graceMs }), status: 'running', exitCode: null, signal: null });
+  start(pid: number, supervisor: ProcessIdentity, extra: Pick<RunRecord, 'graceMs' | 'pidStartTicks' | 'foreground'> = {}): void {
+    this.#writeRecord({ ...this.#base(), pid, supervisor, ...extra, status: 'running', exitCode: null, signal: null });
   }
 
   /**

@@ -33,7 +33,12 @@ export function runIds(root: string): string[] {
 export function readRunRecord(dir: string): RunRecord | undefined {
   try {
     const value = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as RunRecord) : undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const record = value as Partial<RunRecord>;
+    // What every reader relies on; a record without it is damage, not a run.
+    const ok = Array.isArray(record.command) && record.command.every((w) => typeof w === 'string')
+      && typeof record.startedAt === 'string' && typeof record.status === 'string' && typeof record.cwd === 'string';
+    return ok ? (record as RunRecord) : undefined;
   } catch {
     return undefined;
   }
@@ -95,7 +100,8 @@ export function findRun(root: string, target: string): StoredRun {
     // The newest second's runs, in the order they started.
     const second = ids[ids.length - 1]!.slice(0, 15);
     const candidates = ids.filter((i) => i.startsWith(second)).map((i) => loadRun(root, i)).filter((r): r is StoredRun => r !== undefined);
-    id = newestFirst(candidates)[0]?.id ?? ids[ids.length - 1];
+    // A run still being created (no run.json yet) is not the latest one can follow.
+    id = newestFirst(candidates)[0]?.id ?? listRuns(root)[0]?.id;
   }
   else if (ids.includes(target)) id = target;
   else {
