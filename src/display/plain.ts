@@ -80,7 +80,10 @@ export class PlainView implements View {
         if (!phase || this.#announced.has(event.id)) break;
         this.#announced.add(event.id);
         this.#lines.set(event.id, { printedMs: event.t, bucket: 0, current: phase.current });
-        this.#say(`${c.cyan('▶')} ${c.bold(safe(phase.name))} started${phase.total === undefined ? '' : ` · ${phase.total} to do`}`);
+        // A resumed run's phase starts with what the earlier run completed already counted.
+        const done = phase.counts.processed;
+        const todo = phase.total === undefined ? '' : done > 0 ? ` · ${done} done, ${Math.max(0, phase.total - done)} to do` : ` · ${phase.total} to do`;
+        this.#say(`${c.cyan('▶')} ${c.bold(safe(phase.name))} started${todo}`);
         break;
       }
       case 'phase.end': {

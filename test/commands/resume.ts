@@ -80,6 +80,7 @@ test('a workflow that failed at item 4: resume latest (from elsewhere) runs 4..6
   const elsewhere = tempDir('prog-resume-elsewhere-');
   const second = await newRun(home, () => runProg(['resume', 'latest', '--format', 'plain'], { home, cwd: elsewhere, env }));
   assert.is(second.r.code, 0, second.r.stderr.toString());
+  assert.match(second.r.stderr.toString(), / started · 3 done, 3 to do/, 'the view starts from the completed items');
   assert.is(readFileSync(join(work, `resume-${second.id}`), 'utf8'), 'item1\nitem2\nitem3\n', 'PROG_RESUME_FILE lists the completed items, one per line');
   assert.equal(lines(join(work, `processed-${second.id}`)), items(4, 5, 6), 'only items 4..6 ran again');
   assert.is(readFileSync(join(work, `cwd-${second.id}`), 'utf8'), `${work}\n`, 'it ran in the first run\'s directory');
