@@ -59,8 +59,8 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
   process.on('SIGTERM', detach);
   process.on('SIGHUP', detach);
 
-  let lastTick = 0;
-  for (;;) {
+  /** Everything written since the last read, into the model and the view. */
+  const catchUp = () => {
     for (const entry of reader.read()) {
       if (entry.kind === 'event') apply(entry.event);
       else {
@@ -68,6 +68,16 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
         routers[entry.stream].push(entry.bytes);
       }
     }
+  };
+  const stopReading = () => {
+    reader.close();
+    routers.stdout.end();
+    routers.stderr.end();
+  };
+
+  let lastTick = 0;
+  for (;;) {
+    catchUp();
     if (reader.ended) break;
     if (detached) {
       reader.close();
@@ -79,14 +89,9 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     // Ended without an exit event (the command never started, or the events log could not be
     // written): what the record says is all there is.
     if (record && record.endedAt !== undefined) {
-      for (const entry of reader.read()) {
-        if (entry.kind === 'event') apply(entry.event);
-        else routers[entry.stream].push(entry.bytes);
-      }
+      catchUp();
       if (!reader.ended) {
-        reader.close();
-        routers.stdout.end();
-        routers.stderr.end();
+        stopReading();
         view.detach?.(`run ${run.id} ended: ${record.status === 'spawn-failed' ? `the command did not start (${record.spawnError ?? 'error'})` : record.signal ?? `exit ${record.exitCode}`}`);
         await flushed();
         if (record.status === 'spawn-failed') process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
@@ -97,9 +102,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     }
     // The prog recording the run died without its end: nothing more will come.
     if (record && runState(record) === 'lost') {
-      reader.close();
-      routers.stdout.end();
-      routers.stderr.end();
+      stopReading();
       view.detach?.(`run ${run.id} is lost: the prog recording it ended without recording the end (prog ls)`);
       await flushed();
       process.exit(1);
@@ -111,9 +114,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   ended = true;
-  reader.close();
-  routers.stdout.end();
-  routers.stderr.end();
+  stopReading();
   process.off('SIGINT', detach);
   process.off('SIGTERM', detach);
   process.off('SIGHUP', detach);

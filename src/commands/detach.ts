@@ -2,11 +2,12 @@
 // this one can return at once. It prints the run's id on stdout (for scripts) once the command has
 // started, or the reason it could not start (with the status prog run would have had).
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { printError, writeStderr } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
-import { newRunId, type RunRecord } from '../store/run-store.js';
+import { newRunId } from '../store/run-store.js';
+import { readRunRecord } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
 
 /** How long the background prog gets to start the command before this one gives up waiting. */
@@ -43,7 +44,7 @@ export async function detachRun(own: string[], command: string[]): Promise<void>
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const record = readRecord(join(dir, 'run.json'));
+    const record = readRunRecord(dir);
     if (record?.status === 'spawn-failed') {
       printError(`the command did not start (${record.spawnError ?? 'error'}): ${command[0]}`);
       process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
@@ -57,14 +58,6 @@ export async function detachRun(own: string[], command: string[]): Promise<void>
   }
   process.stdout.write(`${id}\n`);
   writeStderr(`prog: run ${id} started in the background · prog attach ${id} follows it · prog logs ${id} · prog stop ${id}\n`);
-}
-
-function readRecord(path: string): RunRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 function openLog(path: string): number | undefined {

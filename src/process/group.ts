@@ -1,7 +1,8 @@
 // Is anything still running in a process group? kill(-pgid, 0) alone says yes for a group of
 // zombies (an orphan whose new parent never reaps it, as under some container inits), so on Linux
 // the answer comes from /proc, ignoring processes that are already dead.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { isDeadState, procStatFields } from './proc-stat.js';
 
 export function groupAlive(pgid: number): boolean {
   try {
@@ -20,16 +21,11 @@ export function groupAlive(pgid: number): boolean {
   for (const name of entries) {
     const code = name.charCodeAt(0);
     if (code < 48 || code > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
+    const fields = procStatFields(name);
+    if (fields === undefined) continue;
     sawAny = true;
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so parse after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    // fields[0] is the state, fields[2] the process group.
+    if (Number(fields[2]) === pgid && !isDeadState(fields[0])) return true;
   }
   // A /proc that lists no processes is not procfs: trust kill().
   return !sawAny;

@@ -3,6 +3,7 @@
 // workflow a `prog history <target>` names, and what a prune keeps.
 import type { RunRecord } from './run-store.js';
 import { workflowKey } from './workflow-key.js';
+import { parseRecord } from './ndjson.js';
 
 /** How a finished run ended (`running` is only ever in a run.json, never in history). */
 type Status = Exclude<RunRecord['status'], 'running'>;
@@ -235,18 +236,12 @@ export function pruneLines(text: string, cutoffMs: number): { kept: string[]; re
   let unreadable = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
+    const value = parseRecord(line);
+    if (value === undefined) {
       unreadable++;
       continue;
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      unreadable++;
-      continue;
-    }
-    const started = (value as Record<string, unknown>).startedAt;
+    const started = value.startedAt;
     const ms = typeof started === 'string' ? Date.parse(started) : NaN;
     if (Number.isFinite(ms) && ms < cutoffMs) removed++;
     else kept.push(line);

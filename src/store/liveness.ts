@@ -1,7 +1,7 @@
 // Whether the prog process that recorded a run is still alive: by pid and the process's start
 // time, so a pid the system has since given to another process does not pass for it (Linux; other
 // systems check the pid alone).
-import { readFileSync } from 'node:fs';
+import { isDeadState, procStatFields } from '../process/proc-stat.js';
 
 export interface ProcessIdentity {
   pid: number;
@@ -11,16 +11,9 @@ export interface ProcessIdentity {
 
 /** The start time of a process, or undefined where /proc does not say (or the process is gone). */
 export function startTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state), so field 22 is fields[19]; a zombie has ended already.
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  // Field 22 (index 19); a zombie has ended already.
+  return fields === undefined || isDeadState(fields[0]) ? undefined : fields[19];
 }
 
 export function selfIdentity(): ProcessIdentity {

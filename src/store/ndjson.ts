@@ -50,16 +50,23 @@ export function readRecords<T = unknown>(path: string): ReadResult<T> {
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    // Every record is an object: a torn fragment that happens to parse (`12`, `"ab"`) is not one.
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) skipped++;
-    else records.push(value as T);
+    const record = parseRecord(line);
+    if (record === undefined) skipped++;
+    else records.push(record as T);
   }
   return { records, skipped };
+}
+
+/**
+ * One NDJSON line as a record, or undefined when it is not one: unparsable (torn, damaged), or a
+ * value that is not an object (a torn fragment that happens to parse, `12` or `"ab"`).
+ */
+export function parseRecord(line: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return value === null || typeof value !== 'object' || Array.isArray(value) ? undefined : (value as Record<string, unknown>);
 }

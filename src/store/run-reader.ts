@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import type { ProgEvent, StreamName } from '../events.js';
+import { parseRecord } from './ndjson.js';
 
 /** Where a piece of the command's output sits among the events (see RunStore.output). */
 interface ChunkRecord {
@@ -68,14 +69,10 @@ export class RunReader {
 
   #entry(line: string, into: RunEntry[]): void {
     if (line.trim() === '') return;
-    let record: ProgEvent | ChunkRecord;
-    try {
-      record = JSON.parse(line) as ProgEvent | ChunkRecord;
-    } catch {
-      return; // a damaged line: the rest still reads
-    }
-    // Only what the store writes is read back: anything else in a damaged file is skipped.
-    if (record === null || typeof record !== 'object' || typeof record.type !== 'string') return;
+    // Only what the store writes is read back: a damaged line is skipped, the rest still reads.
+    const parsed = parseRecord(line);
+    if (parsed === undefined || typeof parsed.type !== 'string') return;
+    const record = parsed as unknown as ProgEvent | ChunkRecord;
     if (record.type === 'chunk') {
       const { stream, offset, length } = record;
       if ((stream !== 'stdout' && stream !== 'stderr') || !Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0 || length > MAX_CHUNK) return;
