@@ -20,6 +20,7 @@ import { exitLike } from '../process/exit-like.js';
 import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
+import { openChildPipes } from '../process/child-pipes.js';
 import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
 import { historyPrior } from '../store/history-prior.js';
@@ -73,6 +74,8 @@ const POLL_MS = 20;
 export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
   if (file === undefined) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
+  // Made while the rest starts up (mkfifo is a process of its own).
+  const childPipes = openChildPipes(options.progressFd === null ? 2 : 3).catch((error: Error) => error);
 
   // A format or parser that cannot work here is a usage error, found before anything is recorded.
   const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
@@ -132,12 +135,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const resumeFile = options.resume ? writeResumeFile(store, options.resume.items) : undefined;
 
   let child: Child;
+  const made = await childPipes;
+  if (made instanceof Error) warnOnce('pipes', `the command's output goes through sockets, not pipes (${made.message}): writing to /dev/stdout or /dev/stderr will fail in it`);
   try {
     child = await spawnChild({
       command: file,
       args,
       progressFd: options.progressFd,
       foreground,
+      ...(made instanceof Error ? {} : { pipes: made }),
       env: {
         ...parserEnv(specs, parserChoice, file),
         PROG_RUN_ID: info.id,
@@ -367,10 +373,10 @@ function drain(stream: Readable, take: (chunk: Buffer) => void, end?: () => void
 }
 
 /**
- * The child wrote to a stream whose reader (prog's own stdout or stderr) has gone. With a real pipe
- * the writer would get SIGPIPE. The child's pipe is a socket, which would report ECONNRESET or a bare
- * EPIPE instead (`yes: standard output: Connection reset by peer`), so prog sends the SIGPIPE itself
- * and then closes its end, for a writer that ignores SIGPIPE (it gets EPIPE) and for grandchildren.
+ * The child wrote to a stream whose reader (prog's own stdout or stderr) has gone. Without prog the
+ * writer would get SIGPIPE: prog sends it to the child, then closes its end of the pipe, so that a
+ * writer that ignores SIGPIPE gets EPIPE and grandchildren get SIGPIPE from the kernel. (On the
+ * socket pairs used when pipes cannot be made, a closed end would say ECONNRESET instead.)
  * Returns whether the SIGPIPE was sent.
  */
 function brokenPipe(stream: Readable, pid: number | undefined, take: (chunk: Buffer) => void): boolean {
