@@ -60,6 +60,11 @@ const RUN_OPTIONS = {
     default: false,
     describe: 'give the command the terminal (password prompts, Ctrl-Z); the run then ends if the terminal closes',
   },
+  'marker-nonce': {
+    type: 'boolean',
+    default: false,
+    describe: 'strict markers: on stdout and stderr only ::prog:NONCE::{…} with this run\'s secret counts (given to the command in $PROG_MARKER_NONCE), so text the command echoes cannot inject progress; the progress descriptor needs none',
+  },
 } as const;
 
 /** `prog run`'s flags as parsed; the settings (format, progress-fd, grace, parser) are undefined when not given. */
@@ -68,6 +73,7 @@ interface RunArgs extends RunFlags {
   detach?: boolean;
   foreground?: boolean;
   name?: string | undefined;
+  'marker-nonce'?: boolean;
 }
 
 /**
@@ -133,10 +139,10 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     alias: { format: ['f'] },
     string: ['format', 'progress-fd', 'parser', 'name', 'eta-window', 'sample-interval'],
     number: ['grace', 'update-interval'],
-    boolean: ['hide-output', 'resources', 'detach', 'foreground'],
+    boolean: ['hide-output', 'resources', 'detach', 'foreground', 'marker-nonce'],
     configuration: { 'camel-case-expansion': false },
   });
-  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window', 'sample-interval', 'resources', 'detach', 'foreground']);
+  const known = new Set(['_', 'format', 'f', 'progress-fd', 'grace', 'hide-output', 'parser', 'name', 'update-interval', 'eta-window', 'sample-interval', 'resources', 'detach', 'foreground', 'marker-nonce']);
   if (parsed._.length > 0 || Object.keys(parsed).some((key) => !known.has(key))) return undefined;
   const format: unknown = parsed.format;
   if (format !== undefined && (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))) return undefined;
@@ -152,7 +158,8 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
   const hideOutput = parsed['hide-output'] ?? false;
   const detach = parsed.detach ?? false;
   const foreground = parsed.foreground ?? false;
-  if (typeof hideOutput !== 'boolean' || typeof detach !== 'boolean' || typeof foreground !== 'boolean') return undefined;
+  const markerNonce = parsed['marker-nonce'] ?? false;
+  if (typeof hideOutput !== 'boolean' || typeof detach !== 'boolean' || typeof foreground !== 'boolean' || typeof markerNonce !== 'boolean') return undefined;
   const parser = parsed.parser === undefined ? undefined : ([] as unknown[]).concat(parsed.parser);
   if (parser !== undefined && !parser.every((p) => typeof p === 'string')) return undefined;
   const name = parsed.name;
@@ -168,6 +175,7 @@ async function quickRunArgs(own: string[]): Promise<RunArgs | undefined> {
     'hide-output': hideOutput,
     detach,
     foreground,
+    'marker-nonce': markerNonce,
     parser: parser as string[] | undefined,
     ...(name === undefined ? {} : { name }),
   };
@@ -187,6 +195,7 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
     ...settingsOptions(loadRunSettings(args)),
     hideOutput: args['hide-output'],
     foreground: args.foreground === true,
+    markerNonce: args['marker-nonce'] === true,
     ...(process.env.PROG_DETACHED_RUN_ID ? { runId: process.env.PROG_DETACHED_RUN_ID } : {}),
     ...(args.name === undefined ? {} : { name: args.name }),
   });
@@ -215,6 +224,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
           .example('prog run --format json -- ./build.sh | jq .', 'machine-readable events for CI')
           .example('echo hi | prog run -- cat', 'stdin reaches the command')
           .example('prog run --detach -- ./nightly.sh', 'run in the background; prints the run id for prog attach, logs, stop')
+          .example('prog run --marker-nonce -- ./tail-server-logs.sh', 'markers in echoed text do not count; the script prints ::prog:$PROG_MARKER_NONCE::{…}')
           .epilog('Markers: a line ::prog::{"type":"phase","id":"map","total":500} in the output, or on $PROG_PROGRESS_FD, drives progress. See docs/markers.md.'),
       (args) => startRun(args, command, own),
     )

@@ -2,7 +2,7 @@
 // writes to the marker-only channel ($PROG_PROGRESS_FD) so the script's stdout stays clean.
 import { writeSync } from 'node:fs';
 import { ProgError } from '../errors.js';
-import { MARKER_PREFIX, parseMarker } from '../parsers/marker.js';
+import { MARKER_PREFIX, NONCE_PATTERN, parseMarker } from '../parsers/marker.js';
 
 /** Fields whose values are numbers in the protocol; everything else is passed as a string. */
 const NUMERIC = new Set(['total', 'current', 'index', 'retry', 'maxRetries', 'pid']);
@@ -40,9 +40,13 @@ export function parseEmitArgs(argv: string[]): { type: string; fields: Record<st
   return { type, fields, stdout };
 }
 
-/** The marker line for a type and fields; throws when prog itself would reject it. */
-export function formatMarker(type: string, fields: Record<string, unknown>): string {
-  const line = MARKER_PREFIX + JSON.stringify({ type, ...fields });
+/**
+ * The marker line for a type and fields; throws when prog itself would reject it. With a nonce
+ * (a strict run's $PROG_MARKER_NONCE) it is `::prog:NONCE::{…}`, the form such a run takes on stdout.
+ */
+export function formatMarker(type: string, fields: Record<string, unknown>, nonce?: string): string {
+  const prefix = nonce === undefined ? MARKER_PREFIX : `::prog:${nonce}::`;
+  const line = prefix + JSON.stringify({ type, ...fields });
   const check = parseMarker(line);
   if (!check.ok) throw new ProgError('EMIT_INVALID', `not a valid marker: ${check.reason}`);
   return line + '\n';
@@ -50,17 +54,18 @@ export function formatMarker(type: string, fields: Record<string, unknown>): str
 
 export function emitCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
   const { type, fields, stdout } = parseEmitArgs(argv);
-  const line = formatMarker(type, fields);
   const fd = stdout ? undefined : progressFd(env);
   if (fd !== undefined) {
     try {
-      writeSync(fd, line);
+      writeSync(fd, formatMarker(type, fields));
       return;
     } catch {
       // The channel is closed (a subshell closed it, or prog is gone): standard output still works.
     }
   }
-  writeSync(1, line);
+  // On standard output a strict run (--marker-nonce) counts only markers with its nonce.
+  const nonce = env.PROG_MARKER_NONCE;
+  writeSync(1, formatMarker(type, fields, nonce !== undefined && NONCE_PATTERN.test(nonce) ? nonce : undefined));
 }
 
 function progressFd(env: NodeJS.ProcessEnv): number | undefined {

@@ -1,5 +1,6 @@
 // `prog run -- <cmd>`: wires child -> lines -> parsers -> events -> model -> view and store,
 // then ends the way the child ended.
+import { randomBytes } from 'node:crypto';
 import { fstatSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
@@ -59,6 +60,11 @@ export interface RunOptions {
   resume?: { from: string; items: ResumedItem[] };
   /** `--name`: the workflow this run belongs to, for history and ETA (default: command line and directory). */
   name?: string;
+  /**
+   * --marker-nonce: markers on stdout and stderr count only with the run's secret, given to the
+   * command in PROG_MARKER_NONCE (so text it echoes cannot inject progress).
+   */
+  markerNonce?: boolean;
 }
 
 /** How long stragglers in the child's group get to close its pipes after it exits. */
@@ -131,6 +137,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   });
   signals.install();
 
+  const nonce = options.markerNonce === true ? randomBytes(16).toString('hex') : undefined;
+
   // prog resume: the command gets the list of completed item ids in $PROG_RESUME_FILE.
   const resumeFile = options.resume ? writeResumeFile(store, options.resume.items) : undefined;
 
@@ -150,6 +158,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
         PROG_RESUME_FILE: resumeFile,
         // For this prog only: a prog run inside the command must choose its own id.
         PROG_DETACHED_RUN_ID: undefined,
+        // Unset without --marker-nonce: an outer prog's secret is not this run's.
+        PROG_MARKER_NONCE: nonce,
         // `none` also hides a PROG_PROGRESS_FD inherited from an outer prog: that descriptor is not open here.
         PROG_PROGRESS_FD: options.progressFd === null ? undefined : String(options.progressFd),
       },
@@ -183,7 +193,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const hub = parserChoice === 'none' || specs.length === 0 ? undefined : new ParserHub(specs, parserChoice, (event) => bus.emit(event));
   let sentSigpipe = false;
   const sink = (stream: StreamName, from: Readable, fd: number) => {
-    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail, hub });
+    const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail, hub, ...(nonce === undefined ? {} : { nonce }) });
     const take = (chunk: Buffer) => {
       store.output(stream, chunk, bus.now());
       splitter.push(chunk);

@@ -19,6 +19,8 @@ export interface RouterOptions {
   tail?: OutputTail;
   /** Tool-output parsers: every line that is not a marker goes to them. */
   hub?: ParserHub;
+  /** Strict mode (--marker-nonce): only markers carrying this nonce count on stdout and stderr. */
+  nonce?: string;
 }
 
 /** A failure carries the last lines of output before it, so it can be read without scrolling. */
@@ -33,7 +35,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   const { bus, outputEvents } = options;
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const tooLong = tooLongReason(maxLineBytes);
-  const { tail, hub } = options;
+  const { tail, hub, nonce } = options;
   return new LineSplitter({
     hold: markerVerdict,
     allLines: outputEvents ? true : hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : false,
@@ -49,7 +51,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
       const bytes = line.truncated ? wholeUtf8(line.bytes) : line.bytes;
       const text = bytes.toString('utf8');
       if (line.candidate) {
-        const result = line.truncated ? { ok: false as const, reason: tooLong } : parseMarker(text);
+        const result = line.truncated ? { ok: false as const, reason: tooLong } : parseMarker(text, nonce === undefined ? {} : { nonce });
         if (result.ok) {
           bus.emit(withTail(result.event, tail));
           return true;
@@ -63,7 +65,10 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   });
 }
 
-/** A splitter for the marker-only channel (PROG_PROGRESS_FD): every line is a marker, none is shown. */
+/**
+ * A splitter for the marker-only channel (PROG_PROGRESS_FD): every line is a marker, none is shown.
+ * Only the command and what it passes the descriptor to can write there: no nonce is asked for.
+ */
 export function routeProgressFd(bus: EventBus, maxLineBytes = MAX_LINE_BYTES, tail?: OutputTail): LineSplitter {
   const tooLong = tooLongReason(maxLineBytes);
   return new LineSplitter({

@@ -4,6 +4,8 @@ import { stripAnsi } from '../lines/ansi.js';
 import type { Verdict } from '../lines/line-splitter.js';
 
 export const MARKER_PREFIX = '::prog::';
+/** The strict form's start: `::prog:NONCE::` (docs/markers.md, "Strict mode"). */
+const NONCE_LEAD = '::prog:';
 export const MARKER_VERSION = 1;
 
 const PREFIX_BYTES = Buffer.from(MARKER_PREFIX);
@@ -11,9 +13,18 @@ const ESC = 0x1b;
 /** Spaces and colour codes a logger may put before a marker; past this the line is plain output. */
 const MAX_LEAD = 256;
 
+/** A nonce (prog run --marker-nonce) between `::prog:` and `::`: what prog makes, and a little room. */
+export const NONCE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_NONCE = 64;
+const COLON = 0x3a;
+
+function isNonceByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f;
+}
+
 /**
  * Byte-level look at a line's start: could it be a marker? Skips spaces, tabs and CSI sequences
- * (a coloured logger), then compares with `::prog::`. Constant work per line.
+ * (a coloured logger), then compares with `::prog::` or `::prog:NONCE::`. Constant work per line.
  */
 export function markerVerdict(buf: Buffer, start: number, end: number): Verdict {
   let p = start;
@@ -34,13 +45,28 @@ export function markerVerdict(buf: Buffer, start: number, end: number): Verdict 
       p = q + 1;
       continue;
     }
-    for (let k = 0; k < PREFIX_BYTES.length; k++) {
+    // `::prog:`, then `:` or a nonce and `::`.
+    const head = PREFIX_BYTES.length - 1;
+    for (let k = 0; k < head; k++) {
       if (p + k >= end) return 'maybe';
       if (buf[p + k] !== PREFIX_BYTES[k]) return 'no';
     }
-    return 'yes';
+    return nonceVerdict(buf, p + head, end);
   }
   return p >= start + MAX_LEAD ? 'no' : 'maybe';
+}
+
+/** After `::prog:`: `:` (no nonce), or nonce characters and `::`. */
+function nonceVerdict(buf: Buffer, at: number, end: number): Verdict {
+  if (at >= end) return 'maybe';
+  if (buf[at] === COLON) return 'yes';
+  let q = at;
+  while (q < end && q - at < MAX_NONCE && isNonceByte(buf[q]!)) q++;
+  if (q === at) return 'no';
+  if (q >= end) return 'maybe';
+  if (buf[q] !== COLON) return 'no';
+  if (q + 1 >= end) return 'maybe';
+  return buf[q + 1] === COLON ? 'yes' : 'no';
 }
 
 export type MarkerResult =
@@ -65,15 +91,35 @@ function mayNestTooDeep(json: string): boolean {
   return false;
 }
 
+/** How a line's text is read as a marker. */
+export interface MarkerOptions {
+  /** The progress fd, where every line is a marker: a JSON object without the prefix is one too. */
+  bare?: boolean;
+  /**
+   * Strict mode (prog run --marker-nonce): only `::prog:NONCE::` with this nonce is a marker. Absent,
+   * any nonce (or none) is accepted.
+   */
+  nonce?: string;
+}
+
 /**
- * Parses one line as a marker. `bare` accepts a JSON object without the prefix (the progress fd,
- * where every line is a marker). Never throws; a failure says why in words a user can act on.
+ * Parses one line as a marker. Never throws; a failure says why in words a user can act on.
+ * (`true` for options is `{ bare: true }`.)
  */
-export function parseMarker(line: string, bare = false): MarkerResult {
+export function parseMarker(line: string, options: MarkerOptions | boolean = {}): MarkerResult {
+  const { bare = false, nonce } = typeof options === 'boolean' ? { bare: options } : options;
   const text = stripAnsi(line).trim();
   let json: string;
-  if (text.startsWith(MARKER_PREFIX)) json = text.slice(MARKER_PREFIX.length);
-  else if (bare && text.startsWith('{')) json = text;
+  if (text.startsWith(MARKER_PREFIX)) {
+    if (nonce !== undefined) return { ok: false, reason: 'carries no nonce, and this run only takes markers with its own (--marker-nonce)' };
+    json = text.slice(MARKER_PREFIX.length);
+  } else if (text.startsWith(NONCE_LEAD)) {
+    const close = text.slice(0, NONCE_LEAD.length + MAX_NONCE + 2).indexOf('::', NONCE_LEAD.length);
+    const given = close === -1 ? '' : text.slice(NONCE_LEAD.length, close);
+    if (!NONCE_PATTERN.test(given)) return { ok: false, reason: `does not start with ${MARKER_PREFIX} or ${NONCE_LEAD}NONCE::` };
+    if (nonce !== undefined && given !== nonce) return { ok: false, reason: "carries a nonce that is not this run's (--marker-nonce)" };
+    json = text.slice(close + 2);
+  } else if (bare && text.startsWith('{')) json = text;
   else return { ok: false, reason: `does not start with ${MARKER_PREFIX}` };
 
   if (mayNestTooDeep(json) && nestedTooDeep(json)) return { ok: false, reason: `nests objects or arrays more than ${MAX_DEPTH} deep` };
