@@ -99,7 +99,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const tickMs = options.updateIntervalMs ?? TICK_MS;
   const store = new RunStore(stateDir(), info, (message) => warnOnce('store', message));
   const view = await loadView(format, {
-    ...(store.failed ? {} : { recordDir: store.dir }),
+    // Read when shown: once the store has failed (a full disk), the run is no longer said to be recorded.
+    get recordDir() {
+      return store.failed ? undefined : store.dir;
+    },
     clock: () => bus.now(),
     title: options.command.join(' '),
     updateIntervalMs: tickMs,

@@ -4,7 +4,7 @@
 import { fstatSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { ProgEvent, StreamName } from '../events.js';
-import { escapeForTerminal } from '../lines/ansi.js';
+import { clip as safe, TEXT_MAX } from './clip.js';
 import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 import { colorLevel } from './color.js';
@@ -69,7 +69,7 @@ export class PlainView implements View {
     switch (event.type) {
       case 'run.start':
         // Where the run can be followed from if this terminal goes away.
-        this.#say(c.dim(`run ${event.id} · prog attach ${event.id} follows it from another terminal`));
+        this.#say(c.dim(this.#options.recordDir === undefined ? `run ${event.id} · not recorded` : `run ${event.id} · prog attach ${event.id} follows it from another terminal`));
         break;
       case 'workflow':
         this.#say(`workflow ${c.bold(safe(event.name))}`);
@@ -102,7 +102,7 @@ export class PlainView implements View {
         if (willRetry(event)) break;
         if (++this.#liveFailures <= LIVE_FAILURES) {
           // The first line names the failure; the rest (a compiler's output) waits for the summary.
-          this.#say(`${c.red('✖ failed')} ${itemName(event)}${event.error === undefined ? '' : `: ${safe(event.error.split(/\r?\n/)[0]!)}`}`);
+          this.#say(`${c.red('✖ failed')} ${itemName(event)}${event.error === undefined ? '' : `: ${safe(event.error.split(/\r?\n/)[0]!, TEXT_MAX)}`}`);
         } else if (this.#liveFailures === LIVE_FAILURES + 1) {
           this.#say(c.red(`further failures are listed in the summary`));
         }
@@ -110,7 +110,7 @@ export class PlainView implements View {
       case 'log': {
         if (event.level === 'debug') break;
         const paint = event.level === 'error' ? c.red : event.level === 'warn' ? c.yellow : (s: string) => s;
-        this.#say(`${paint(event.level)}${event.source === undefined ? '' : ` ${safe(event.source)}`}: ${safe(event.message)}`);
+        this.#say(`${paint(event.level)}${event.source === undefined ? '' : ` ${safe(event.source)}`}: ${safe(event.message, TEXT_MAX)}`);
         break;
       }
       case 'signal':
@@ -187,7 +187,6 @@ export class PlainView implements View {
   }
 }
 
-const safe = escapeForTerminal;
 
 /** Whether two descriptors lead to the same file, pipe or terminal. */
 function sameDestination(a: number, b: number): boolean {

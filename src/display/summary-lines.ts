@@ -1,7 +1,7 @@
 // The end-of-run summary, worded once for every text view: how it ended, the counts, each phase
 // with its duration, and the failed items with their errors (so a failure reads without scrolling).
 import type { ChalkInstance } from 'chalk';
-import { escapeForTerminal as safe } from '../lines/ansi.js';
+import { clip as safe, TEXT_MAX } from './clip.js';
 import type { Counts, Summary } from '../model/snapshot.js';
 import { formatDuration } from './duration.js';
 import { peaksText } from './resources-text.js';
@@ -35,12 +35,12 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
     const withTail = summary.failures.length - TAILS_SHOWN;
     for (const [i, failure] of summary.failures.entries()) {
       const [first, ...more] = (failure.error ?? '').split(/\r?\n/);
-      lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(first!)}`}`);
+      lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(first!, TEXT_MAX)}`}`);
       // For the last few failures, what explains them: the error's own further lines (a compiler's
       // output), else the output before the failure, so the cause reads without scrolling back.
       if (i < withTail) continue;
       const detail = more.filter((l) => l.trim() !== '').slice(0, ERROR_LINES);
-      for (const line of detail.length > 0 ? detail : failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line)}`));
+      for (const line of detail.length > 0 ? detail : failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line, TEXT_MAX)}`));
     }
   }
   if (summary.invalidMarkers > 0) {

@@ -56,7 +56,7 @@ export class RichView implements View {
     switch (event.type) {
       case 'run.start':
         // Above the frame, once: where the run can be followed from if this terminal goes away.
-        this.#frame.output((b) => this.#out.stderr.write(b), Buffer.from(this.#c.dim(`prog: run ${event.id} · prog attach ${event.id} follows it from another terminal`) + '\n'));
+        this.#frame.output((b) => this.#out.stderr.write(b), Buffer.from(this.#c.dim(this.#options.recordDir === undefined ? `prog: run ${event.id} · not recorded` : `prog: run ${event.id} · prog attach ${event.id} follows it from another terminal`) + '\n'));
         break;
       case 'phase':
         this.#tree.add(event.id);
