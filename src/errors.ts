@@ -8,6 +8,7 @@ export type ProgErrorCode =
   | 'EMIT_INVALID' // `prog emit` given a field it cannot encode: exit 125
   | 'DETACH_FAILED' // prog run --detach: the background prog did not get the command started: exit 125
   | 'NO_SUCH_RUN' // prog attach/logs/stop/resume: no recorded run matches: exit 125
+  | 'STATE_DAMAGED' // the state dir cannot be read (runs is a file, a symlink loop, no permission…): exit 125
   | 'STOP_FAILED'; // prog stop: the run did not end after SIGKILL: exit 1
 
 export class ProgError extends Error {
@@ -29,6 +30,7 @@ export function exitCodeFor(code: ProgErrorCode): number {
     case 'USAGE':
     case 'EMIT_INVALID':
     case 'DETACH_FAILED':
-    case 'NO_SUCH_RUN': return 125;
+    case 'NO_SUCH_RUN':
+    case 'STATE_DAMAGED': return 125;
   }
 }

@@ -9,12 +9,15 @@ import { ProgError } from '../errors.js';
 import { newRunId } from '../store/run-store.js';
 import { readRunRecord } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
+import { checkStateDir } from '../store/state-files.js';
 
 /** How long the background prog gets to start the command before this one gives up waiting. */
 const START_TIMEOUT_MS = 10_000;
 const POLL_MS = 25;
 
 export async function detachRun(own: string[], command: string[]): Promise<void> {
+  // A run nobody can find again is not started: `runs` that is a file, a loop, or out of reach.
+  checkStateDir(join(stateDir(), 'runs'));
   const id = newRunId();
   // prog's own flags minus --detach and any --format: no view (nobody is watching); the bytes are
   // still recorded.

@@ -1,10 +1,13 @@
 // `prog ls`: the recorded runs, newest first — id, name, state, progress, time, ETA. A run whose
 // prog died without writing its end (SIGKILL, a crash, a reboot) shows as `lost`, never as running.
+// A run that cannot be read is named on stderr after the others are listed, and ls ends with 125.
 import { Chalk } from 'chalk';
+import { printError } from '../diagnostics.js';
 import { colorLevel } from '../display/color.js';
 import { formatDuration } from '../display/duration.js';
 import { table } from '../display/table.js';
 import { terminalStdout } from '../display/terminal-output.js';
+import { exitCodeFor, type ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
 import { listRuns, readSnapshot, type RunState, type StoredRun } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
@@ -63,7 +66,14 @@ export function runRow(run: StoredRun, now = Date.now()): RunRow {
 }
 
 export function lsCommand(options: LsOptions): void {
-  const runs = listRuns(stateDir());
+  const damaged: ProgError[] = [];
+  const runs = listRuns(stateDir(), (error) => damaged.push(error));
+  printRuns(runs, damaged.length > 0, options);
+  for (const error of damaged) printError(error.message);
+  if (damaged.length > 0) process.exitCode = exitCodeFor('STATE_DAMAGED');
+}
+
+function printRuns(runs: StoredRun[], someDamaged: boolean, options: LsOptions): void {
   const shown = options.limit > 0 ? runs.slice(0, options.limit) : runs;
   const out = terminalStdout();
   if (options.format === 'json') {
@@ -71,6 +81,7 @@ export function lsCommand(options: LsOptions): void {
     return;
   }
   if (runs.length === 0) {
+    if (someDamaged) return;
     out.write('no runs recorded yet: prog run -- <command> records one\n');
     return;
   }

@@ -1,15 +1,19 @@
 // `prog resume <run>`: the same command again, in the same directory and workflow, told which
 // items the earlier run completed ($PROG_RESUME_FILE, one id per line) so it can skip them; the
 // view starts from those counts. A chain of resumes carries every earlier run's items along.
-import { readFileSync } from 'node:fs';
+// Ids that cannot be a line of that list (a newline, any control character…) are left out of it,
+// and out of the counts: the resumed run does those items again.
 import { join } from 'node:path';
 import { loadRunSettings, settingsOptions } from '../config/load.js';
+import { warnOnce } from '../diagnostics.js';
 import type { RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
 import type { ProgEvent } from '../events.js';
+import { listableId } from '../store/resume-list.js';
 import { RunReader } from '../store/run-reader.js';
 import { findRun } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
+import { readStateFile } from '../store/state-files.js';
 import { runCommand, type ResumedItem } from './run.js';
 
 export interface ResumeOptions {
@@ -20,7 +24,12 @@ export interface ResumeOptions {
 export async function resumeCommand(options: ResumeOptions): Promise<void> {
   const run = findRun(stateDir(), options.target);
   if (run.state === 'running') throw new ProgError('USAGE', `run ${run.id} is still running; prog stop ${run.id} first, or prog attach ${run.id}`);
-  const items = completedItems(run.dir);
+  const completed = completedItems(run.dir);
+  const items = completed.filter((item) => listableId(item.id));
+  const left = completed.length - items.length;
+  if (left > 0) {
+    warnOnce('resume-unlisted', `${left} completed ${left === 1 ? 'item has an id' : 'items have ids'} with a newline or another control character: not in $PROG_RESUME_FILE, so ${left === 1 ? 'it runs' : 'they run'} again`);
+  }
   try {
     process.chdir(run.record.cwd);
   } catch (error) {
@@ -54,10 +63,13 @@ export function completedItems(dir: string): ResumedItem[] {
 }
 
 function earlier(dir: string): ResumedItem[] {
+  const text = readStateFile(join(dir, 'resume.json'));
+  if (text === undefined) return [];
   try {
-    const items = JSON.parse(readFileSync(join(dir, 'resume.json'), 'utf8')) as unknown;
+    const items = JSON.parse(text) as unknown;
     return Array.isArray(items) ? items.filter((i): i is ResumedItem => typeof i?.id === 'string') : [];
   } catch {
+    // Damaged: those items run again, which is safe where skipping them would not be.
     return [];
   }
 }

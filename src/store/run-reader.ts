@@ -2,11 +2,12 @@
 // stdout.log/stderr.log at the places the chunk records give — while it is still being written.
 // Reading resumes from the byte where it stopped, so following a live run never repeats or skips
 // a record at the seam between what was there and what came later.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import type { ProgEvent, StreamName } from '../events.js';
 import { parseRecord } from './ndjson.js';
+import { openStateFile, stateDamage } from './state-files.js';
 
 /** Where a piece of the command's output sits among the events (see RunStore.output). */
 interface ChunkRecord {
@@ -51,7 +52,7 @@ export class RunReader {
     const entries: RunEntry[] = [];
     const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, this.#offset);
+      const n = this.#read('events', fd, buffer, 0, buffer.length, this.#offset);
       if (n <= 0) break;
       this.#offset += n;
       const text = this.#partial + this.#decoder.write(buffer.subarray(0, n));
@@ -90,22 +91,26 @@ export class RunReader {
     const bytes = Buffer.allocUnsafe(chunk.length);
     let got = 0;
     while (got < chunk.length) {
-      const n = readSync(fd, bytes, got, chunk.length - got, chunk.offset + got);
+      const n = this.#read(chunk.stream, fd, bytes, got, chunk.length - got, chunk.offset + got);
       if (n <= 0) break;
       got += n;
     }
     return bytes.subarray(0, got);
   }
 
+  /** A file not there (yet) reads as empty; one that cannot be read is a ProgError naming it. */
   #fd(key: StreamName | 'events', file: string): number | undefined {
     if (this.#fds[key] !== undefined) return this.#fds[key];
+    const fd = openStateFile(join(this.dir, file));
+    if (fd !== undefined) this.#fds[key] = fd;
+    return fd;
+  }
+
+  #read(key: StreamName | 'events', fd: number, into: Buffer, at: number, length: number, position: number): number {
     try {
-      const fd = openSync(join(this.dir, file), 'r');
-      fstatSync(fd);
-      this.#fds[key] = fd;
-      return fd;
-    } catch {
-      return undefined;
+      return readSync(fd, into, at, length, position);
+    } catch (error) {
+      throw stateDamage(join(this.dir, key === 'events' ? 'events.ndjson' : `${key}.log`), error);
     }
   }
 }

@@ -1,11 +1,13 @@
 // The recorded runs under <state dir>/runs: finding one by id, prefix or `latest`, and telling
 // what state it is in now — including `lost`, for a run whose prog died without writing its end.
-import { readdirSync, readFileSync } from 'node:fs';
+// A state dir that cannot be read (`runs` a file, no permission…) is a ProgError naming the path.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProgError } from '../errors.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isAlive } from './liveness.js';
 import type { RunRecord } from './run-store.js';
+import { readStateDir, readStateFile } from './state-files.js';
 
 /** What `prog ls` calls a run's state. */
 export type RunState = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'lost';
@@ -19,29 +21,34 @@ export interface StoredRun {
 
 /** Run ids sort by start time (the id starts with it): newest last. */
 export function runIds(root: string): string[] {
-  try {
-    return readdirSync(join(root, 'runs'), { withFileTypes: true })
-      .filter((d) => d.isDirectory() && /^\d{8}-\d{6}-[0-9a-f]+$/.test(d.name))
-      .map((d) => d.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  return readStateDir(join(root, 'runs'))
+    .filter((d) => d.isDirectory() && /^\d{8}-\d{6}-[0-9a-f]+$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
 }
 
+/** The run's run.json, or undefined while there is none (or it is not a run record, see below). */
 export function readRunRecord(dir: string): RunRecord | undefined {
+  const read = runRecordOrWhyNot(dir);
+  return typeof read === 'string' ? undefined : read;
+}
+
+/** run.json, or why it is not a run record ('' when there is no run.json). Unreadable: a ProgError. */
+function runRecordOrWhyNot(dir: string): RunRecord | string {
+  const text = readStateFile(join(dir, 'run.json'));
+  if (text === undefined) return '';
+  let value: unknown;
   try {
-    const value = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    const record = value as Partial<RunRecord>;
-    // What every reader relies on; a record without it is damage, not a run.
-    const ok = Array.isArray(record.command) && record.command.every((w) => typeof w === 'string')
-      && typeof record.startedAt === 'string' && typeof record.status === 'string' && typeof record.cwd === 'string';
-    return ok ? (record as RunRecord) : undefined;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    return 'not valid JSON';
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Partial<RunRecord>;
+  // What every reader relies on; a record without it is damage, not a run.
+  const ok = Array.isArray(record.command) && record.command.every((w) => typeof w === 'string')
+    && typeof record.startedAt === 'string' && typeof record.status === 'string' && typeof record.cwd === 'string';
+  return ok ? (record as RunRecord) : 'no command, cwd, startedAt or status';
 }
 
 /** The latest snapshot a running prog left (snapshot.json), if any. */
@@ -76,16 +83,55 @@ export function loadRun(root: string, id: string): StoredRun | undefined {
 }
 
 /**
- * Every run with a readable run.json, newest first. Ids order runs to the second; within a second
- * (a quick `prog resume latest`), the start time in run.json, which has milliseconds, decides.
+ * The run, or undefined while it has no run.json (it is being created). A run.json that is not a
+ * run record, or cannot be read, is damage: a ProgError naming it.
  */
-export function listRuns(root: string): StoredRun[] {
-  return newestFirst(runIds(root).map((id) => loadRun(root, id)).filter((r): r is StoredRun => r !== undefined));
+function loadOrDamage(root: string, id: string): StoredRun | undefined {
+  const dir = join(root, 'runs', id);
+  const record = runRecordOrWhyNot(dir);
+  if (record === '') return undefined;
+  if (typeof record === 'string') throw new ProgError('STATE_DAMAGED', `${join(dir, 'run.json')}: not a run record (${record})`);
+  return { id, dir, record, state: runState(record) };
+}
+
+/**
+ * Every run with a run record, newest first. Ids order runs to the second; within a second
+ * (a quick `prog resume latest`), the start time in run.json, which has milliseconds, decides.
+ * A damaged run (see loadOrDamage) is left out and handed to `damaged`; without it, it throws.
+ */
+export function listRuns(root: string, damaged?: (error: ProgError) => void): StoredRun[] {
+  const runs: StoredRun[] = [];
+  for (const id of runIds(root)) {
+    try {
+      const run = loadOrDamage(root, id);
+      if (run) runs.push(run);
+    } catch (error) {
+      if (!damaged || !(error instanceof ProgError)) throw error;
+      damaged(error);
+    }
+  }
+  return newestFirst(runs);
 }
 
 function newestFirst(runs: StoredRun[]): StoredRun[] {
   const started = (r: StoredRun) => Date.parse(r.record.startedAt) || 0;
   return runs.sort((a, b) => started(b) - started(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/**
+ * The newest run with a run.json: runs still being created are passed over, a damaged one is not
+ * (it is named). Second by second from the newest; within one, the start time in run.json decides.
+ */
+function latestRun(root: string, ids: string[]): StoredRun | undefined {
+  for (let end = ids.length; end > 0;) {
+    const second = ids[end - 1]!.slice(0, 15);
+    let start = end - 1;
+    while (start > 0 && ids[start - 1]!.startsWith(second)) start--;
+    const runs = ids.slice(start, end).map((id) => loadOrDamage(root, id)).filter((r): r is StoredRun => r !== undefined);
+    if (runs.length > 0) return newestFirst(runs)[0];
+    end = start;
+  }
+  return undefined;
 }
 
 /**
@@ -97,11 +143,9 @@ export function findRun(root: string, target: string): StoredRun {
   if (ids.length === 0) throw new ProgError('NO_SUCH_RUN', `no runs recorded in ${root} yet`);
   let id: string | undefined;
   if (target === 'latest') {
-    // The newest second's runs, in the order they started.
-    const second = ids[ids.length - 1]!.slice(0, 15);
-    const candidates = ids.filter((i) => i.startsWith(second)).map((i) => loadRun(root, i)).filter((r): r is StoredRun => r !== undefined);
-    // A run still being created (no run.json yet) is not the latest one can follow.
-    id = newestFirst(candidates)[0]?.id ?? listRuns(root)[0]?.id;
+    const run = latestRun(root, ids);
+    if (run) return run;
+    throw new ProgError('NO_SUCH_RUN', `no run in ${root} has a run.json yet (they are being created, or their prog died before writing it)`);
   }
   else if (ids.includes(target)) id = target;
   else {
@@ -110,7 +154,7 @@ export function findRun(root: string, target: string): StoredRun {
     id = matches[0];
   }
   if (id === undefined) throw new ProgError('NO_SUCH_RUN', `no run "${target}" (prog ls lists them)`);
-  const run = loadRun(root, id);
-  if (!run) throw new ProgError('NO_SUCH_RUN', `run ${id} has no readable run.json`);
+  const run = loadOrDamage(root, id);
+  if (!run) throw new ProgError('NO_SUCH_RUN', `run ${id} has no run.json yet (it is being created, or its prog died before writing it)`);
   return run;
 }

@@ -31,14 +31,14 @@ function writeRun(root: string, id: string, fields: Partial<RunRecord> = {}): st
   return dir;
 }
 
-/** The error findRun throws, checked to be prog's NO_SUCH_RUN (exit 125). */
-function refusal(root: string, target: string): string {
+/** The error findRun throws, checked to be prog's NO_SUCH_RUN (or STATE_DAMAGED: both exit 125). */
+function refusal(root: string, target: string, code: ProgError['code'] = 'NO_SUCH_RUN'): string {
   try {
     const run = findRun(root, target);
     throw new Error(`findRun(${target}) found ${run.id}`);
   } catch (error) {
     assert.instance(error, ProgError);
-    assert.is((error as ProgError).code, 'NO_SUCH_RUN');
+    assert.is((error as ProgError).code, code);
     return (error as ProgError).message;
   }
 }
@@ -120,11 +120,15 @@ test('findRun: a run dir without a readable run.json is named, not taken for ano
   const root = threeRuns();
   const id = '20240303-000000-abcdef';
   mkdirSync(join(root, 'runs', id));
-  assert.is(refusal(root, id), `run ${id} has no readable run.json`);
-  writeFileSync(join(root, 'runs', id, 'run.json'), '{"torn": ');
-  assert.is(refusal(root, '20240303'), `run ${id} has no readable run.json`);
-  writeFileSync(join(root, 'runs', id, 'run.json'), '[1, 2]');
-  assert.is(refusal(root, id), `run ${id} has no readable run.json`);
+  assert.is(refusal(root, id), `run ${id} has no run.json yet (it is being created, or its prog died before writing it)`);
+  const path = join(root, 'runs', id, 'run.json');
+  writeFileSync(path, '{"torn": ');
+  assert.is(refusal(root, '20240303', 'STATE_DAMAGED'), `${path}: not a run record (not valid JSON)`);
+  assert.is(refusal(root, 'latest', 'STATE_DAMAGED'), `${path}: not a run record (not valid JSON)`, 'latest names the newest run when it is damaged');
+  writeFileSync(path, '[1, 2]');
+  assert.is(refusal(root, id, 'STATE_DAMAGED'), `${path}: not a run record (not a JSON object)`);
+  writeFileSync(path, '{"status":"ok"}');
+  assert.is(refusal(root, id, 'STATE_DAMAGED'), `${path}: not a run record (no command, cwd, startedAt or status)`);
 });
 
 test('findRun latest, two runs started in the same second: the one started last, whatever the random suffix', () => {
@@ -138,15 +142,20 @@ test('findRun latest, two runs started in the same second: the one started last,
   assert.equal(listRuns(root).map((r) => r.record.command[0]), ['second', 'first'], 'listRuns: newest first');
 });
 
-test('listRuns: newest first, runs without a readable run.json left out', () => {
+test('listRuns: newest first; a run without run.json yet left out, a damaged one left out and named', () => {
   const root = threeRuns();
   mkdirSync(join(root, 'runs', '20240305-000000-aaaaaa'));
   const torn = join(root, 'runs', '20240304-000000-bbbbbb');
   mkdirSync(torn);
   writeFileSync(join(torn, 'run.json'), '{');
-  assert.equal(listRuns(root).map((r) => r.id), [C, B, A]);
+  const damaged: string[] = [];
+  assert.equal(listRuns(root, (error) => damaged.push(error.message)).map((r) => r.id), [C, B, A]);
+  assert.equal(damaged, [`${join(torn, 'run.json')}: not a run record (not valid JSON)`]);
+  assert.throws(() => listRuns(root), (error: unknown) => error instanceof ProgError && error.code === 'STATE_DAMAGED');
   assert.equal(listRuns(tempDir()), []);
   assert.is(loadRun(root, '20240305-000000-aaaaaa'), undefined);
+  // latest passes over the run still being created, but not the damaged one under it.
+  assert.is(refusal(root, 'latest', 'STATE_DAMAGED'), damaged[0]);
 });
 
 test('runState: a recorded end is the state, whatever the supervisor', () => {
