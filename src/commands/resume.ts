@@ -40,6 +40,8 @@ export async function resumeCommand(options: ResumeOptions): Promise<void> {
     ...settingsOptions(loadRunSettings(options.format === undefined ? {} : { format: options.format })),
     // The same workflow, so history and the ETA treat the resumed run as one of its runs.
     name: run.record.key,
+    // Strict markers stay strict (with a new secret).
+    markerNonce: run.record.markerNonce === true,
     resume: { from: run.id, items },
   });
 }

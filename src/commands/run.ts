@@ -180,6 +180,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     graceMs: options.graceMs,
     ...(pidStartTicks === undefined ? {} : { pidStartTicks }),
     ...(foreground ? { foreground: true as const } : {}),
+    ...(nonce === undefined ? {} : { markerNonce: true as const }),
   });
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
   if (options.resume) bus.emit(resumeEvent(options.resume.from, options.resume.items));

@@ -37,6 +37,8 @@ export interface RunRecord extends RunInfo {
   pidStartTicks?: string;
   /** --foreground: the command shares prog's process group, so it is signalled alone. */
   foreground?: true;
+  /** --marker-nonce: only markers with the run's secret counted (the secret itself is not kept). */
+  markerNonce?: true;
   endedAt?: string;
   durationMs?: number;
   status: Summary['status'] | 'spawn-failed';
@@ -113,6 +115,8 @@ export class RunStore {
   #lastSeq = 0;
   /** The run directory was made by this store: run.json there is this run's to write. */
   #ownsDir = false;
+  /** How the run reads markers, kept to the end: prog resume runs it the same way. */
+  #markerNonce = false;
 
   /**
    * Creates the run's directory; on failure the store is inert and has warned. Should the id be
@@ -147,7 +151,8 @@ export class RunStore {
   }
 
   /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
-  start(pid: number, supervisor: ProcessIdentity, extra: Pick<RunRecord, 'graceMs' | 'pidStartTicks' | 'foreground'> = {}): void {
+  start(pid: number, supervisor: ProcessIdentity, extra: Pick<RunRecord, 'graceMs' | 'pidStartTicks' | 'foreground' | 'markerNonce'> = {}): void {
+    if (extra.markerNonce) this.#markerNonce = true;
     this.#writeRecord({ ...this.#base(), pid, supervisor, ...extra, status: 'running', exitCode: null, signal: null });
   }
 
@@ -231,6 +236,7 @@ export class RunStore {
   #base(): RunRecord {
     const record: RunRecord = { version: RECORD_VERSION, ...this.info, status: 'running', exitCode: null, signal: null };
     if (this.#failed) record.logIncomplete = true;
+    if (this.#markerNonce) record.markerNonce = true;
     return record;
   }
 

@@ -107,4 +107,15 @@ test('each strict run has its own nonce', async () => {
   assert.is.not(nonces[0], nonces[1]);
 });
 
+test('prog resume of a strict run is strict too, with a new nonce', async () => {
+  const first = startProg(['run', '--format', 'none', '--marker-nonce', '--', 'sh', '-c', 'echo "$PROG_MARKER_NONCE"; exit 1']);
+  assert.equal((await first.waitExit(30_000)).code, 1, first.transcript());
+  assert.is(recordedRun(first.home).run.markerNonce, true);
+  const resumed = startProg(['resume', '--format', 'none', 'latest'], { home: first.home });
+  assert.equal((await resumed.waitExit(30_000)).code, 1, resumed.transcript());
+  const [a, b] = [first.stdout().trim(), resumed.stdout().trim()];
+  assert.match(b, /^[0-9a-f]{32}$/, resumed.transcript());
+  assert.is.not(a, b);
+});
+
 uvuTest.run();
