@@ -15,8 +15,29 @@ export interface FormatLine {
 
 export type Emit = (event: Unstamped<MarkerEvent>) => void;
 
+/**
+ * How much of a line the detectors and parsers read (ParserHub cuts the rest): its first 64 Ki
+ * characters. Every format's lines are far shorter (a terminal's width; a TAP description, a CI
+ * command), so this only cuts what no tool prints, and bounds what a line costs whatever it holds.
+ * Formats whose lines may legitimately run longer, and whose reading is a linear scan, opt out
+ * (ParserSpec.wholeLines: TeamCity's stack traces and diffs) and get the line splitter's 1 MiB.
+ */
+export const MAX_PARSED_CHARS = 64 * 1024;
+
+/**
+ * Events one line may produce, over all parsers (its partial() calls and its line() together). A
+ * real line gives a few; pytest's result line at most one per column of the terminal. Beyond it,
+ * ParserHub drops the line's events and counts them: output never grows the events log much
+ * faster than itself.
+ */
+export const MAX_LINE_EVENTS = 1024;
+
 /** One parser's state for one run. */
 export interface FormatParser {
+  /**
+   * Linear in the line's length whatever it holds (hostile output included), and a bounded number
+   * of events per line: counts never run past what the tool can print.
+   */
   line(line: FormatLine, emit: Emit): void;
   /**
    * The line being written, before its end (pytest prints `tests/a.py ..F.` one result at a time
@@ -35,7 +56,8 @@ export interface ParserSpec {
   description: string;
   /**
    * Matches a line that only this format prints: the parser switches on at the first such line
-   * and from then on reads every line. Anchored and linear (it runs on every line until then).
+   * and from then on reads every line. Anchored and linear (it runs on every line until then): no
+   * two adjacent quantifiers that can share characters (`: +` then ` *`), no nested repeats.
    */
   detect: RegExp;
   /** Match `detect` against the raw line (escapes kept), for formats made of escapes (OSC 9;4). */
@@ -47,6 +69,12 @@ export interface ParserSpec {
   firstChars?: string;
   /** A literal every line `detect` matches contains, for formats that may start mid-line. */
   contains?: string;
+  /**
+   * Read lines whole (up to the line splitter's 1 MiB) rather than their first MAX_PARSED_CHARS:
+   * for formats whose real lines may run that long, and whose reading is a linear scan that bounds
+   * what it keeps.
+   */
+  wholeLines?: boolean;
   /** Environment given to the child when this parser is forced, or the command is one of `commands`. */
   env?: Record<string, string>;
   /** Command basenames that make `env` apply (e.g. ninja). */

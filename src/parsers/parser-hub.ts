@@ -2,19 +2,27 @@
 // (several may, as when a CI script runs cmake, then ctest, inside GitHub Actions groups), or
 // from the start when forced with --parser. Until a parser is on, its only cost is one shared
 // regular expression test per line.
+//
+// Hostile output must cost no more than ordinary output: every parser and detector is linear in the
+// line's length, the hub shows them a bounded head of each line (MAX_PARSED_CHARS), and one line
+// can make them emit at most MAX_LINE_EVENTS events (both in format-parser.ts).
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LineEnd, StreamName } from '../events.js';
 import { stripAnsi } from '../lines/ansi.js';
 import { warnOnce } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
-import type { Emit, FormatParser, ParserSpec } from './format-parser.js';
+import { MAX_LINE_EVENTS, MAX_PARSED_CHARS, type Emit, type FormatLine, type FormatParser, type ParserSpec } from './format-parser.js';
 
-/** The first byte of the line at `at` that is not a space or tab (0 at the line's end). */
-function firstByte(bytes: Buffer, at: number): number {
+/** The head of a line the parsers read. */
+const head = (line: string) => (line.length > MAX_PARSED_CHARS ? line.slice(0, MAX_PARSED_CHARS) : line);
+
+/** The first byte of the line at `at` that is not a space or tab, within the head the detectors read (0 if none). */
+function firstByte(bytes: Buffer, at: number, limit = MAX_PARSED_CHARS): number {
+  const end = Math.min(bytes.length, at + limit);
   let i = at;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
-  return i < bytes.length ? bytes[i]! : 0;
+  while (i < end && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  return i < end ? bytes[i]! : 0;
 }
 
 /** U+009B (an 8-bit CSI) as UTF-8. */
@@ -74,9 +82,14 @@ export class ParserHub {
   /** What the waiting parsers' lines can begin with or must contain: the cheap test before any line is decoded. */
   #prefilter: { firstBytes: Uint8Array; contains: string[]; unfiltered: boolean } = { firstBytes: new Uint8Array(256), contains: [], unfiltered: false };
   readonly #emit: Emit;
+  /** Per stream, as lines of stdout and stderr interleave: events the line being read may still produce. */
+  readonly #budget: Record<StreamName, number> = { stdout: MAX_LINE_EVENTS, stderr: MAX_LINE_EVENTS };
+  readonly #emitFor: Record<StreamName, Emit>;
+  #dropped = 0;
 
   constructor(specs: ParserSpec[], choice: Exclude<ParserChoice, 'none'>, emit: Emit) {
     this.#emit = emit;
+    this.#emitFor = { stdout: this.#capped('stdout'), stderr: this.#capped('stderr') };
     if (Array.isArray(choice)) {
       for (const spec of specs.filter((s) => choice.includes(s.name))) this.#activate(spec);
       this.#waiting = [];
@@ -95,24 +108,29 @@ export class ParserHub {
     if (this.#active.length > 0) return true;
     if (this.#waiting.length === 0) return false;
     // Escapes (a coloured line, an OSC 9;4) are stripped or matched line by line: read such chunks.
-    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || continued?.includes(0x1b) === true) return true;
+    // Of the line it continues, only the head the detectors read matters (a MiB of output with no
+    // newline is not searched again at every chunk).
+    const read = continued?.subarray(0, MAX_PARSED_CHARS);
+    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || read?.includes(0x1b) === true) return true;
     const { firstBytes, contains, unfiltered } = this.#prefilter;
     if (unfiltered) return true;
+    const open = read !== undefined && read.length === continued!.length ? read : undefined;
     for (const literal of contains) {
       if (chunk.includes(literal)) return true;
-      if (continued === undefined) continue;
-      // In the line so far, or across the cut: its last bytes, then the chunk's first (no copy of
-      // the whole line, which may be a MiB of output with no newline).
-      if (continued.includes(literal)) return true;
-      const tail = continued.subarray(Math.max(0, continued.length - literal.length + 1));
+      if (read === undefined) continue;
+      if (read.includes(literal)) return true;
+      // Across the cut, while the head goes on into this chunk: the line's last bytes, then the
+      // chunk's first (no copy of the whole line).
+      if (open === undefined) continue;
+      const tail = open.subarray(Math.max(0, open.length - literal.length + 1));
       if (Buffer.concat([tail, chunk.subarray(0, literal.length)]).includes(literal)) return true;
     }
     if (firstBytes.length === 0) return false;
     // The first byte (after spaces) of every line that starts in this chunk, and of the line it continues.
-    if (continued !== undefined) {
-      // The continued line may be all spaces so far: its first real byte is then in this chunk.
-      const b = firstByte(continued, 0);
-      if (firstBytes[b === 0 ? firstByte(chunk, 0) : b] === 1) return true;
+    if (read !== undefined) {
+      // The continued line may be all spaces so far: its first real byte may then be in this chunk.
+      const b = firstByte(read, 0);
+      if (firstBytes[b === 0 && open !== undefined ? firstByte(chunk, 0, MAX_PARSED_CHARS - open.length) : b] === 1) return true;
     }
     // Line ends found natively (indexOf), each search reused until passed: no JS loop over bytes.
     let nl = -2;
@@ -134,16 +152,29 @@ export class ParserHub {
     return this.#active.map((a) => a.spec.name);
   }
 
+  /** Events dropped over the run for going past MAX_LINE_EVENTS on one line. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   line(stream: StreamName, raw: string, eol: LineEnd): void {
-    const text = stripAnsi(raw);
-    if (this.#waiting.length > 0 && (this.#detectText.some((re) => re.test(text)) || this.#detectRaw.some((re) => re.test(raw)))) {
+    const cut = head(raw);
+    const text = stripAnsi(cut);
+    if (this.#waiting.length > 0 && (this.#detectText.some((re) => re.test(text)) || this.#detectRaw.some((re) => re.test(cut)))) {
       for (const spec of this.#waiting) {
-        if (spec.detect.test(spec.detectRaw ? raw : text)) this.#activate(spec);
+        if (spec.detect.test(spec.detectRaw ? cut : text)) this.#activate(spec);
       }
       this.#waiting = this.#waiting.filter((s) => !this.#active.some((a) => a.spec === s));
       this.#compile();
     }
-    for (const { parser } of this.#active) parser.line({ stream, raw, text, eol }, this.#emit);
+    const emit = this.#emitFor[stream];
+    const line: FormatLine = { stream, raw: cut, text, eol };
+    let whole: FormatLine | undefined;
+    for (const { spec, parser } of this.#active) {
+      parser.line(spec.wholeLines && cut !== raw ? (whole ??= { stream, raw, text: stripAnsi(raw), eol }) : line, emit);
+    }
+    // The line is over: the next one on this stream has its own allowance.
+    this.#budget[stream] = MAX_LINE_EVENTS;
   }
 
   /** Whether any active parser reads unfinished lines (so the splitter hands them over). */
@@ -153,12 +184,35 @@ export class ParserHub {
 
   /** The unfinished line so far (see FormatParser.partial); only active parsers hear of it. */
   partial(stream: StreamName, raw: string): void {
-    const text = stripAnsi(raw);
-    for (const { parser } of this.#active) parser.partial?.({ stream, raw, text }, this.#emit);
+    const cut = head(raw);
+    const text = stripAnsi(cut);
+    const emit = this.#emitFor[stream];
+    let whole: Omit<FormatLine, 'eol'> | undefined;
+    for (const { spec, parser } of this.#active) {
+      if (!parser.partial) continue;
+      parser.partial(spec.wholeLines && cut !== raw ? (whole ??= { stream, raw, text: stripAnsi(raw) }) : { stream, raw: cut, text }, emit);
+    }
   }
 
   end(): void {
     for (const { parser } of this.#active) parser.end?.(this.#emit);
+  }
+
+  /** The emit parsers get for a line of `stream`: it spends that line's allowance, then drops. */
+  #capped(stream: StreamName): Emit {
+    return (event) => {
+      if (this.#budget[stream] > 0) {
+        this.#budget[stream]--;
+        this.#emit(event);
+        return;
+      }
+      if (this.#dropped++ === 0) {
+        this.#emit({
+          type: 'log', level: 'warn', source: 'prog',
+          message: `one line of ${stream} gave the parsers more than ${MAX_LINE_EVENTS} events: the rest were dropped (as will be any beyond ${MAX_LINE_EVENTS} from a later line)`,
+        });
+      }
+    };
   }
 
   #activate(spec: ParserSpec): void {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MarkerEvent, Unstamped } from '../../src/events.js';
-import type { ParserSpec } from '../../src/parsers/format-parser.js';
+import { MAX_LINE_EVENTS, MAX_PARSED_CHARS, type FormatLine, type ParserSpec } from '../../src/parsers/format-parser.js';
 import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../../src/parsers/parser-hub.js';
 import { ProgError } from '../../src/errors.js';
 import { stripAnsi } from '../../src/lines/ansi.js';
@@ -140,6 +140,92 @@ test('the chunk prefilter never skips a chunk holding a line some parser would s
       assert.ok(beforeWanted && hub.wantsChunk(before, undefined), `a detectable line was skipped: ${JSON.stringify(lines)} cut at ${at}`);
     }
   }), { numRuns: 1000 });
+});
+
+/** A format whose every character is an event (as pytest's result lines are), read as lines grow too. */
+function perChar(name: string, wholeLines = false): ParserSpec & { seen: number[] } {
+  const seen: number[] = [];
+  return {
+    name,
+    description: `test format ${name}`,
+    detect: new RegExp(`^${name}:`),
+    ...(wholeLines ? { wholeLines } : {}),
+    seen,
+    create: () => {
+      const counted = { stdout: 0, stderr: 0 };
+      const read = ({ stream, text }: Omit<FormatLine, 'eol'>, emit: (e: Unstamped<MarkerEvent>) => void) => {
+        seen.push(text.length);
+        for (; counted[stream] < text.length; counted[stream]++) emit({ type: 'item.done', phase: name, id: `${stream} #${counted[stream]}` });
+      };
+      return {
+        partial: read,
+        line(line, emit) {
+          read(line, emit);
+          counted[line.stream] = 0;
+        },
+      };
+    },
+  };
+}
+
+test('one line gives at most MAX_LINE_EVENTS events, its unfinished parts included; the rest are dropped, counted and warned of once', () => {
+  const events: Unstamped<MarkerEvent>[] = [];
+  const hub = new ParserHub([perChar('dots')], ['dots'], (e) => events.push(e));
+  const line = 'd'.repeat(3 * MAX_LINE_EVENTS);
+  hub.partial('stdout', line.slice(0, MAX_LINE_EVENTS - 10));
+  hub.line('stderr', 'e'.repeat(20), '\n'); // a line of the other stream has its own allowance
+  hub.partial('stdout', line.slice(0, 2 * MAX_LINE_EVENTS));
+  hub.line('stdout', line, '\n');
+  const items = (stream: string) => events.filter((e) => e.type === 'item.done' && e.id.startsWith(stream)).length;
+  assert.is(items('stdout'), MAX_LINE_EVENTS, 'the stdout line: capped over its partial() calls and its line()');
+  assert.is(items('stderr'), 20);
+  assert.is(hub.dropped, 2 * MAX_LINE_EVENTS);
+  const warnings = events.filter((e) => e.type === 'log');
+  assert.is(warnings.length, 1);
+  assert.match((warnings[0] as { message: string }).message, /one line of stdout gave the parsers more than 1024 events/);
+  // The next line starts afresh.
+  events.length = 0;
+  hub.line('stdout', 'd'.repeat(5), '\n');
+  assert.is(events.filter((e) => e.type === 'item.done').length, 5);
+  hub.line('stdout', line, '\n');
+  assert.is(events.filter((e) => e.type === 'log').length, 0, 'warned once per run');
+  assert.is(hub.dropped, 4 * MAX_LINE_EVENTS);
+});
+
+test('parsers and detectors read a line\'s first MAX_PARSED_CHARS; a wholeLines parser reads it whole', () => {
+  const cut = perChar('cut');
+  const whole = perChar('whole', true);
+  const hub = new ParserHub([cut, whole], ['cut', 'whole'], () => undefined);
+  const long = 'x'.repeat(MAX_PARSED_CHARS + 5000);
+  hub.partial('stdout', long);
+  hub.line('stdout', long, '\n');
+  hub.line('stdout', 'short', '\n');
+  assert.equal(cut.seen, [MAX_PARSED_CHARS, MAX_PARSED_CHARS, 5]);
+  assert.equal(whole.seen, [long.length, long.length, 5]);
+  // A format first seen past the head is not detected (nor is it on any tool's real line).
+  const indented: ParserSpec = { ...spec('late'), detect: /^\s*@@late\b/ };
+  const late = new ParserHub([indented], 'auto', () => undefined);
+  late.line('stdout', `${' '.repeat(MAX_PARSED_CHARS)}@@late`, '\n');
+  assert.equal(late.active, []);
+  late.line('stdout', `${' '.repeat(MAX_PARSED_CHARS - 10)}@@late`, '\n');
+  assert.equal(late.active, ['late']);
+});
+
+test('the chunk prefilter reads no further into an unfinished line than the detectors do', async () => {
+  const specs = await loadParserSpecs();
+  const hub = new ParserHub(specs, 'auto', () => undefined);
+  // Spaces filling the head: whatever comes after them is past what the detectors read.
+  const spaces = Buffer.alloc(MAX_PARSED_CHARS + 10, 0x20);
+  assert.not.ok(hub.wantsChunk(Buffer.from('[ 10%] Building C object a.o'), spaces));
+  assert.ok(hub.wantsChunk(Buffer.from(' x\n[ 10%] Building C object a.o'), spaces));
+  // A long line whose head a parser switches on at is read at every chunk, to its end.
+  for (const start of ['[ 10%] Building ', "x ##teamcity[testStarted name='"]) {
+    const long = Buffer.concat([Buffer.from(start), Buffer.alloc(2 * MAX_PARSED_CHARS, 0x61)]);
+    assert.ok(hub.wantsChunk(Buffer.alloc(1000, 0x61), long), start);
+  }
+  // Within it, as before: the first real character of a line of spaces may come in this chunk.
+  assert.ok(hub.wantsChunk(Buffer.from('[ 10%] Building C object a.o'), Buffer.alloc(100, 0x20)));
+  assert.ok(hub.wantsChunk(Buffer.from("city[testStarted name='a']"), Buffer.from('x ##team')));
 });
 
 test.run();

@@ -23,6 +23,10 @@ const LOCATION = /^ *--> (\S+)/;
 const WARNINGS_SHOWN = 3;
 /** Errors no crate failure takes, logged at most this many times. */
 const ERRORS_SHOWN = 10;
+/** Longest diagnostic kept (up to 1000 errors wait for their crate's failure: bounded memory). */
+const MAX_MESSAGE = 1000;
+
+const clip = (s: string) => (s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE - 1)}…` : s);
 
 type Diagnostic = { level: 'error' | 'warn'; message: string };
 
@@ -48,7 +52,7 @@ class CargoParser implements FormatParser {
     if (diagnostic) {
       this.#diagnostic = undefined;
       const at = LOCATION.exec(line);
-      this.#diagnose(at ? { ...diagnostic, message: `${diagnostic.message} at ${at[1]}` } : diagnostic, emit);
+      this.#diagnose(at ? { ...diagnostic, message: clip(`${diagnostic.message} at ${at[1]}`) } : diagnostic, emit);
       if (at) return;
     }
     if (line.startsWith('error')) return this.#error(line, emit);
@@ -137,21 +141,21 @@ class CargoParser implements FormatParser {
       this.#errors = [];
       this.#running.delete(name);
       this.#failed = true;
-      emit({ type: 'item.fail', phase: PHASE, id, error: first === undefined ? line.slice('error: '.length) : first + more });
+      emit({ type: 'item.fail', phase: PHASE, id, error: first === undefined ? clip(line.slice('error: '.length)) : first + more });
       return;
     }
     const m = ERROR.exec(line);
     if (!m) return;
     // rustc's own tally, not another error.
     if (/^aborting due to /.test(m[2]!)) return;
-    this.#diagnostic = { level: 'error', message: `error${m[1] ?? ''}: ${m[2]}` };
+    this.#diagnostic = { level: 'error', message: clip(`error${m[1] ?? ''}: ${m[2]}`) };
   }
 
   #warning(line: string, emit: Emit): void {
     const message = WARNING.exec(line)?.[1] ?? '';
     if (WARNING_TALLY.test(message)) return;
     this.#phase(emit);
-    this.#diagnostic = { level: 'warn', message: `warning: ${message}` };
+    this.#diagnostic = { level: 'warn', message: clip(`warning: ${message}`) };
   }
 
   #diagnose(d: Diagnostic, emit: Emit): void {

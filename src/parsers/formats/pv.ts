@@ -13,7 +13,10 @@ import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parse
 const PHASE = 'pv';
 const UNIT = '[KMGTPEZY]?i?B';
 // Bytes, timer and rate fields, as pv prints them by default; an optional `-N name:` before them.
-const HEAD = new RegExp(`^(?:[^\\s:\\[][^:\\[]{0,63}: +)? *(\\d{1,6}(?:\\.\\d{1,3})?) ?(${UNIT}) \\d{1,4}:\\d{2}:\\d{2} \\[ *\\d{1,6}(?:\\.\\d{1,3})? ?${UNIT}\\/s\\]`);
+// Linear: the name cannot hold a colon, so it ends at the first one, and one space follows it
+// before the padding (`: +` then ` *` could split a run of spaces n ways: quadratic on
+// `Error: ` and a MiB of spaces, which every line is tested against until a parser is on).
+const HEAD = new RegExp(`^(?:[^\\s:\\[][^:\\[]{0,63}: )? {0,32}(\\d{1,6}(?:\\.\\d{1,3})?) ?(${UNIT}) \\d{1,4}:\\d{2}:\\d{2} \\[ {0,32}\\d{1,6}(?:\\.\\d{1,3})? ?${UNIT}\\/s\\]`);
 const PERCENT = /\] {1,4}(\d{1,3})%/;
 const NUMERIC = /^(?:0|[1-9]\d{0,2})$/;
 

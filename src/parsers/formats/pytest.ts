@@ -14,10 +14,17 @@
 // non-verbose mode it is the only place their names appear): they are emitted there (matched by
 // id, or by file and order), or at the final summary / end of output without a message. Progress
 // moves on as each failure is seen, so only the failed count lags.
-import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+//
+// Counts never run past what pytest can print: with a known total (collected minus deselected),
+// each test has one outcome (`.FsxX`, or `E` for a setup error) and may add an `E` (a teardown
+// error), so at most `total` outcomes and `total` errors are counted; further result characters
+// (a line of 800,000 dots after `collected 5 items`) are ignored, and the summary warns of them.
+// pytest wraps result lines at the terminal's width: a line's results past MAX_LINE_EVENTS are
+// ignored too, total or not.
+import { MAX_LINE_EVENTS, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 
 const PHASE = 'pytest';
-const COLLECTED = /^(?:collecting \.\.\. )?collected (\d+) items?((?: \/ \d+ [a-z]+)*)/;
+const COLLECTED = /^(?:collecting \.\.\. )?collected (\d{1,15}) items?((?: \/ \d{1,15} [a-z]+)*)/;
 const COUNT_WORDS = /(\d+) (errors?|deselected|selected|skipped)/g;
 const PERCENT = /^\[ *(\d{1,3})%\]$/;
 const COUNT = /^\[ *(\d{1,9})\/(\d{1,9})\]$/;
@@ -79,6 +86,11 @@ class PytestParser implements FormatParser {
   #perFile = new Map<string, number>();
   #pending: Pending[] = [];
   #emitted: Record<Kind, number> = { done: 0, fail: 0, skip: 0 };
+  /** Results counted against the total: outcomes, and errors (see the counting rule above). */
+  #outcomes = 0;
+  #errors = 0;
+  /** Results past what the total allows, not counted. */
+  #ignored = 0;
 
   line({ text }: FormatLine, emit: Emit): void {
     const line = text.trimEnd();
@@ -107,7 +119,7 @@ class PytestParser implements FormatParser {
     const counted = this.#partial?.file === file ? this.#partial.counted : 0;
     if (chars.length <= counted) return;
     this.#file = file;
-    this.#results(chars.slice(counted), emit);
+    this.#results(chars.slice(counted), counted, emit);
     this.#partial = { file, counted: chars.length };
     this.#advance(undefined, emit);
   }
@@ -143,9 +155,13 @@ class PytestParser implements FormatParser {
     this.#perFile.clear();
     this.#pending = [];
     this.#emitted = { done: 0, fail: 0, skip: 0 };
+    this.#outcomes = 0;
+    this.#errors = 0;
+    this.#ignored = 0;
   }
 
   #collected(collected: number, rest: string, emit: Emit): void {
+    if (!Number.isSafeInteger(collected)) return;
     if (this.#finished) this.#reset();
     let total = collected;
     for (const m of rest.matchAll(COUNT_WORDS)) {
@@ -194,13 +210,27 @@ class PytestParser implements FormatParser {
     // Results already counted while the line was being written are not counted twice.
     const counted = this.#partial?.file === this.#file ? this.#partial.counted : 0;
     this.#partial = undefined;
-    this.#results(chars.slice(counted), emit);
+    this.#results(chars.slice(counted), counted, emit);
     this.#advance(progress, emit);
   }
 
-  /** One item per result character of the current file. */
-  #results(chars: string, emit: Emit): void {
-    for (const ch of chars) {
+  /** One item per result character of the current file (`before` of its line already read), while the line and the total have room. */
+  #results(chars: string, before: number, emit: Emit): void {
+    const room = Math.max(0, MAX_LINE_EVENTS - before);
+    if (chars.length > room) {
+      this.#ignored += chars.length - room;
+      chars = chars.slice(0, room);
+    }
+    for (let i = 0; i < chars.length; i++) {
+      const ch = chars[i]!;
+      if (!this.#room(BY_CHAR[ch]!)) {
+        this.#ignored++;
+        if (this.#total !== undefined && this.#outcomes >= this.#total && this.#errors >= this.#total) {
+          this.#ignored += chars.length - i - 1;
+          return;
+        }
+        continue;
+      }
       const k = (this.#perFile.get(this.#file) ?? 0) + 1;
       this.#perFile.set(this.#file, k);
       const id = `${this.#file === '' ? 'test' : this.#file} #${k}`;
@@ -208,7 +238,19 @@ class PytestParser implements FormatParser {
     }
   }
 
+  /** Whether the total leaves room for one more result of this kind (always, while the total is unknown). */
+  #room(outcome: Outcome): boolean {
+    if (this.#total === undefined) return true;
+    return outcome === 'error' ? this.#errors < this.#total : this.#outcomes < this.#total;
+  }
+
   #outcome(id: string, file: string, named: boolean, outcome: Outcome, reason: string | undefined, emit: Emit): void {
+    if (!this.#room(outcome)) {
+      this.#ignored++;
+      return;
+    }
+    if (outcome === 'error') this.#errors++;
+    else this.#outcomes++;
     this.#seen++;
     if (outcome === 'failed' || outcome === 'error') {
       this.#pending.push({ id, file, named, outcome });
@@ -278,18 +320,22 @@ class PytestParser implements FormatParser {
       if (outcome) want[KIND[outcome]] += Number(m[1]);
     }
     const surplus: string[] = [];
+    // What the summary adds stays within what the total allows, like the results themselves.
+    let room = this.#total === undefined ? 100_000 : Math.max(0, 2 * this.#total - (this.#emitted.done + this.#emitted.fail + this.#emitted.skip));
     for (const kind of ['done', 'skip', 'fail'] as const) {
-      const missing = Math.min(want[kind] - this.#emitted[kind], 100_000);
+      const missing = Math.min(want[kind] - this.#emitted[kind], room);
+      room -= Math.max(0, missing);
       for (let i = 1; i <= missing; i++) {
         const id = `unreported ${kind === 'done' ? 'passed' : kind === 'skip' ? 'skipped' : 'failed'} #${i}`;
         if (kind === 'done') emit({ type: 'item.done', phase: PHASE, id });
         else if (kind === 'skip') emit({ type: 'item.skip', phase: PHASE, id });
         else emit({ type: 'item.fail', phase: PHASE, id, error: 'reported in pytest\'s summary only' });
       }
-      if (missing < 0) surplus.push(`${-missing} ${kind}`);
+      if (missing < 0) surplus.push(`${-missing} ${kind} too many`);
     }
+    if (this.#ignored > 0) surplus.push(`${this.#ignored} past what pytest can print, ignored`);
     if (surplus.length > 0) {
-      emit({ type: 'log', level: 'warn', source: PHASE, message: `pytest parser counted more results than pytest's summary (${surplus.join(', ')} too many): ${title}` });
+      emit({ type: 'log', level: 'warn', source: PHASE, message: `pytest parser counted more results than pytest's summary (${surplus.join(', ')}): ${title}` });
     }
     const all = want.done + want.fail + want.skip;
     // Without `collected N` (-q) the summary gives the total; with it, a run stopped early (-x)

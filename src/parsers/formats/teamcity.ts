@@ -407,6 +407,9 @@ export const parser: ParserSpec = {
   description: 'TeamCity service messages (##teamcity[…]: mocha-teamcity-reporter, jest, pytest…): outer suites → phases, nested suites/blocks → steps, tests → items, flowId → agents, testCount → total, message → log',
   // Anywhere in the line (messages may follow a prefix): anchored, and linear (no nested repeats).
   contains: '##teamcity[',
+  // Messages carry stack traces and expected/actual diffs: a line may run past the hub's usual
+  // head, and parseServiceMessages is a linear scan that caps what it keeps (MAX_TEXT).
+  wholeLines: true,
   detect: /^.*?##teamcity\[[A-Za-z_]/,
   create: () => new TeamcityParser(),
 };

@@ -8,6 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LineEnd, MarkerEvent, Unstamped } from '../../../src/events.js';
 import { parser } from '../../../src/parsers/formats/pytest.js';
+import { MAX_LINE_EVENTS } from '../../../src/parsers/format-parser.js';
+import { ParserHub } from '../../../src/parsers/parser-hub.js';
 import { fixtures, ndjson, runProg, tempDir } from '../../helpers/prog.js';
 import { feedParser, recordingLines } from '../../helpers/recordings.js';
 
@@ -132,6 +134,45 @@ test('1 MiB pathological lines take linear time', () => {
   const started = Date.now();
   feed(['collected 5 items', ...lines, '=== short test summary info ===', ...lines]);
   assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+});
+
+const items = (events: Ev[]) => events.filter((e) => e.type.startsWith('item.'));
+const lastProgress = (events: Ev[]) => (events.filter((e) => e.type === 'progress').at(-1) as Extract<Ev, { type: 'progress' }>).current;
+
+test('after collected 5 items, a line of 800,000 dots is 5 results, not 800,000; the summary warns of the rest', () => {
+  const events = feed(['collected 5 items', `test_a.py ${'.'.repeat(800_000)}`, '=== 5 passed in 0.1s ===']);
+  assert.is(items(events).length, 5);
+  assert.is(lastProgress(events), 5);
+  assert.match((events.find((e) => e.type === 'log') as Extract<Ev, { type: 'log' }>).message, /799995 past what pytest can print, ignored/);
+  assert.equal(events.at(-1), { type: 'phase.end', id: 'pytest', status: 'ok' });
+});
+
+test('the cap holds while the line grows (partial) and when it ends, through the hub', () => {
+  const events: Ev[] = [];
+  const hub = new ParserHub([parser], ['pytest'], (e) => events.push(e));
+  hub.line('stdout', 'collected 5 items', '\n');
+  let line = 'test_a.py ';
+  for (let i = 0; i < 40; i++) {
+    line += '.'.repeat(20_000);
+    hub.partial('stdout', line);
+  }
+  hub.line('stdout', `${line} [100%]`, '\n');
+  assert.is(items(events).length, 5);
+  assert.is(lastProgress(events), 5);
+  assert.is(hub.dropped, 0, 'pytest stopped at the total itself');
+});
+
+test('each test has one outcome and may add an error: at most the total of each; verbose lines too', () => {
+  const events = feed(['collected 2 items', 'test_a.py .E.E.E.EFFss', 'test_a.py::test_x PASSED', 'test_a.py::test_y ERROR', '=== 2 passed, 2 errors in 0.1s ===']);
+  assert.equal([count(events, 'item.done'), count(events, 'item.fail')], [2, 2]);
+});
+
+test('a huge collected count and a huge dot line: at most MAX_LINE_EVENTS results from the line', () => {
+  const events = feed(['collected 999999999 items', `test_a.py ${'.'.repeat(800_000)}`, 'test_b.py ..']);
+  assert.is(count(events, 'item.done'), MAX_LINE_EVENTS + 2);
+  const unsafe = feed([`collected ${'9'.repeat(20)} items`, 'test_a.py ...']);
+  assert.equal(unsafe.find((e) => e.type === 'phase'), { type: 'phase', id: 'pytest', name: 'pytest' }, 'a count no number holds is not a total');
+  assert.is(count(unsafe, 'item.done'), 3);
 });
 
 for (const name of ['quiet', 'verbose-pty', 'q']) {
