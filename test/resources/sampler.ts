@@ -151,7 +151,8 @@ test('processes that exit between samples cause no error, nor does the root exit
   );
   const { s, samples, errors } = sampler(c.proc.pid!, 20);
   s.start();
-  await waitUntil(() => c.proc.exitCode !== null, 10_000, 'the child to exit');
+  // 80 process starts: slow on a loaded machine, so the wait is generous (it ends as soon as the child does).
+  await waitUntil(() => c.proc.exitCode !== null, 60_000, 'the child to exit');
   // Its last children finish on their own, re-parented but still in its session.
   await waitUntil(() => samples.at(-1)!.processes === 0, 5000, 'samples of an empty tree');
   await sleep(100);
@@ -166,8 +167,9 @@ test('processes that exit between samples cause no error, nor does the root exit
 test('a watched agent pid gets its own tree: the busy agent shows the CPU, the idle one not', async () => {
   const c = child(
     "const { spawn } = require('child_process');" +
-      " const busy = spawn(process.execPath, ['-e', 'for (;;) {}']); const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);" +
-      " console.log('PIDS ' + busy.pid + ' ' + idle.pid); setInterval(() => {}, 1000);",
+      " const busy = spawn(process.execPath, ['-e', 'for (;;) {}']); const idle = spawn(process.execPath, ['-e', 'console.log(1); setInterval(() => {}, 1000)']);" +
+      // Only once the idle agent has started up (Node's start-up is CPU too, long on a loaded machine).
+      " idle.stdout.once('data', () => console.log('PIDS ' + busy.pid + ' ' + idle.pid)); setInterval(() => {}, 1000);",
   );
   await printed(c, /PIDS \d+ \d+/);
   const [busy, idle] = /PIDS (\d+) (\d+)/.exec(c.lines())!.slice(1).map(Number) as [number, number];
