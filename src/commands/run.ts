@@ -14,6 +14,7 @@ import { exitCodeFor, ProgError } from '../errors.js';
 import { EventBus } from '../event-bus.js';
 import type { ExitEvent, ResumeEvent, StreamName, Unstamped } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
+import type { LineSplitter } from '../lines/line-splitter.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
 import { OutputTail } from '../parsers/output-tail.js';
 import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../parsers/parser-hub.js';
@@ -74,6 +75,8 @@ const TICK_MS = 1000;
 const SAMPLER_DELAY_MS = 200;
 /** After Ctrl-C or SIGTERM, how long prog still tries to hand queued output to a stalled reader. */
 const STOP_FLUSH_MS = 1000;
+/** How long a line that stops at a `\r` waits for a `\n` (half a `\r\n`) before it counts as a redraw. */
+const CR_WAIT_MS = 15;
 /** How often prog looks whether stragglers have gone after their SIGTERM. */
 const POLL_MS = 20;
 
@@ -198,14 +201,18 @@ export async function runCommand(options: RunOptions): Promise<void> {
   let sentSigpipe = false;
   const sink = (stream: StreamName, from: Readable, fd: number) => {
     const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail, hub, ...(nonce === undefined ? {} : { nonce }) });
+    const push = redrawsOnTime(splitter);
     const take = (chunk: Buffer) => {
       store.output(stream, chunk, bus.now());
-      splitter.push(chunk);
+      push(chunk);
     };
     let hungUp = false;
     return {
       take,
-      end: () => splitter.end(),
+      end: () => {
+        push.cancel();
+        splitter.end();
+      },
       // prog's reader went away while passing on what the child wrote: that write is the one that
       // would have met the broken pipe. (Deferred: this is noticed in the middle of passing a chunk.)
       hangUp: () => {
@@ -359,6 +366,25 @@ function resumeEvent(from: string, items: ResumedItem[]): Unstamped<ResumeEvent>
   const phases: Record<string, number> = {};
   for (const item of items) if (item.phase !== undefined) phases[item.phase] = (phases[item.phase] ?? 0) + 1;
   return { type: 'resume', from, items: items.length, phases };
+}
+
+/**
+ * Pushes chunks into a splitter, ending a line that stops at a `\r` once CR_WAIT_MS pass with no
+ * more bytes: a redraw (pv's bar, git's meter) reaches the parsers when it is written, not when the
+ * tool next writes, which may be a minute later.
+ */
+function redrawsOnTime(splitter: LineSplitter): ((chunk: Buffer) => void) & { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const push = (chunk: Buffer) => {
+    cancel();
+    splitter.push(chunk);
+    if (splitter.crPending) timer = setTimeout(() => splitter.flushCr(), CR_WAIT_MS);
+  };
+  return Object.assign(push, { cancel });
 }
 
 /** Reads a child stream to its end, handing each chunk on. */

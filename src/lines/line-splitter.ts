@@ -156,6 +156,22 @@ export class LineSplitter {
     if (this.#o.partial && this.#all && this.#mode === 'pass' && !this.#crPending && this.#parts.length > 0) this.#o.partial(this.#joined());
   }
 
+  /** What has arrived ends in a `\r`: only the next byte can tell a redraw from half a `\r\n`. */
+  get crPending(): boolean {
+    return this.#crPending;
+  }
+
+  /**
+   * No byte has followed a `\r` for a while (the caller's timer): its line ends now, as a redraw, so
+   * a tool that stalls after redrawing (pv, git, rsync) is read as it stands. A `\n` that still
+   * comes is then an empty line of its own; the bytes are the same either way.
+   */
+  flushCr(): void {
+    if (!this.#crPending) return;
+    this.#crPending = false;
+    this.#finishLine('\r');
+  }
+
   /** The stream ended: a pending `\r` or unterminated last line becomes a line of its own. */
   end(): void {
     if (this.#crPending) {
