@@ -17,7 +17,7 @@ import { ProgressModel } from '../model/progress-model.js';
 import type { LineSplitter } from '../lines/line-splitter.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
 import { OutputTail } from '../parsers/output-tail.js';
-import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../parsers/parser-hub.js';
+import { loadParserSpecs, parseParserChoice, parserEnv, parserProblems, ParserHub } from '../parsers/parser-hub.js';
 import { exitLike } from '../process/exit-like.js';
 import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
@@ -92,6 +92,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   // --parser none skips even loading them: markers only, and no line is decoded unless a view asks.
   const specs = requested.length === 1 && requested[0] === 'none' ? [] : await loadParserSpecs();
   const parserChoice = parseParserChoice(requested, specs);
+  for (const problem of parserProblems(specs, parserChoice, file)) warnOnce(`parser:${problem}`, problem);
   const started = new Date();
   const bus = new EventBus();
   const cwd = process.cwd();

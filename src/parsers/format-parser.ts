@@ -79,5 +79,10 @@ export interface ParserSpec {
   env?: Record<string, string>;
   /** Command basenames that make `env` apply (e.g. ninja). */
   commands?: string[];
+  /**
+   * Why this parser cannot follow the command as it is set up (a NINJA_STATUS without %f/%t):
+   * said once when the parser applies (forced, or the command is one of `commands`).
+   */
+  problem?: string;
   create(): FormatParser;
 }

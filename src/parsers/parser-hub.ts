@@ -74,6 +74,15 @@ export function parserEnv(specs: ParserSpec[], choice: ParserChoice, command: st
   return env;
 }
 
+/** What the parsers that apply to this command say they cannot follow (see ParserSpec.problem). */
+export function parserProblems(specs: ParserSpec[], choice: ParserChoice, command: string): string[] {
+  if (choice === 'none') return [];
+  const name = basename(command);
+  return specs
+    .filter((spec) => spec.problem !== undefined && ((Array.isArray(choice) && choice.includes(spec.name)) || spec.commands?.includes(name) === true))
+    .map((spec) => spec.problem!);
+}
+
 export class ParserHub {
   readonly #active: { spec: ParserSpec; parser: FormatParser }[] = [];
   #waiting: ParserSpec[];

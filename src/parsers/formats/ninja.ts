@@ -13,6 +13,75 @@ import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parse
 const PHASE = 'ninja';
 /** `[3/9] …`, `[3/9 2] …` (prog's NINJA_STATUS). Bounded digits: no number overflows. */
 const STATUS = /^\[(\d{1,12})\/(\d{1,12})(?: (\d{1,12}))?\] (.*)$/;
+const DEFAULT_DETECT = /^(?:\[\d{1,12}\/\d{1,12}(?: \d{1,12})?\] |ninja: (?:no work to do|build stopped|error: |Entering directory))/;
+const NINJA_SAYS_START = 'ninja: (?:no work to do|build stopped|error: |Entering directory)';
+
+/** A status line read: finished and total edges, running ones if the format shows them, the description. */
+interface Status { finished: number; total: number; running?: number; description: string }
+type ReadStatus = (text: string) => Status | undefined;
+
+const readDefault: ReadStatus = (text) => {
+  const m = STATUS.exec(text);
+  return m ? { finished: Number(m[1]), total: Number(m[2]), ...(m[3] === undefined ? {} : { running: Number(m[3]) }), description: m[4]! } : undefined;
+};
+
+const NUMBER = '\\d{1,12}';
+/** What each NINJA_STATUS placeholder prints, as a bounded pattern (ninja's manual, "Environment variables"). */
+const PLACEHOLDERS: Record<string, string> = {
+  s: NUMBER, t: NUMBER, r: NUMBER, u: NUMBER, f: NUMBER,
+  p: ' {0,3}\\d{1,3}%',
+  o: '(?:\\d{1,12}(?:\\.\\d{1,6})?|\\?)', c: '(?:\\d{1,12}(?:\\.\\d{1,6})?|\\?)',
+  e: '(?:\\d{1,12}(?:\\.\\d{1,6})?|\\?)', E: '(?:\\d{1,12}(?:\\.\\d{1,6})?|\\?)',
+  w: '[\\d:?]{1,20}', W: '[\\d:?]{1,20}',
+};
+
+/**
+ * A user's NINJA_STATUS (`[%p %f/%t %es] `…) as a reader of the status lines it makes, or why it
+ * cannot be read: prog needs %f (finished) and %t (total). Every placeholder becomes a bounded
+ * pattern, so the expression stays linear.
+ */
+export function statusFormat(format: string): { read: ReadStatus; detect: string } | { problem: string } {
+  if (format.length > 200) return { problem: 'it is longer than 200 characters' };
+  let source = '';
+  let detect = '';
+  const groups: string[] = [];
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i]!;
+    if (ch !== '%') {
+      const literal = ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+      source += literal;
+      detect += literal;
+      continue;
+    }
+    const code = format[++i];
+    if (code === '%') {
+      source += '%';
+      detect += '%';
+      continue;
+    }
+    const pattern = code === undefined ? undefined : PLACEHOLDERS[code];
+    if (pattern === undefined) return { problem: `its %${code ?? ''} is not a placeholder prog knows` };
+    if ((code === 'f' || code === 't' || code === 'r') && !groups.includes(code)) {
+      groups.push(code);
+      source += `(${pattern})`;
+    } else {
+      source += pattern;
+    }
+    detect += pattern;
+  }
+  if (!groups.includes('f') || !groups.includes('t')) return { problem: 'it shows no %f (finished edges) or no %t (total edges)' };
+  const re = new RegExp(`^${source}(.*)$`);
+  const at = (code: string) => 1 + groups.indexOf(code);
+  const read: ReadStatus = (text) => {
+    const m = re.exec(text);
+    if (!m) return undefined;
+    const running = groups.includes('r') ? Number(m[at('r')]) : undefined;
+    return { finished: Number(m[at('f')]), total: Number(m[at('t')]), ...(running === undefined ? {} : { running }), description: m[groups.length + 1]! };
+  };
+  // `detect` has no capturing groups: it joins the other parsers' detectors.
+  return { read, detect };
+}
+
 const FAILED = /^FAILED: (?:\[code=(-?\d{1,12})\] )?(.*)$/;
 const NINJA_SAYS = /^ninja: (.*)$/;
 /** What a failure keeps of the edge's command line and output. */
@@ -27,6 +96,12 @@ interface OpenFailure {
 }
 
 class NinjaParser implements FormatParser {
+  readonly #read: ReadStatus;
+
+  constructor(read: ReadStatus) {
+    this.#read = read;
+  }
+
   /** The phase is open (started and not yet ended). */
   #open = false;
   #total = -1;
@@ -51,10 +126,10 @@ class NinjaParser implements FormatParser {
     }
     this.#settlePending(emit);
 
-    const status = STATUS.exec(text);
+    const status = this.#read(text);
     if (status) {
       this.#closeFailure(emit);
-      this.#status(Number(status[1]), Number(status[2]), status[3] === undefined ? undefined : Number(status[3]), status[4]!, raw, eol, emit);
+      this.#status(status.finished, status.total, status.running, status.description, raw, eol, emit);
       return;
     }
     const says = NINJA_SAYS.exec(text);
@@ -158,14 +233,28 @@ class NinjaParser implements FormatParser {
   }
 }
 
-export const parser: ParserSpec = {
-  name: 'ninja',
-  description: 'ninja, samu, CMake+Ninja: "[3/9] Building …" → finished/total edges (and the running count, via NINJA_STATUS); "FAILED: out.o" → the failed edge with its command and output',
-  // Not `FAILED: ` alone: other tools print it, and a ninja build shows a status line first.
-  firstChars: '[n',
-  detect: /^(?:\[\d{1,12}\/\d{1,12}(?: \d{1,12})?\] |ninja: (?:no work to do|build stopped|error: |Entering directory))/,
-  // `%r`: edges running now. Replaces the user's own NINJA_STATUS for `prog run -- ninja …`.
-  env: { NINJA_STATUS: '[%f/%t %r] ' },
-  commands: ['ninja', 'samu', 'ninja-build'],
-  create: () => new NinjaParser(),
-};
+/**
+ * The ninja parser for a NINJA_STATUS: prog's own when unset (ninja is given `[%f/%t %r] `), else
+ * the user's, which ninja then uses. A format prog cannot read keeps the default reader and says why
+ * (`problem`), once, when ninja is the command.
+ */
+export function ninjaSpec(userFormat: string | undefined): ParserSpec {
+  const custom = userFormat === undefined ? undefined : statusFormat(userFormat);
+  const usable = custom !== undefined && 'read' in custom ? custom : undefined;
+  return {
+    name: 'ninja',
+    description: 'ninja, samu, CMake+Ninja: "[3/9] Building …" → finished/total edges (and the running count, via NINJA_STATUS; a NINJA_STATUS of your own with %f and %t is read too); "FAILED: out.o" → the failed edge with its command and output',
+    // Not `FAILED: ` alone: other tools print it, and a ninja build shows a status line first.
+    ...(usable ? {} : { firstChars: '[n' }),
+    detect: usable ? new RegExp(`^(?:${usable.detect}|${NINJA_SAYS_START})`) : DEFAULT_DETECT,
+    // `%r`: edges running now. Given to `prog run -- ninja …` unless the user set their own.
+    env: { NINJA_STATUS: '[%f/%t %r] ' },
+    commands: ['ninja', 'samu', 'ninja-build'],
+    ...(custom !== undefined && 'problem' in custom
+      ? { problem: `NINJA_STATUS=${JSON.stringify(userFormat)} cannot be followed: ${custom.problem}; ninja's progress will not show (unset it, or use %f and %t)` }
+      : {}),
+    create: () => new NinjaParser(usable?.read ?? readDefault),
+  };
+}
+
+export const parser: ParserSpec = ninjaSpec(process.env.NINJA_STATUS);
