@@ -75,7 +75,7 @@ const TICK_MS = 1000;
 const SAMPLER_DELAY_MS = 200;
 /** After Ctrl-C or SIGTERM, how long prog still tries to hand queued output to a stalled reader. */
 const STOP_FLUSH_MS = 1000;
-/** How long a line that stops at a `\r` waits for a `\n` (half a `\r\n`) before it counts as a redraw. */
+/** How long a line that stops at a `\r` waits for a `\n` (half a `\r\n`) before the parsers read it as a redraw. */
 const CR_WAIT_MS = 15;
 /** How often prog looks whether stragglers have gone after their SIGTERM. */
 const POLL_MS = 20;
@@ -370,9 +370,9 @@ function resumeEvent(from: string, items: ResumedItem[]): Unstamped<ResumeEvent>
 }
 
 /**
- * Pushes chunks into a splitter, ending a line that stops at a `\r` once CR_WAIT_MS pass with no
- * more bytes: a redraw (pv's bar, git's meter) reaches the parsers when it is written, not when the
- * tool next writes, which may be a minute later.
+ * Pushes chunks into a splitter; a line that stops at a `\r` goes to the parsers once CR_WAIT_MS
+ * pass with no more bytes: a redraw (pv's bar, git's meter) is read when it is written, not when
+ * the tool next writes, which may be a minute later.
  */
 function redrawsOnTime(splitter: LineSplitter): ((chunk: Buffer) => void) & { cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -383,7 +383,7 @@ function redrawsOnTime(splitter: LineSplitter): ((chunk: Buffer) => void) & { ca
   const push = (chunk: Buffer) => {
     cancel();
     splitter.push(chunk);
-    if (splitter.crPending) timer = setTimeout(() => splitter.flushCr(), CR_WAIT_MS);
+    if (splitter.crPending) timer = setTimeout(() => splitter.redrawNow(), CR_WAIT_MS);
   };
   return Object.assign(push, { cancel });
 }

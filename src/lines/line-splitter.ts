@@ -48,6 +48,11 @@ export interface LineSplitterOptions {
    * cap). Not called for held lines (markers), which are only whole or nothing.
    */
   partial?(bytes: Buffer): void;
+  /**
+   * A passing line ended at a `\r` and nothing followed for a while (see redrawNow): the line so far,
+   * once. Its `line()` call still follows when the next byte comes.
+   */
+  redraw?(bytes: Buffer): void;
   /** Returns true when a held line was consumed and must not be shown. */
   line(line: SplitLine): boolean;
   maxLineBytes?: number;
@@ -69,6 +74,8 @@ export class LineSplitter {
   #collected = 0;
   #length = 0;
   #crPending = false;
+  /** The pending line was handed to `redraw` already. */
+  #redrawn = false;
   /** The allLines decision for the chunk being split (and for a last line finished by end()). */
   #all = false;
   /** A held line outgrew the cap and was released; the handler still hears of it. */
@@ -162,14 +169,14 @@ export class LineSplitter {
   }
 
   /**
-   * No byte has followed a `\r` for a while (the caller's timer): its line ends now, as a redraw, so
-   * a tool that stalls after redrawing (pv, git, rsync) is read as it stands. A `\n` that still
-   * comes is then an empty line of its own; the bytes are the same either way.
+   * No byte has followed a `\r` for a while (the caller's timer): a passing line is handed to
+   * `redraw` as it stands, so a tool that stalls after redrawing (pv, git, rsync) is read when it
+   * wrote. The line itself still ends with the next byte (`\r\n` or a redraw), as always.
    */
-  flushCr(): void {
-    if (!this.#crPending) return;
-    this.#crPending = false;
-    this.#finishLine('\r');
+  redrawNow(): void {
+    if (!this.#crPending || this.#redrawn || this.#mode !== 'pass' || !this.#o.redraw || this.#parts.length === 0) return;
+    this.#redrawn = true;
+    this.#o.redraw(this.#joined());
   }
 
   /** The stream ended: a pending `\r` or unterminated last line becomes a line of its own. */
@@ -236,6 +243,7 @@ export class LineSplitter {
       if (held && !consumed) this.#o.pass(Buffer.concat([bytes, EOL_BYTES[eol]]));
     }
     this.#mode = 'start';
+    this.#redrawn = false;
     this.#overlong = false;
     this.#parts = [];
     this.#join = undefined;

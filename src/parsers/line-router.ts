@@ -36,6 +36,8 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const tooLong = tooLongReason(maxLineBytes);
   const { tail, hub, nonce } = options;
+  // The parsers read the line already, as a redraw: its end is not read again.
+  let redrawn = false;
   return new LineSplitter({
     hold: markerVerdict,
     allLines: outputEvents ? true : hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : false,
@@ -46,6 +48,10 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
     maxLineBytes,
     // pytest's `tests/a.py ..F.` grows one result at a time: parsers that want it see it grow.
     ...(hub ? { partial: (bytes: Buffer) => { if (hub.wantsPartial) hub.partial(stream, wholeUtf8(bytes).toString('utf8')); } } : {}),
+    ...(hub ? { redraw: (bytes: Buffer) => {
+      redrawn = true;
+      hub.line(stream, wholeUtf8(bytes).toString('utf8'), '\r');
+    } } : {}),
     line(line) {
       // A line cut at the cap may end inside a character: show its start up to the last whole one.
       const bytes = line.truncated ? wholeUtf8(line.bytes) : line.bytes;
@@ -59,7 +65,8 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
         bus.emit({ type: 'marker.invalid', channel: stream, reason: result.reason });
       }
       if (outputEvents) bus.emit(outputEvent(stream, text, bytes, line));
-      hub?.line(stream, text, line.eol);
+      if (!redrawn) hub?.line(stream, text, line.eol);
+      redrawn = false;
       return false;
     },
   });

@@ -10,23 +10,29 @@ import { tempDir } from '../helpers/prog.js';
 
 const test = (name: string, fn: () => void | Promise<void>) => uvuTest(name, clean(async () => fn()));
 
-test('splitter: a line stopped at \\r ends on flushCr(); a \\n after it is an empty line, the bytes unchanged', () => {
+test('splitter: a line stopped at \\r goes to redraw() on redrawNow(), once; it still ends with its next byte', () => {
   const lines: SplitLine[] = [];
+  const redraws: string[] = [];
   const passed: Buffer[] = [];
-  const splitter = new LineSplitter({ hold: () => 'no', allLines: true, pass: (b) => passed.push(Buffer.from(b)), line: (l) => (lines.push(l), false) });
+  const splitter = new LineSplitter({
+    hold: () => 'no', allLines: true, pass: (b) => passed.push(Buffer.from(b)), line: (l) => (lines.push(l), false),
+    redraw: (b) => redraws.push(String(b)),
+  });
   splitter.push(Buffer.from('a\r\nbar 45%\r'));
   assert.equal(lines.map((l) => [String(l.bytes), l.eol]), [['a', '\r\n']]);
   assert.ok(splitter.crPending);
-  splitter.flushCr();
-  assert.not.ok(splitter.crPending);
-  assert.equal(lines.map((l) => [String(l.bytes), l.eol]), [['a', '\r\n'], ['bar 45%', '\r']]);
-  splitter.push(Buffer.from('\nnext\n'));
+  splitter.redrawNow();
+  splitter.redrawNow();
+  assert.equal(redraws, ['bar 45%'], 'once');
+  splitter.push(Buffer.from('\nnext\r'));
+  splitter.redrawNow();
   splitter.end();
-  assert.equal(lines.map((l) => [String(l.bytes), l.eol]), [['a', '\r\n'], ['bar 45%', '\r'], ['', '\n'], ['next', '\n']]);
-  assert.is(Buffer.concat(passed).toString(), 'a\r\nbar 45%\r\nnext\n');
+  assert.equal(redraws, ['bar 45%', 'next']);
+  assert.equal(lines.map((l) => [String(l.bytes), l.eol]), [['a', '\r\n'], ['bar 45%', '\r\n'], ['next', '\r']]);
+  assert.is(Buffer.concat(passed).toString(), 'a\r\nbar 45%\r\nnext\r');
 });
 
-test('splitter: without flushCr a \\r\\n cut between chunks is still one line end', () => {
+test('splitter: without redrawNow a \\r\\n cut between chunks is still one line end', () => {
   const lines: SplitLine[] = [];
   const splitter = new LineSplitter({ hold: () => 'no', allLines: true, pass: () => undefined, line: (l) => (lines.push(l), false) });
   splitter.push(Buffer.from('x\r'));
@@ -48,7 +54,8 @@ const start = Date.now();`;
   writeFileSync(flag, '');
   const end = await live.waitExit(30_000);
   assert.equal([end.code, end.signal], [0, null], live.transcript());
-  // The bytes are the child's, exactly: the redraw, then the \n it wrote later.
+  // The bytes are the child's, exactly, and the JSON line is one line, `\r\n` and all.
+  assert.ok(live.stdout().includes(`"line":${JSON.stringify(PV_LINE)},"eol":"\\r\\n"`), live.stdout().slice(0, 3000));
   const { dir } = recordedRun(live.home);
   const { readFileSync } = await import('node:fs');
   assert.is(readFileSync(join(dir, 'stderr.log'), 'utf8'), `${PV_LINE}\r\n`);
