@@ -113,6 +113,8 @@ export class ProgressModel {
         const phase = this.#phase(event.id, event.t);
         phase.status = event.status;
         phase.endedMs = event.t;
+        // A phase that ended ok is done, whatever its count reached (a total that was an estimate).
+        if (event.status === 'ok' && phase.total !== undefined) this.#recordRun(event.t);
         break;
       }
       case 'step': {
@@ -219,7 +221,8 @@ export class ProgressModel {
     };
     if (phase.total !== undefined) {
       snap.total = phase.total;
-      snap.percent = phase.total === 0 ? 100 : Math.min(100, (current / phase.total) * 100);
+      // Ended ok is all done, even short of an announced total (dots not drawn, items deselected).
+      snap.percent = phase.total === 0 || phase.status === 'ok' ? 100 : Math.min(100, (current / phase.total) * 100);
     }
     if (rate !== undefined) snap.rate = rate;
     const eta = phase.status === 'running' ? phase.eta.estimate(nowMs) : undefined;
@@ -252,7 +255,7 @@ export class ProgressModel {
     // The run's percentage is only honest when every phase seen so far has a total.
     if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
       const total = phases.reduce((sum, p) => sum + p.total!, 0);
-      const current = phases.reduce((sum, p) => sum + Math.min(p.current, p.total!), 0);
+      const current = phases.reduce((sum, p) => sum + (p.status === 'ok' ? p.total! : Math.min(p.current, p.total!)), 0);
       snap.percent = total === 0 ? 100 : (current / total) * 100;
     }
     const rate = this.exit ? undefined : this.#overall.rate(nowMs);
@@ -355,7 +358,7 @@ export class ProgressModel {
     const phases = [...this.phases.values()];
     if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
       const total = phases.reduce((sum, p) => sum + p.total!, 0);
-      const current = phases.reduce((sum, p) => sum + Math.min(p.reported ?? p.counts.processed, p.total!), 0);
+      const current = phases.reduce((sum, p) => sum + (p.status === 'ok' ? p.total! : Math.min(p.reported ?? p.counts.processed, p.total!)), 0);
       engine.record(t, current, Math.max(total, this.#prior?.run?.total ?? 0));
     } else {
       engine.record(t, this.counts.processed);
