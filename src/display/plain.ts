@@ -164,13 +164,13 @@ export class PlainView implements View {
     this.#lines.delete(phase.id);
     this.#announced.delete(phase.id);
     const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
-    const done = phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
+    const done = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
     this.#say(`${mark} ${c.bold(safe(phase.name))} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
   }
 
   #progressLine(phase: PhaseSnapshot): string {
     const parts = [
-      phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`,
+      phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`,
     ];
     if (phase.percent !== undefined) parts[0] += ` ${Math.floor(phase.percent)}%`;
     if (phase.rate !== undefined) parts.push(formatRate(phase.rate));

@@ -26,7 +26,7 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
   }
   for (const phase of summary.phases) {
     const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
-    const done = phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`;
+    const done = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`;
     lines.push(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
   }
   if (summary.failures.length > 0) {

@@ -224,6 +224,13 @@ export class ProgressModel {
       // Ended ok is all done, even short of an announced total (dots not drawn, items deselected).
       snap.percent = phase.total === 0 || phase.status === 'ok' ? 100 : Math.min(100, (current / phase.total) * 100);
     }
+    else if (phase.reported === undefined && phase.counts.processed === 0 && phase.step?.index !== undefined && (phase.step.total ?? 0) > 0) {
+      // Moved by its steps alone: at step 2 of 3, one is done; ended ok, all are.
+      const total = phase.step.total!;
+      const done = phase.status === 'ok' ? total : Math.min(total, Math.max(0, phase.step.index - 1));
+      snap.steps = { done, total };
+      snap.percent = (done / total) * 100;
+    }
     if (rate !== undefined) snap.rate = rate;
     const eta = phase.status === 'running' ? phase.eta.estimate(nowMs) : undefined;
     if (eta !== undefined) setEta(snap, eta);
@@ -253,9 +260,13 @@ export class ProgressModel {
     }
     if (this.workflow !== undefined) snap.workflow = this.workflow;
     // The run's percentage is only honest when every phase seen so far has a total.
-    if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
-      const total = phases.reduce((sum, p) => sum + p.total!, 0);
-      const current = phases.reduce((sum, p) => sum + (p.status === 'ok' ? p.total! : Math.min(p.current, p.total!)), 0);
+    // (A phase moved by its steps counts its steps.)
+    if (phases.length > 0 && phases.every((p) => p.total !== undefined || p.steps !== undefined)) {
+      const units = phases.map((p) => p.total === undefined
+        ? { total: p.steps!.total, done: p.steps!.done }
+        : { total: p.total, done: p.status === 'ok' ? p.total : Math.min(p.current, p.total) });
+      const total = units.reduce((sum, u) => sum + u.total, 0);
+      const current = units.reduce((sum, u) => sum + u.done, 0);
       snap.percent = total === 0 ? 100 : (current / total) * 100;
     }
     const rate = this.exit ? undefined : this.#overall.rate(nowMs);
@@ -296,6 +307,7 @@ export class ProgressModel {
         return {
           id: s.id, name: s.name, status: s.status, durationMs: s.durationMs, current: s.current, counts: s.counts,
           ...(s.total === undefined ? {} : { total: s.total }),
+          ...(s.steps === undefined ? {} : { steps: s.steps }),
         };
       }),
       failures: [...this.failures],

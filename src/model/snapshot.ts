@@ -27,8 +27,13 @@ export interface PhaseSnapshot {
   status: 'running' | PhaseStatus;
   current: number;
   total?: number;
-  /** 0..100, only when a total is known. */
+  /** 0..100, only when a total is known (or the phase moves by its steps alone: see `steps`). */
   percent?: number;
+  /**
+   * A phase with no items, progress or total of its own that reports `step` markers with index and
+   * total: the steps before the current one are done (`done` of `total`); `percent` follows them.
+   */
+  steps?: { done: number; total: number };
   counts: Counts;
   /** Items (or progress units) per second over the recent window. */
   rate?: number;
@@ -126,6 +131,8 @@ export interface Summary {
     /** Where the phase got to: its last `progress`, else its processed items (as in snapshots). */
     current: number;
     counts: Counts; total?: number;
+    /** A phase moved by its steps alone (see PhaseSnapshot.steps). */
+    steps?: { done: number; total: number };
   }[];
   /** The last failures, oldest first; failuresOmitted says how many earlier ones are not listed. */
   failures: FailureRecord[];

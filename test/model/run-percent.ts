@@ -50,4 +50,41 @@ test('prog run: phases that all end ok finish at 100 % in the JSON snapshot', as
   assert.equal((snapshot.phases as { current: number; percent: number }[]).map((p) => [p.current, p.percent]), [[9, 100]]);
 });
 
+test('a phase moved by steps alone: at step 2 of 3 one is done (33 %); ended ok, 3 of 3', () => {
+  const events: [number, Unstamped][] = [
+    [0, { type: 'phase', id: 'deploy' }],
+    [1, { type: 'step', phase: 'deploy', name: 'build', index: 1, total: 3 }],
+    [2, { type: 'step', phase: 'deploy', name: 'push', index: 2, total: 3 }],
+  ];
+  const m = model(events);
+  const running = m.snapshot(3);
+  assert.equal(running.phases[0]!.steps, { done: 1, total: 3 });
+  assert.is(Math.round(running.phases[0]!.percent!), 33);
+  assert.is(Math.round(running.percent!), 33, 'the run follows its only phase');
+  m.apply({ seq: 9, t: 4, type: 'phase.end', id: 'deploy', status: 'ok' } as ProgEvent);
+  assert.equal([m.snapshot(5).phases[0]!.steps, m.snapshot(5).phases[0]!.percent, m.snapshot(5).percent], [{ done: 3, total: 3 }, 100, 100]);
+});
+
+test('steps do not override items: a phase with items counts its items', () => {
+  const m = model([
+    [0, { type: 'phase', id: 'p', total: 4 }],
+    [1, { type: 'step', phase: 'p', name: 's', index: 3, total: 3 }],
+    [2, { type: 'item.done', phase: 'p', id: 'a' }],
+  ]);
+  const p = m.snapshot(3).phases[0]!;
+  assert.equal([p.steps, p.percent], [undefined, 25]);
+});
+
+test('prog run, plain: a step-driven phase ends saying 3/3 steps', async () => {
+  const lines = [
+    marker({ type: 'phase', id: 'deploy', name: 'Deploy' }),
+    marker({ type: 'step', phase: 'deploy', name: 'build', index: 1, total: 3 }),
+    marker({ type: 'step', phase: 'deploy', name: 'push', index: 2, total: 3 }),
+    marker({ type: 'phase.end', id: 'deploy', status: 'ok' }),
+  ];
+  const r = await runProg(['run', '--format', 'plain', '--', 'sh', '-c', `printf '%s\\n' ${lines.map((l) => `'${l.trimEnd()}'`).join(' ')}`]);
+  assert.is(r.code, 0, String(r.stderr));
+  assert.match(String(r.stderr), /✔ Deploy ok in [^·]+ · 3\/3 steps/);
+});
+
 test.run();

@@ -77,9 +77,10 @@ export function phaseTitle(phase: PhaseSnapshot, nameWidth: number, frame: numbe
   const name = padEnd(safe(phase.name), nameWidth);
   const finished = phase.status !== 'running';
   // A finished phase without a total has nothing left to measure: no bar, no percentage.
-  const parts = finished && phase.total === undefined
+  const count = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? phase.current : `${phase.current}/${phase.total}`;
+  const parts = finished && phase.total === undefined && phase.steps === undefined
     ? [`${name}${phase.current > 0 ? ` ${phase.current} done` : ''}`]
-    : [`${name} ${bar(phase.status === 'ok' ? 100 : phase.percent, frame)} ${percentText(phase.status === 'ok' ? 100 : phase.percent)} ${phase.total === undefined ? phase.current : `${phase.current}/${phase.total}`}`];
+    : [`${name} ${bar(phase.status === 'ok' ? 100 : phase.percent, frame)} ${percentText(phase.status === 'ok' ? 100 : phase.percent)} ${count}`];
   if (phase.step && !finished) {
     const { name: step, index, total } = phase.step;
     const at = index === undefined ? '' : ` ${index}${total === undefined ? '' : `/${total}`}`;
