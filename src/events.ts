@@ -66,7 +66,10 @@ export interface ProgressEvent extends Base {
   type: 'progress'; phase?: string; current: number; total?: number; extra?: Extra;
 }
 export interface LogEvent extends Base {
-  type: 'log'; level: LogLevel; source?: string; message: string; extra?: Extra;
+  type: 'log'; level: LogLevel; source?: string; message: string;
+  /** Where it points, for diagnostics read from a tool's output (a compiler's file:line:col). */
+  location?: { file: string; line: number; col?: number };
+  extra?: Extra;
 }
 export interface AgentEvent extends Base {
   type: 'agent'; id: string; status: AgentStatus; pid?: number; extra?: Extra;

@@ -108,7 +108,9 @@ export class PlainView implements View {
         }
         break;
       case 'log': {
-        if (event.level === 'debug') break;
+        // A diagnostic read from the output is on screen already, as the tool printed it: counted in
+        // the summary, not said twice.
+        if (event.level === 'debug' || event.location !== undefined) break;
         const paint = event.level === 'error' ? c.red : event.level === 'warn' ? c.yellow : (s: string) => s;
         this.#say(`${paint(event.level)}${event.source === undefined ? '' : ` ${safe(event.source)}`}: ${safe(event.message, TEXT_MAX)}`);
         break;

@@ -2,6 +2,7 @@
 // with its duration, and the failed items with their errors (so a failure reads without scrolling).
 import type { ChalkInstance } from 'chalk';
 import { clip as safe, TEXT_MAX } from './clip.js';
+import type { LogLevel } from '../events.js';
 import type { Counts, Summary } from '../model/snapshot.js';
 import { formatDuration } from './duration.js';
 import { peaksText } from './resources-text.js';
@@ -43,6 +44,7 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
       for (const line of detail.length > 0 ? detail : failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line, TEXT_MAX)}`));
     }
   }
+  if (summary.logs) lines.push(`logs: ${logsText(summary.logs, c)}`);
   if (summary.invalidMarkers > 0) {
     lines.push(c.yellow(`${summary.invalidMarkers} line(s) started like ::prog:: markers but were not valid; they were shown as output`));
   }
@@ -63,6 +65,16 @@ export function countsText(counts: Counts, c: ChalkInstance): string {
   if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
   if (counts.running > 0) parts.push(`${counts.running} running`);
   return parts.join(', ');
+}
+
+const LEVELS: [LogLevel, string, string][] = [['error', 'error', 'errors'], ['warn', 'warning', 'warnings'], ['notice', 'notice', 'notices'], ['info', 'info', 'info'], ['debug', 'debug', 'debug']];
+
+/** `2 errors, 1 warning`: the most severe first. */
+export function logsText(logs: Partial<Record<LogLevel, number>>, c: ChalkInstance): string {
+  const paint: Partial<Record<LogLevel, (text: string) => string>> = { error: c.red, warn: c.yellow };
+  return LEVELS.filter(([level]) => (logs[level] ?? 0) > 0)
+    .map(([level, one, many]) => (paint[level] ?? String)(`${logs[level]} ${logs[level] === 1 ? one : many}`))
+    .join(', ');
 }
 
 function signalledByText(by: string): string {

@@ -1,6 +1,6 @@
 // Reduces the event stream into the state of the run. It never prints; views read snapshots of it.
 // Memory is bounded by what is active (running items, agents, phases), never by items finished.
-import type { AgentStatus, ExitEvent, ItemFailEvent, ProgEvent, ResourcesEvent, StepEvent, TreeUsage } from '../events.js';
+import type { AgentStatus, ExitEvent, ItemFailEvent, LogLevel, ProgEvent, ResourcesEvent, StepEvent, TreeUsage } from '../events.js';
 import {
   emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type ResourcePeaks, type PhaseSnapshot, type RunStatus,
   type Snapshot, type StepSnapshot, type Summary,
@@ -47,6 +47,8 @@ export class ProgressModel {
   readonly agents = new Map<string, AgentState>();
   readonly failures: FailureRecord[] = [];
   failuresOmitted = 0;
+  /** Log lines so far, by level (markers and tools' diagnostics alike). */
+  readonly logs: Partial<Record<LogLevel, number>> = {};
   invalidMarkers = 0;
   nowMs = 0;
   exit?: ExitEvent;
@@ -180,6 +182,9 @@ export class ProgressModel {
         }
         break;
       }
+      case 'log':
+        this.logs[event.level] = (this.logs[event.level] ?? 0) + 1;
+        break;
       case 'marker.invalid':
         this.invalidMarkers++;
         break;
@@ -314,6 +319,7 @@ export class ProgressModel {
       failuresOmitted: this.failuresOmitted,
       invalidMarkers: this.invalidMarkers,
     };
+    if (Object.keys(this.logs).length > 0) summary.logs = { ...this.logs };
     if (this.workflow !== undefined) summary.workflow = this.workflow;
     if (exit?.signalledBy !== undefined) summary.signalledBy = exit.signalledBy;
     if (this.#peaks) summary.resources = { ...this.#peaks };

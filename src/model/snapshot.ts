@@ -138,6 +138,8 @@ export interface Summary {
   failures: FailureRecord[];
   failuresOmitted: number;
   invalidMarkers: number;
+  /** Log lines by level (`{"error":2,"warn":2}`), when there were any: markers and tools' diagnostics. */
+  logs?: Partial<Record<LogLevel, number>>;
   /** Peaks of the resource samples, when there were any. */
   resources?: ResourcePeaks;
 }

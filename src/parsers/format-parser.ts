@@ -67,8 +67,8 @@ export interface ParserSpec {
    * otherwise are not even decoded while this parser waits. Leave out when it can begin anywhere.
    */
   firstChars?: string;
-  /** A literal every line `detect` matches contains, for formats that may start mid-line. */
-  contains?: string;
+  /** A literal every line `detect` matches contains (or one of several), for formats that may start mid-line. */
+  contains?: string | string[];
   /**
    * Read lines whole (up to the line splitter's 1 MiB) rather than their first MAX_PARSED_CHARS:
    * for formats whose real lines may run that long, and whose reading is a linear scan that bounds

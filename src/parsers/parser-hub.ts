@@ -242,7 +242,7 @@ export class ParserHub {
     let unfiltered = false;
     for (const spec of this.#waiting) {
       if (spec.detectRaw) continue; // made of escapes: chunks with escapes are always read
-      if (spec.contains !== undefined) contains.push(spec.contains);
+      if (spec.contains !== undefined) contains.push(...[spec.contains].flat());
       else if (spec.firstChars !== undefined) for (const ch of spec.firstChars) firstBytes[ch.charCodeAt(0) & 0xff] = 1;
       else unfiltered = true;
     }

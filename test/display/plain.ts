@@ -97,9 +97,10 @@ test('the summary: outcome, duration, counts, phases, failed items with errors, 
   assert.is(lines[at + 3], '[prog] failed items:');
   assert.is(lines[at + 4], `[prog]   map/f2 ${HOSTILE_SHOWN} [a2]: timeout ${HOSTILE_SHOWN}`);
   assert.is(lines[at + 5], '[prog]   map/f3: gave up');
-  assert.match(lines[at + 6]!, /^\[prog\] 1 line\(s\) started like ::prog:: markers but were not valid/);
-  assert.is(lines[at + 7], `[prog] recorded in ${onlyRun(plain.home).dir}`);
-  assert.is(lines.length, at + 8, 'the summary is last');
+  assert.is(lines[at + 6], '[prog] logs: 1 warning');
+  assert.match(lines[at + 7]!, /^\[prog\] 1 line\(s\) started like ::prog:: markers but were not valid/);
+  assert.is(lines[at + 8], `[prog] recorded in ${onlyRun(plain.home).dir}`);
+  assert.is(lines.length, at + 9, 'the summary is last');
 });
 
 test('FORCE_COLOR colours the status lines, and still never moves the cursor', () => {

@@ -64,6 +64,10 @@ const CRAFTED: Record<string, [string, string, string][]> = {
   'github-actions': [['', ' ', '::error::x'], ['::error ', ',=', '::m'], ['::error::', '%25', ''], ['::group::', 'x', ''], ['::error file=', ',', '::m']],
   'azure-pipelines': [['', ' ', '##[group]'], ['##vso[a.b ', ';=', ']m'], ['##[group]', '%AZP25', ''], ['##vso[task.debug]', '%', ''], ['x', '##vso', '']],
   rsync: [['', ' ', '1 1% 1kB/s 0:00:00'], ['', '1,000', ''], ['1 ', ' ', '1%'], ['1 1% 1kB/s 0:00:00', ' ', 'x'], ['1', ',000', ' 1% x']],
+  compiler: [
+    ['a', ':', '1: error: x'], ['', 'a:1:', ''], ['a:1:', '1', ''], ['a(', '1,', ''], ['a(1,1): error TS', '1', ''], ['', ' ', 'a.c:1:1: error: x'],
+    ['a.c:1:1: warning: ', ' ', ''], ['', 'a', ':1:1: error: x'], ['', 'a', '(1,1): error TS1: x'],
+  ],
   'osc-progress': [['', '\x1b]9;4;1;', ''], ['', '\x1b]9;4;1;45\x07', ''], ['\x1b]9;4;1;4', '5', '']],
   '': [['\x1b[', '1;', ''], ['\x1b]', 'x', ''], ['', '\x1b]0;', ''], ['\x9b', '0', ''], ['', '\x1b[1;', 'm x'], ['', '\x1b[31m \x1b[0m', 'x']],
 };
@@ -93,6 +97,10 @@ const WARM: Record<string, string[][]> = {
   'github-actions': [['::group::g']],
   make: [['[ 10%] Building C object a.o']],
   ninja: [['[1/9] cc a.o', 'FAILED: a.o']],
+  compiler: [
+    ['a', ':', '1: error: x'], ['', 'a:1:', ''], ['a:1:', '1', ''], ['a(', '1,', ''], ['a(1,1): error TS', '1', ''], ['', ' ', 'a.c:1:1: error: x'],
+    ['a.c:1:1: warning: ', ' ', ''], ['', 'a', ':1:1: error: x'], ['', 'a', '(1,1): error TS1: x'],
+  ],
   'osc-progress': [['\x1b]9;4;1;50\x07']],
   pv: [['1.00MiB 0:00:01 [2.21MiB/s] [====>      ] 45% ETA 0:00:01']],
   pytest: [['collected 5 items'], ['collected 5 items', 'test_a.py .F', '=== short test summary info ===']],

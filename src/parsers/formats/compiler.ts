@@ -1,0 +1,48 @@
+// Compiler diagnostics, whichever build tool runs the compiler (make, ninja, cmake, a script):
+// gcc and clang print `file:line:col: warning|error|fatal error: message` (col optional), tsc
+// prints `file(line,col): error TS2322: message`. Each becomes a `log` event with its location, so
+// the summary and JSON can count errors and warnings. gcc's `note:` lines belong to the diagnostic
+// before them and are not counted. (rustc's `error[E…]`/`warning:` are the cargo parser's.)
+import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+import type { LogLevel } from '../../events.js';
+
+const SOURCE = 'compiler';
+/** A path has no spaces at its start, no `:` (gcc) or `(` (tsc) in it, and a sane length: linear. */
+const GCC = /^([^\s:][^:]{0,1023}):(\d{1,9}):(?:(\d{1,9}):)? (warning|error|fatal error): (.*)$/;
+const TSC = /^([^\s(][^(]{0,1023})\((\d{1,9}),(\d{1,9})\): (error|warning) (TS\d{1,6}): (.*)$/;
+const LEVEL: Record<string, LogLevel> = { warning: 'warn', error: 'error', 'fatal error': 'error' };
+/** What a diagnostic keeps of its message. */
+const MESSAGE_CHARS = 1000;
+
+class CompilerParser implements FormatParser {
+  line({ text }: FormatLine, emit: Emit): void {
+    const gcc = GCC.exec(text);
+    if (gcc) {
+      const [, file, line, col, kind, message] = gcc;
+      emit(diagnostic(LEVEL[kind!]!, file!, Number(line), col === undefined ? undefined : Number(col), message!, kind!));
+      return;
+    }
+    const tsc = TSC.exec(text);
+    if (tsc) {
+      const [, file, line, col, kind, code, message] = tsc;
+      emit(diagnostic(LEVEL[kind!]!, file!, Number(line), Number(col), `${code}: ${message!}`, kind!));
+    }
+  }
+}
+
+function diagnostic(level: LogLevel, file: string, line: number, col: number | undefined, message: string, kind: string) {
+  const text = message.length > MESSAGE_CHARS ? `${message.slice(0, MESSAGE_CHARS)}…` : message;
+  return {
+    type: 'log' as const, level, source: SOURCE,
+    message: `${file}:${line}${col === undefined ? '' : `:${col}`}: ${kind}: ${text}`,
+    location: { file, line, ...(col === undefined ? {} : { col }) },
+  };
+}
+
+export const parser: ParserSpec = {
+  name: 'compiler',
+  description: 'gcc, clang and tsc diagnostics: "a.c:3:5: warning: …", "src/a.ts(3,5): error TS2322: …" → warn/error log lines with their location, counted in the summary',
+  contains: [': warning: ', ': error: ', ': fatal error: ', '): error TS', '): warning TS'],
+  detect: /^(?:[^\s:][^:]{0,1023}:\d{1,9}:(?:\d{1,9}:)? (?:warning|error|fatal error): |[^\s(][^(]{0,1023}\(\d{1,9},\d{1,9}\): (?:error|warning) TS\d)/,
+  create: () => new CompilerParser(),
+};
