@@ -94,20 +94,26 @@ test('hostile ids: every line of $PROG_RESUME_FILE is a completed id; ids that c
   assert.is(resumed.code, 0, resumed.stderr.toString());
   const dirs = runDirs(home);
   assert.is(dirs.length, 2);
-  const [firstId, secondId] = dirs.map((d) => d.slice(d.lastIndexOf('/') + 1));
+  // Which run is which: the resume event names the run it resumed (ids sort by second, then at random).
+  const events = resumed.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const resume = events.find((e) => e.type === 'resume');
+  const firstId = String(resume?.from);
+  const secondDir = dirs.find((d) => !d.endsWith(`/${firstId}`))!;
+  const secondId = secondDir.slice(secondDir.lastIndexOf('/') + 1);
+  assert.ok(dirs.some((d) => d.endsWith(`/${firstId}`)), `${firstId} among ${dirs.join(', ')}`);
   const processed = (id: string) => readFileSync(join(work, `processed-${id}`), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as string);
-  assert.equal(processed(firstId!), IDS.map(([id]) => id), 'the first run tried every item');
+  assert.equal(processed(firstId), IDS.map(([id]) => id), 'the first run tried every item');
 
   const completed = IDS.filter(([id, done]) => done && id !== '').map(([id]) => id);
   const listable = completed.filter((id) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udfff]/.test(id));
-  const file = join(dirs[1]!, 'resume.txt');
+  const file = join(secondDir, 'resume.txt');
   const text = readFileSync(file, 'utf8');
   assert.is(text, listable.map((id) => `${id}\n`).join(''), 'the list: the ordinary completed ids, one per line, as they are');
   const lines = text.slice(0, -1).split('\n');
   for (const line of lines) assert.ok(completed.includes(line), `a line that is no completed id: ${JSON.stringify(line.slice(0, 40))}`);
 
   // The resumed run skipped exactly the ordinary completed ids and ran the rest, hostile ones included.
-  assert.equal(processed(secondId!), IDS.map(([id]) => id).filter((id) => !listable.includes(id)));
+  assert.equal(processed(secondId), IDS.map(([id]) => id).filter((id) => !listable.includes(id)));
   for (const [id, done] of IDS) {
     if (id.includes('\n')) continue;
     const found = spawnSync('grep', ['-qxF', '-e', id, file]).status === 0;
@@ -118,8 +124,6 @@ test('hostile ids: every line of $PROG_RESUME_FILE is a completed id; ids that c
   assert.is(spawnSync('grep', ['-qxF', '-e', 'y\nz', file]).status, 0);
 
   // The view starts from the listed items only; the others count when they are done again.
-  const events = resumed.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-  const resume = events.find((e) => e.type === 'resume');
   assert.equal([resume?.items, resume?.phases], [listable.length, { p: listable.length }]);
   const summary = events.at(-1)!;
   assert.is(summary.type, 'summary');
