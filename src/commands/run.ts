@@ -83,8 +83,6 @@ const POLL_MS = 20;
 export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
   if (file === undefined) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
-  // Made while the rest starts up (mkfifo is a process of its own).
-  const childPipes = openChildPipes(options.progressFd === null ? 2 : 3).catch((error: Error) => error);
 
   // A format or parser that cannot work here is a usage error, found before anything is recorded.
   const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
@@ -93,6 +91,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const specs = requested.length === 1 && requested[0] === 'none' ? [] : await loadParserSpecs();
   const parserChoice = parseParserChoice(requested, specs);
   for (const problem of parserProblems(specs, parserChoice, file)) warnOnce(`parser:${problem}`, problem);
+  // Made while the rest starts up (mkfifo is a process of its own), once the flags are known good.
+  const childPipes = openChildPipes(options.progressFd === null ? 2 : 3).catch((error: Error) => error);
   const started = new Date();
   const bus = new EventBus();
   const cwd = process.cwd();

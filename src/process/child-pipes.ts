@@ -35,6 +35,9 @@ export async function openChildPipes(count: number): Promise<ChildPipe[]> {
     throw new PipeSetupError(`cannot create a directory in ${tmpdir()}: ${(error as Error).message}`);
   }
   const opened: number[] = [];
+  // prog may end while mkfifo runs (a usage error, a signal): the directory goes with it.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   try {
     const paths = Array.from({ length: count }, (_, i) => join(dir, `p${i}`));
     await mkfifo(paths);
@@ -52,7 +55,8 @@ export async function openChildPipes(count: number): Promise<ChildPipe[]> {
     throw error instanceof PipeSetupError ? error : new PipeSetupError((error as Error).message);
   } finally {
     // Open ends keep the pipes; their names are not needed (nobody else can open them now).
-    rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', removeDir);
+    removeDir();
   }
 }
 

@@ -2,7 +2,7 @@
 // `dd of=/dev/stdout`, Python's open('/dev/stderr'), /proc/self/fd/N, /dev/fd/3) runs under prog as
 // without it: its stdout, stderr and progress descriptor are real pipes, not sockets (which open()
 // refuses with ENXIO). Every format, --foreground included, in a real terminal where it draws one.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -89,6 +89,19 @@ test('the command sees pipes, as in a shell pipeline (not sockets)', async () =>
   const kinds = live.stdout().trim().split('\n');
   assert.is(kinds.length, 3, live.transcript());
   assert.equal(kinds, ['fifo', 'fifo', 'fifo']);
+});
+
+test('the named pipes leave nothing in $TMPDIR: after a run, a usage error, a command not found', async () => {
+  const tmp = tempDir('prog-tmpdir-');
+  const env = { TMPDIR: tmp };
+  const runs = [
+    startProg(['run', '--format', 'none', '--', 'true'], { env }),
+    startProg(['run', '--parser', 'bogus', '--', 'true'], { env }),
+    startProg(['run', '--format', 'none', '--', 'no-such-command-here'], { env }),
+  ];
+  const codes = await Promise.all(runs.map(async (live) => (await live.waitExit(30_000)).code));
+  assert.equal(codes, [0, 125, 127]);
+  assert.equal(readdirSync(tmp), []);
 });
 
 uvuTest.run();
