@@ -22,11 +22,12 @@ test('`prog run -- yes | head -1` terminates promptly, prints y; yes dies by SIG
 });
 
 test('one write after the reader has gone ends the child by SIGPIPE, even if it never writes again', async () => {
-  // The right side touches the flag file only once head has exited, so `echo b` is the first write
-  // after the reader went away; after it the child would loop forever unless SIGPIPE ends it.
+  // The right side touches the flag file only once head has exited and it has closed its own stdin
+  // (else the pipe would still have a reader), so `echo b` is the first write after the reader went
+  // away; after it the child would loop forever unless SIGPIPE ends it.
   const flag = join(tempDir('prog-flag-'), 'head-exited');
   const child = ['sh', '-c', `echo a; while [ ! -e ${flag} ]; do sleep 0.02; done; echo b; while :; do sleep 0.05; done`];
-  const live = startBash(`{ ${progSh(['run', '--format', 'none', '--', ...child])}; echo "status=$?" >&2; } | { head -1; touch ${flag}; }`);
+  const live = startBash(`{ ${progSh(['run', '--format', 'none', '--', ...child])}; echo "status=$?" >&2; } | { head -1; exec 0<&-; touch ${flag}; }`);
   const end = await live.waitExit(10_000, 'the child to die at its first write after head exited');
   assert.is(end.code, 0, live.transcript());
   assert.is(live.stdout(), 'a\n');
