@@ -9,17 +9,9 @@ import * as assert from 'uvu/assert';
 import { clean, startProg, trackGroup } from '../helpers/live.js';
 import { ndjson, runProg, tempDir } from '../helpers/prog.js';
 import { groupGone, isLive, killGroup, waitUntil } from '../helpers/procfs.js';
-import { marker, runDirs, strictNdjson } from '../helpers/runs.js';
+import { marker, readJson, runDirs, strictNdjson } from '../helpers/runs.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
-
-function readJson(path: string): Record<string, any> | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
-  } catch {
-    return undefined;
-  }
-}
 
 test('check 13: SIGKILL to the recording prog: prog ls says lost within 1 s (never running); events.ndjson, prog logs and prog attach read the run up to the crash', async () => {
   const home = tempDir();

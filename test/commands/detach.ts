@@ -7,19 +7,11 @@ import * as assert from 'uvu/assert';
 import { clean, startProg, trackGroup, trackPid, type Live } from '../helpers/live.js';
 import { ndjson, runProg, tempDir } from '../helpers/prog.js';
 import { groupGone, isLive, procStat, waitUntil } from '../helpers/procfs.js';
-import { runDirs } from '../helpers/runs.js';
+import { readJson, runDirs } from '../helpers/runs.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
-
-function readJson(path: string): Record<string, any> | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Starts `prog run --detach …` (tagged: the background prog and command are found by clean()). */
 async function detach(home: string, args: string[], env: Record<string, string> = {}): Promise<{ live: Live; code: number | null; ms: number }> {

@@ -8,19 +8,11 @@ import * as assert from 'uvu/assert';
 import { clean, startProg, trackGroup, trackPid } from '../helpers/live.js';
 import { ndjson, projectRoot, runProg, tempDir, type ProgResult } from '../helpers/prog.js';
 import { groupGone, isLive, killGroup, waitUntil } from '../helpers/procfs.js';
-import { marker, runDirs } from '../helpers/runs.js';
+import { marker, readJson, runDirs } from '../helpers/runs.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 
 type Row = Record<string, any>;
-
-function readJson(path: string): Record<string, any> | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
-  } catch {
-    return undefined;
-  }
-}
 
 async function ls(home: string, args: string[] = []): Promise<ProgResult> {
   return runProg(['ls', ...args], { home });

@@ -4,19 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readJson } from '../helpers/runs.js';
 import { clean, startProg, trackGroup, trackPid } from '../helpers/live.js';
 import { ndjson, runProg, tempDir, type ProgResult } from '../helpers/prog.js';
 import { groupGone, isLive, liveInGroup, waitUntil } from '../helpers/procfs.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
-
-function readJson(path: string): Record<string, any> | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Detached {
   id: string;

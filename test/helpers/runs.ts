@@ -7,6 +7,15 @@ import { fixtures, progBin, projectRoot, testEnv, type ProgResult } from './prog
 
 export const script = join(fixtures, 'script.js');
 
+/** A JSON file of a run (run.json, snapshot.json), or undefined while it is missing or half-written. */
+export function readJson(path: string): Record<string, any> | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+  } catch {
+    return undefined;
+  }
+}
+
 export type Step =
   | { o: string } | { e: string } | { ob: string } | { eb: string } | { fd: number; w: string }
   | { sleep: number } | { exit: number };
