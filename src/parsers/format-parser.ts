@@ -86,3 +86,8 @@ export interface ParserSpec {
   problem?: string;
   create(): FormatParser;
 }
+
+/** Text a parser keeps from a line (a name, an error), cut to at most `max` characters, `…` ending a cut. */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -7,7 +7,7 @@
 //
 // Under `-j` a crate counted done when the next one started may still fail later (cargo compiles
 // several at once): it is then also counted failed, so its failure is never lost.
-import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 
 const PHASE = 'cargo';
 const START = /^ {0,12}(Compiling|Checking|Documenting|Fresh) (\S+) v(\S+)/;
@@ -26,7 +26,7 @@ const ERRORS_SHOWN = 10;
 /** Longest diagnostic kept (up to 1000 errors wait for their crate's failure: bounded memory). */
 const MAX_MESSAGE = 1000;
 
-const clip = (s: string) => (s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE - 1)}…` : s);
+const clip = (s: string) => shorten(s, MAX_MESSAGE);
 
 type Diagnostic = { level: 'error' | 'warn'; message: string };
 

@@ -3,7 +3,7 @@
 // prints `file(line,col): error TS2322: message`. Each becomes a `log` event with its location, so
 // the summary and JSON can count errors and warnings. gcc's `note:` lines belong to the diagnostic
 // before them and are not counted. (rustc's `error[E…]`/`warning:` are the cargo parser's.)
-import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 import type { LogLevel } from '../../events.js';
 
 const SOURCE = 'compiler';
@@ -31,7 +31,7 @@ class CompilerParser implements FormatParser {
 }
 
 function diagnostic(level: LogLevel, file: string, line: number, col: number | undefined, message: string, kind: string) {
-  const text = message.length > MESSAGE_CHARS ? `${message.slice(0, MESSAGE_CHARS)}…` : message;
+  const text = shorten(message, MESSAGE_CHARS);
   return {
     type: 'log' as const, level, source: SOURCE,
     message: `${file}:${line}${col === undefined ? '' : `:${col}`}: ${kind}: ${text}`,

@@ -19,7 +19,7 @@
 //   - Anything else (prose, pragmas, the tool's own footer comments) emits nothing.
 // Every test is linear in the line length: each regular expression is anchored and backtracks at
 // most once over the line.
-import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 
 const PHASE = 'tap';
 const PATH_SEPARATOR = ' › ';
@@ -47,9 +47,7 @@ export interface TestPoint {
   reason: string;
 }
 
-function clip(text: string, max = MAX_NAME): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+const clip = (text: string, max = MAX_NAME): string => shorten(text, max);
 
 /** `\#` and `\\` are the only escapes TAP has. */
 function unescape(text: string): string {
