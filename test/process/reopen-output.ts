@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { clean, recordedRun, sh, startProg } from '../helpers/live.js';
 import { startInPty } from '../helpers/pty.js';
 import { progBin, tempDir } from '../helpers/prog.js';
+import { requireTool } from '../fixtures/cmake-project/harness.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 
@@ -30,6 +31,9 @@ const FORMS: [token: string, stream: 'stdout' | 'stderr', line: string][] = [
 ];
 const SCRIPT = ['set -e', ...FORMS.map(([, , line]) => line), 'echo all-done', 'exit 0'].join('\n');
 const COMMAND = ['bash', '-c', SCRIPT];
+
+// python3 is one of the forms: a machine without it fails here by name (.ci/run installs it).
+requireTool('python3', 'python3');
 
 function assertAllThrough(text: string, what: string): void {
   for (const [token] of FORMS) assert.ok(text.includes(token), `${what}: ${token} missing\n${text}`);
