@@ -74,13 +74,20 @@ test('a busy loop shows about 100 % of one core (what it really got), and its CP
   const seconds = (b.at - a.at) / 1000;
   const measured = ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100;
   const truth = ((ownAt(b.at) - ownAt(a.at)) / seconds) * 100;
-  const cpu = samples.slice(1).map((x) => x.cpuPercent).sort((x, y) => x - y);
-  const median = cpu[cpu.length >> 1]!;
-  const detail = `sampler ${measured.toFixed(0)} %, the loop's own count ${truth.toFixed(0)} %, samples ${cpu.map((x) => x.toFixed(0)).join(', ')}`;
+  // Each sample's percentage against the loop's own count over the same interval: on a loaded
+  // machine the share a loop gets swings from one interval to the next, and both must swing together.
+  const gaps = samples.slice(2).map((x, i) => {
+    const prev = samples[i + 1]!;
+    const own = ((ownAt(x.at) - ownAt(prev.at)) / ((x.at - prev.at) / 1000)) * 100;
+    return { sampled: x.cpuPercent, own, gap: Math.abs(x.cpuPercent - own) };
+  });
+  const medianGap = gaps.map((g) => g.gap).sort((x, y) => x - y)[gaps.length >> 1]!;
+  const detail =
+    `sampler ${measured.toFixed(0)} %, the loop's own count ${truth.toFixed(0)} %, per sample (sampler/own) ` +
+    gaps.map((g) => `${g.sampled.toFixed(0)}/${g.own.toFixed(0)}`).join(', ');
   assert.ok(Math.abs(measured - truth) <= 15, detail);
-  assert.ok(Math.abs(median - truth) <= 25, detail);
-  if (truth >= 80) assert.ok(median >= 60, detail);
-  assert.ok(median <= 130, detail);
+  assert.ok(medianGap <= 20, detail);
+  assert.ok(gaps.every((g) => g.sampled <= 130), detail);
   assert.ok(peaks.cpuSeconds >= ownAt(b.at) - 0.2, `${peaks.cpuSeconds} CPU seconds, the loop counted ${ownAt(b.at)}`);
   assert.ok(b.machine.cpuPercent > 0 && b.machine.memTotalBytes > b.machine.memUsedBytes);
 });
