@@ -1,140 +1,131 @@
-// ETA accuracy benchmark: `npm run bench:eta`.
-// For each trace (recordings of real tools replayed in-process, and synthetic workloads) and each
-// estimator, the mean of |ETA − true remaining| ÷ run duration, sampled every 1 % of the run from
-// 10 % to 90 %. A sample where an estimator shows no ETA scores 1 (as bad as being off by the whole
-// run, and no sample scores more: a wild ETA is no better than none); `answered` says how often each one had an ETA. For prog, `in range` is the share of samples
-// where the true remaining time lay inside [lowMs, highMs]. "prog+prior" is prog given the trace's
-// own duration +10 % as history (on traces where a past run of the same work makes sense).
-// Flags: --verbose (per-trace answered shares), --json (the rows as JSON).
-import { dirname, resolve } from 'node:path';
+// ETA accuracy, end to end: `npm run bench:eta`.
+// Each recording of a real tool (bench/eta/recordings/<tool>/*.rec, made by record.sh) is replayed
+// with its original timing THROUGH prog (`prog run --format json --update-interval 0.2 -- node
+// test/fixtures/replay.js REC`), and prog's own snapshots are scored: cold (an empty PROG_HOME),
+// then with three earlier runs of the same work in history. The peers (tqdm, indicatif, pv's 30 s
+// window, GNU parallel, a 20-sample window; bench/eta/peers.ts) are fed the progress points the
+// parsers read from the same recording, at their recorded times: the best they could do.
+// Metric (bench/eta/score.ts): on a 100 ms grid over 10–90 % of the run, |ETA − true time left| ÷
+// duration, capped at 1 per sample, 1 where no ETA is shown; the mean. Lower is better.
+// Flags: --only a,b (recordings whose name contains one of these), --jobs N (recordings replayed
+// at once, default 2: replays mostly sleep), --no-history, --json, --offline (the estimator alone,
+// in-process, on recordings and synthetic workloads: bench/eta/offline.ts).
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EtaEngine, type EtaEstimate } from '../src/model/eta.js';
+import { loadParserSpecs } from '../src/parsers/parser-hub.js';
+import { offline } from './eta/offline.js';
 import { Indicatif, Parallel, Pv, Seed, Tqdm, type Estimator } from './eta/peers.js';
-import { fixtureTraces, syntheticTraces, type Trace } from './eta/traces.js';
+import { scorePeer, scoreProg, type Score } from './eta/score.js';
+import { replay } from './eta/traces.js';
+import { runThroughProg, threeRunsOfHistory } from './eta/through-prog.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
+const recordings = join(root, 'bench', 'eta', 'recordings');
 
-type Answer = { eta: number | undefined; range?: EtaEstimate | undefined };
-type Runner = { record(t: number, c: number, total: number): void; at(now: number): Answer };
-
-const wrap = (e: Estimator): Runner => ({ record: (t, c, total) => e.record(t, c, total), at: (now) => ({ eta: e.eta(now) }) });
-const prog = (prior?: number): Runner => {
-  const engine = new EtaEngine(prior === undefined ? {} : { prior: { durationsMs: [prior] } });
-  return {
-    record: (t, c, total) => engine.record(t, c, total),
-    at: (now) => {
-      const e = engine.estimate(now);
-      return { eta: e?.etaMs, range: e };
-    },
-  };
-};
-
-const ESTIMATORS: { name: string; make: (trace: Trace) => Runner | undefined }[] = [
-  { name: 'prog', make: () => prog() },
-  { name: 'prog+prior', make: (t) => (t.prior ? prog(t.endMs * 1.1) : undefined) },
-  { name: 'tqdm', make: () => wrap(new Tqdm()) },
-  { name: 'indicatif', make: () => wrap(new Indicatif()) },
-  { name: 'pv', make: () => wrap(new Pv()) },
-  { name: 'parallel', make: () => wrap(new Parallel()) },
-  { name: 'seed', make: () => wrap(new Seed()) },
+const PEERS: [string, () => Estimator][] = [
+  ['tqdm', () => new Tqdm()],
+  ['indicatif', () => new Indicatif()],
+  ['pv', () => new Pv()],
+  ['parallel', () => new Parallel()],
+  ['window20', () => new Seed()],
 ];
 
-interface Score { error: number; answered: number; inRange?: number; inRangeShown?: number; /** Median of (high − low) ÷ true remaining over samples with a range. */ width?: number }
+interface Row { name: string; durationMs: number; cold: Score; history?: Score; peers: Record<string, Score> }
 
-function score(trace: Trace, runner: Runner): Score {
-  const { points, endMs } = trace;
-  let i = 0;
-  let err = 0;
-  let answered = 0;
-  let inside = 0;
-  let n = 0;
-  let ranged = false;
-  const widths: number[] = [];
-  for (let pct = 10; pct <= 90; pct++) {
-    const now = (endMs * pct) / 100;
-    while (i < points.length && points[i]!.t <= now) {
-      const p = points[i++]!;
-      runner.record(p.t, p.current, p.total);
-    }
-    const truth = endMs - now;
-    const a = runner.at(now);
-    n++;
-    if (a.eta === undefined || !Number.isFinite(a.eta)) {
-      err += 1;
-      continue;
-    }
-    answered++;
-    err += Math.min(1, Math.abs(a.eta - truth) / endMs);
-    if (a.range) ranged = true;
-    if (a.range && a.range.lowMs <= truth && truth <= a.range.highMs) inside++;
-    if (a.range && truth > 0) widths.push((a.range.highMs - a.range.lowMs) / truth);
-  }
-  widths.sort((x, y) => x - y);
-  const width = widths.length > 0 ? widths[Math.floor(widths.length / 2)] : undefined;
-  return { error: err / n, answered: answered / n, ...(ranged ? { inRange: inside / n, inRangeShown: inside / answered } : {}), ...(width === undefined ? {} : { width }) };
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : process.argv[i + 1];
 }
 
-const median = (xs: number[]) => (xs.length === 0 ? undefined : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
-const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
-const pctf = (x: number | undefined) => (x === undefined ? '—' : `${Math.round(x * 100)} %`);
+function listRecordings(only: string[] | undefined): { name: string; path: string }[] {
+  const found: { name: string; path: string }[] = [];
+  for (const tool of readdirSync(recordings, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const file of readdirSync(join(recordings, tool)).filter((f) => f.endsWith('.rec')).sort()) {
+      const name = `${tool}/${basename(file, '.rec')}`;
+      if (!only || only.some((o) => name.includes(o))) found.push({ name, path: join(recordings, tool, file) });
+    }
+  }
+  return found;
+}
+
+async function measure(rec: { name: string; path: string }, specs: Awaited<ReturnType<typeof loadParserSpecs>>, withHistory: boolean): Promise<Row> {
+  const home = mkdtempSync(join(tmpdir(), 'prog-bench-eta-'));
+  try {
+    const cold = await runThroughProg(root, rec.path, home);
+    const trace = replay(specs, rec.path, rec.name);
+    const durationMs = trace?.endMs ?? cold.endMs;
+    const row: Row = { name: rec.name, durationMs, cold: scoreProg(cold.shown, durationMs, cold.endMs), peers: {} };
+    for (const [name, make] of PEERS) row.peers[name] = scorePeer(make, trace?.points ?? [], durationMs);
+    if (withHistory && threeRunsOfHistory(home)) {
+      const warm = await runThroughProg(root, rec.path, home);
+      row.history = scoreProg(warm.shown, durationMs, warm.endMs);
+    }
+    process.stderr.write(`  ${rec.name}: prog ${row.cold.error.toFixed(3)}${row.history ? ` (history ${row.history.error.toFixed(3)})` : ''}\n`);
+    return row;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function pool<T, R>(items: T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  }));
+  return results;
+}
+
+const f3 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
+const pct = (x: number | undefined) => (x === undefined ? '—' : `${Math.round(x * 100)} %`);
+const secs = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function report(rows: Row[]): void {
+  const peers = PEERS.map(([n]) => n);
+  console.log('## ETA accuracy through prog: mean |ETA − true time left| ÷ duration, 10–90 % of each run (lower is better)\n');
+  console.log(`| recording | duration | prog cold | prog, 3 runs in history | ${peers.join(' | ')} | first ETA: prog / best peer | prog range held truth | range width |`);
+  console.log(`|---|---:|---:|---:|${peers.map(() => '---:').join('|')}|---:|---:|---:|`);
+  for (const r of rows) {
+    const best = Math.min(r.cold.error, ...peers.map((p) => r.peers[p]!.error));
+    const cell = (s: Score | undefined) => (s === undefined ? '—' : s.error === best ? `**${f3(s.error)}**` : f3(s.error));
+    const firstPeer = Math.min(...peers.map((p) => r.peers[p]!.firstMs ?? Infinity));
+    console.log(`| ${r.name} | ${secs(r.durationMs)} | ${cell(r.cold)} | ${f3(r.history?.error)} | ${peers.map((p) => cell(r.peers[p])).join(' | ')} | ${secs(r.cold.firstMs)} / ${secs(Number.isFinite(firstPeer) ? firstPeer : undefined)} | ${pct(r.cold.inRange)} | ${r.cold.width === undefined ? '—' : `${r.cold.width.toFixed(2)}×`} |`);
+  }
+  const cold = mean(rows.map((r) => r.cold.error));
+  const warmRows = rows.filter((r) => r.history);
+  const warm = warmRows.length > 0 ? mean(warmRows.map((r) => r.history!.error)) : undefined;
+  const peerMeans = peers.map((p) => [p, mean(rows.map((r) => r.peers[p]!.error))] as const).sort((a, b) => a[1] - b[1]);
+  console.log(`| **mean** (${rows.length}) | | **${f3(cold)}** | ${f3(warm)} | ${peers.map((p) => f3(peerMeans.find(([n]) => n === p)![1])).join(' | ')} | | ${pct(mean(rows.map((r) => r.cold.inRange ?? 0)))} | |`);
+  const [bestPeer, bestMean] = peerMeans[0]!;
+  console.log('');
+  console.log(`Cold, prog's mean error is ${f3(cold)} against the best peer's ${f3(bestMean)} (${bestPeer}): ratio ${(cold / bestMean).toFixed(2)}.`);
+  if (warm !== undefined) console.log(`With three runs in history: ${f3(warm)}, ratio ${(warm / bestMean).toFixed(2)} to the best peer cold (goal: below 0.5).`);
+  const widths = rows.map((r) => r.cold.width).filter((w): w is number => w !== undefined);
+  const answered = rows.map((r) => r.cold.answered);
+  console.log(`prog showed an ETA in ${pct(mean(answered))} of the samples; its range held the true time left in ${pct(mean(rows.map((r) => r.cold.inRange ?? 0)))} of them (cold), ${pct(warmRows.length ? mean(warmRows.map((r) => r.history!.inRange ?? 0)) : undefined)} with history; median width ${widths.length ? `${median(widths)!.toFixed(2)}×` : '—'} the true time left.`);
+  const firsts = rows.map((r) => (r.cold.firstMs === undefined ? undefined : r.cold.firstMs / r.durationMs)).filter((x): x is number => x !== undefined);
+  console.log(`First ETA (cold): median ${pct(median(firsts))} of the run in.`);
+}
 
 async function main(): Promise<void> {
-  const traces = [...(await fixtureTraces(root)), ...syntheticTraces()];
-  const names = ESTIMATORS.map((e) => e.name);
-  const rows: { trace: Trace; scores: (Score | undefined)[] }[] = traces.map((trace) => ({
-    trace,
-    scores: ESTIMATORS.map((e) => {
-      const r = e.make(trace);
-      return r && score(trace, r);
-    }),
-  }));
-  if (process.argv.includes('--json')) {
-    console.log(JSON.stringify(rows.map((r) => ({ trace: r.trace.name, durationMs: r.trace.endMs, updates: r.trace.points.length, ...Object.fromEntries(r.scores.map((s, i) => [names[i], s])) }))));
-    return;
-  }
-  const live = names.filter((n) => n !== 'prog+prior');
-  console.log('## ETA accuracy: mean |ETA − true remaining| ÷ duration over 10–90 % of the run (lower is better)\n');
-  console.log(`| trace | duration | updates | ${names.join(' | ')} | best live | prog in range |`);
-  console.log(`|---|---:|---:|${names.map(() => '---:').join('|')}|---|---:|`);
-  const wins = new Map<string, number>();
-  for (const { trace, scores } of rows) {
-    const liveScores = live.map((n) => scores[names.indexOf(n)]!.error);
-    const best = Math.min(...liveScores);
-    const winners = live.filter((_, i) => liveScores[i] === best);
-    for (const w of winners) wins.set(w, (wins.get(w) ?? 0) + 1);
-    const cells = scores.map((s) => (s ? (s.error === best ? `**${fmt(s.error)}**` : fmt(s.error)) : '—'));
-    console.log(`| ${trace.name} | ${(trace.endMs / 1000).toFixed(1)} s | ${trace.points.length} | ${cells.join(' | ')} | ${winners.join(', ')} | ${pctf(scores[0]!.inRange)} |`);
-  }
-  const mean = (i: number, pick: (s: Score) => number, subset = rows) => {
-    const xs = subset.map((r) => r.scores[i]).filter((s): s is Score => s !== undefined).map(pick);
-    return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
-  };
-  const groups: [string, typeof rows][] = [
-    ['**aggregate (all traces)**', rows],
-    ['aggregate (recordings)', rows.filter((r) => r.trace.name.includes('/'))],
-    ['aggregate (synthetic)', rows.filter((r) => !r.trace.name.includes('/'))],
-  ];
-  for (const [label, subset] of groups) {
-    const agg = names.map((_, i) => mean(i, (s) => s.error, subset));
-    const best = Math.min(...live.map((n) => agg[names.indexOf(n)]!));
-    console.log(`| ${label} | | ${subset.length} traces | ${agg.map((a, i) => (a === best && live.includes(names[i]!) ? `**${fmt(a)}**` : fmt(a))).join(' | ')} | ${live.filter((n) => agg[names.indexOf(n)] === best).join(', ')} | ${pctf(mean(0, (s) => s.inRange ?? 0, subset))} |`);
-  }
-  console.log(`| answered (share of samples with an ETA) | | | ${names.map((_, i) => pctf(mean(i, (s) => s.answered))).join(' | ')} | | |`);
-  console.log(`\nprog's range held the truth in ${pctf(mean(0, (s) => s.inRange ?? 0))} of all samples, and in ${pctf(mean(0, (s) => s.inRangeShown ?? 0, rows.filter((r) => r.scores[0]!.inRangeShown !== undefined)))} of the samples where it showed an ETA; its width (high − low) was ${fmt(median(rows.map((r) => r.scores[0]!.width).filter((w): w is number => w !== undefined)))}× the true time left (median over traces of each trace's median).`);
-  const h2h = live.slice(1).map((n) => {
-    const i = names.indexOf(n);
-    return `${n} ${rows.filter((r) => r.scores[0]!.error < r.scores[i]!.error).length}–${rows.filter((r) => r.scores[0]!.error > r.scores[i]!.error).length}`;
-  });
-  console.log(`Head to head, traces where prog's error is lower–higher: ${h2h.join(', ')}.`);
-  console.log(`prog+prior: the prior is the trace's own duration +10 %; its in-range share: ${pctf(mean(1, (s) => s.inRange ?? 0))}.`);
-  console.log(`Traces won (live estimators, ties count for each): ${[...wins].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')} of ${rows.length}.`);
-  const agg = live.map((n) => mean(names.indexOf(n), (s) => s.error)!);
-  const order = live.map((n, i) => [n, agg[i]!] as const).sort((a, b) => a[1] - b[1]);
-  console.log(`Winner on the aggregate: ${order[0]![0]} (${fmt(order[0]![1])}), then ${order.slice(1).map(([n, a]) => `${n} ${fmt(a)}`).join(', ')}.`);
-  if (process.argv.includes('--verbose')) {
-    for (const { trace, scores } of rows) console.log(`${trace.name}: answered ${scores.map((s, i) => `${names[i]} ${pctf(s?.answered)}`).join(', ')}`);
-  }
+  if (process.argv.includes('--offline')) return offline();
+  if (!existsSync(join(root, 'dist', 'src', 'cli.js'))) throw new Error('build first: npm run build');
+  const only = flag('--only')?.split(',');
+  const jobs = Math.max(1, Number(flag('--jobs') ?? 2));
+  const list = listRecordings(only);
+  const specs = await loadParserSpecs();
+  process.stderr.write(`replaying ${list.length} recordings through prog, ${jobs} at a time (each twice, cold and with history)…\n`);
+  const rows = await pool(list, jobs, (rec) => measure(rec, specs, !process.argv.includes('--no-history')));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+  else report(rows);
 }
 
 await main();

@@ -122,7 +122,8 @@ export async function fixtureTraces(root: string): Promise<Trace[]> {
   return traces;
 }
 
-function replay(specs: Awaited<ReturnType<typeof loadParserSpecs>>, path: string, name: string): Trace | undefined {
+/** A recording's progress as the parsers and the model see it, replayed in-process at its recorded times. */
+export function replay(specs: Awaited<ReturnType<typeof loadParserSpecs>>, path: string, name: string): Trace | undefined {
   const model = new ProgressModel();
   let seq = 0;
   let now = 0;
