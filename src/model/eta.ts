@@ -50,9 +50,6 @@ export interface EtaOptions {
   windowMs?: number;
 }
 
-const WARMUP_MS = 2_000;
-/** A run this far along has an ETA even before WARMUP_MS (a short run is mostly over by then). */
-const WARMUP_FRACTION = 0.1;
 const MAX_BUCKETS = 64;
 const FIRST_BUCKET_MS = 100;
 /** The time constant of the decay, as a share of the elapsed time, and its floor. */
@@ -74,19 +71,22 @@ const Z = 1.8;
 const MIN_REL = 0.03;
 /** Relative uncertainty of the pace to come per unit of (time to go ÷ time seen), squared in the sum. */
 const FUTURE_REL = 0.3;
-/** Ninja's sanity gate: drop the prior when live and past pace differ by this factor or more. */
+/** Ninja's sanity gate: drop the prior when live and past pace differ by this factor or more, once warmed up. */
 const GATE = 10;
+const GATE_WARMUP_MS = 2_000;
 /** The least relative uncertainty of a prior (runs vary even when nothing changed). */
 const PRIOR_MIN_REL = 0.15;
 
 export class EtaEngine {
-  readonly #start: number;
+  #start: number;
   readonly #window: number;
   #width = FIRST_BUCKET_MS;
   /** Progress per bucket: bucket k covers [start + k·width, start + (k+1)·width). */
   #buckets: number[] = [];
   #lastT: number;
   #last = 0;
+  /** Progress when the pace started being measured: done before (resumed items, a value shown at the start) is not pace. */
+  #base = 0;
   #records = 0;
   #total: number | undefined;
   /** Exponentially smoothed gap between updates that made progress, ms. */
@@ -118,6 +118,7 @@ export class EtaEngine {
   /** Progress already done before this run (a resumed run's items): counted, but not as pace. */
   rebase(current: number): void {
     this.#last = current;
+    this.#base = current;
   }
 
   record(tMs: number, current: number, total?: number): void {
@@ -125,9 +126,16 @@ export class EtaEngine {
     const t = Math.max(tMs, this.#lastT);
     this.#records++;
     if (current < this.#last) {
-      // Progress went back (a restart, a lowered count): the new value is the new baseline.
+      // Progress went back: a meter that restarted (git's next step, a new file's bar) or a lowered
+      // count. The old meter's pace says nothing of the new one's: start over from here.
+      this.#restart(t, current);
+      return;
+    }
+    if (t <= this.#start && this.#buckets.length === 0) {
+      // A value already shown when the scope appeared (cmake's first `[ 10%]`, pv's first redraw)
+      // is where it starts, not progress done in no time.
       this.#last = current;
-      this.#lastT = t;
+      this.#base = current;
       return;
     }
     const delta = current - this.#last;
@@ -160,12 +168,12 @@ export class EtaEngine {
   /** The live estimate: eta and its relative uncertainty (log-scale half-width before z). */
   #live(now: number, total: number): { eta: number; rel: number } | undefined {
     const done = this.#last;
+    const moved = done - this.#base;
     const seen = this.#lastT - this.#start;
     if (this.#records < 2 && seen <= 0) return undefined;
-    const fraction = total > 0 ? done / total : 1;
-    // Warm-up: 2 % or 3 units done (whichever comes first), and 2 s or a tenth of the work.
-    const enough = done >= Math.min(0.02 * total, 3);
-    if (!enough || done <= 0 || (now - this.#start < WARMUP_MS && fraction < WARMUP_FRACTION)) return undefined;
+    // From the second update on: some progress over some time is a pace (as pv and the window
+    // estimators have it); while that evidence is thin, the range says so (see rel below).
+    if (moved <= 0 || seen <= 0 || this.#buckets.length === 0) return undefined;
     // Time past the last update beyond the usual gap is a stall: no progress in it.
     const gap = this.#gap ?? seen;
     const end = this.#lastT + Math.max(0, now - this.#lastT - STALL_GAPS * gap);
@@ -196,7 +204,7 @@ export class EtaEngine {
     // and the unknown ahead: the longer the time to go against the time seen, the less the past says.
     const ahead = (FUTURE_REL * FUTURE_REL * eta) / span;
     const rel = Math.sqrt(past + cv2 / toCome + ahead + MIN_REL * MIN_REL);
-    this.#checkPrior(done, seen, total);
+    this.#checkPrior(moved, seen, total);
     return { eta, rel };
   }
 
@@ -304,12 +312,25 @@ export class EtaEngine {
   /** Ninja's rule, once warmed up: a live pace 10× off the past one means the history is not this run. */
   #checkPrior(done: number, seen: number, total: number): void {
     const prior = this.#prior;
-    if (!prior || this.#priorDropped || seen <= 0) return;
+    // Warmed up: 2 s, or a tenth of the work (the first seconds' pace is too noisy to overrule history).
+    if (!prior || this.#priorDropped || seen <= 0 || (seen < GATE_WARMUP_MS && done < 0.1 * total)) return;
     const pastTotal = prior.total ?? total;
     const livePace = done / seen;
     const pastPace = pastTotal / prior.durationMs;
     const ratio = livePace / pastPace;
     if (ratio >= GATE || ratio <= 1 / GATE) this.#priorDropped = true;
+  }
+
+  /** Forgets the pace so far: progress is measured again from `current` at `t`. */
+  #restart(t: number, current: number): void {
+    this.#start = t;
+    this.#buckets = [];
+    this.#width = FIRST_BUCKET_MS;
+    this.#gap = undefined;
+    this.#last = current;
+    this.#base = current;
+    this.#lastT = t;
+    this.#lastProgressT = t;
   }
 
   /** Adds `amount` spread evenly over [a, b] to the buckets. */

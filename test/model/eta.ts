@@ -1,4 +1,4 @@
-// The ETA engine: warm-up, time (not update) weighting, a range that holds the truth and narrows,
+// The ETA engine: the first ETA, starting points and restarts, time (not update) weighting, a range that holds the truth and narrows,
 // retries, and the history prior with its sanity gate.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,21 +11,43 @@ function steady(engine: EtaEngine, every: number, untilMs: number, perSec = 10, 
   for (let t = every; t <= untilMs; t += every) engine.record(t, Math.floor((t / 1000) * perSec), total);
 }
 
-test('warm-up: no ETA before 2 s (unless a tenth is done) or before a few units', () => {
+test('an ETA from the second update, with a range as wide as the evidence is thin', () => {
   const e = new EtaEngine();
+  assert.equal(e.estimate(0), undefined, 'nothing recorded');
   e.record(500, 5, 1000);
-  e.record(1500, 15, 1000);
-  assert.is(e.estimate(1500), undefined, 'under 2 s and 1.5 % done');
-  e.record(2500, 25, 1000);
-  assert.ok(e.estimate(2500) !== undefined, 'after 2 s and 2.5 %');
-  const few = new EtaEngine();
-  few.record(3000, 1, 1000);
-  assert.is(few.estimate(3000), undefined, 'one unit of 1000 is not evidence');
-  const short = new EtaEngine();
-  short.record(300, 20, 100);
-  short.record(600, 40, 100);
-  assert.ok(short.estimate(600) !== undefined, 'a short run a fifth done has one');
+  const first = e.estimate(500)!;
+  assert.ok(first !== undefined, 'one update after the start is a pace (5 in 0.5 s)');
+  assert.ok(Math.abs(first.etaMs - 99_500) < 2000, `eta ${first.etaMs} at 10/s`);
+  assert.ok(first.highMs / first.lowMs >= 10, `a wide range at first: [${first.lowMs}, ${first.highMs}]`);
+  for (let t = 1000; t <= 30_000; t += 500) e.record(t, t / 100, 1000);
+  const later = e.estimate(30_000)!;
+  assert.ok(later.highMs / later.lowMs < first.highMs / first.lowMs / 3, `narrower with evidence: [${later.lowMs}, ${later.highMs}]`);
+  const still = new EtaEngine();
+  still.record(3000, 0, 1000);
+  assert.is(still.estimate(3000), undefined, 'no progress yet: no pace');
   assert.equal(new EtaEngine().estimate(10_000), undefined);
+});
+
+test('a value shown when the scope appears is its starting point, not progress done in no time', () => {
+  // cmake's first `[ 40%]` line, or pv's first redraw, arrives as the phase is created.
+  const e = new EtaEngine({ startMs: 5000 });
+  e.record(5000, 40, 100);
+  assert.is(e.estimate(5000), undefined, 'no pace from one value');
+  e.record(7000, 42, 100);
+  const est = e.estimate(7000)!;
+  // 2 % in 2 s: 58 % left is 58 s; the 40 % shown at the start would have made it about 5 s.
+  assert.ok(Math.abs(est.etaMs - 58_000) < 3000, `eta ${est.etaMs}`);
+});
+
+test("a meter that restarts does not lend its pace to the next one (git's steps, rsync's files)", () => {
+  // Receiving objects: 1000 in 2 s; then Resolving deltas restarts at 0 and goes 5/s.
+  const e = new EtaEngine();
+  for (let t = 100; t <= 2000; t += 100) e.record(t, t / 2, 1000);
+  e.record(2100, 0, 200);
+  for (let t = 2600; t <= 6100; t += 500) e.record(t, ((t - 2100) / 1000) * 5, 200);
+  const est = e.estimate(6100)!;
+  // 20 of 200 done at 5/s: 36 s left (the first meter's 500/s would say well under 1 s).
+  assert.ok(Math.abs(est.etaMs - 36_000) < 4000, `eta ${est.etaMs}`);
 });
 
 test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
@@ -153,7 +175,10 @@ test('the model: phase and run carry etaLowMs ≤ etaMs ≤ etaHighMs; a run pri
   const plain = new ProgressModel();
   plain.apply({ seq: 1, t: 0, type: 'phase', id: 'build', total: 100 });
   plain.apply({ seq: 2, t: 1000, type: 'progress', phase: 'build', current: 2 });
-  assert.is(plain.snapshot(1000).etaMs, undefined, 'without history: none until warmed up');
+  const live = plain.snapshot(1000);
+  // Without history, the second update gives an ETA (2 of 100 in 1 s: 49 s), its range wide.
+  assert.ok(live.etaMs !== undefined && Math.abs(live.etaMs - 49_000) < 2000, `without history: ${live.etaMs}`);
+  assert.ok(live.etaLowMs! <= 49_000 && 49_000 <= live.etaHighMs! && live.etaHighMs! / live.etaLowMs! >= 10, JSON.stringify(live));
 });
 
 test.run();

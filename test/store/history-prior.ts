@@ -23,6 +23,20 @@ test('the prior is the last successful runs of the same workflow, with their pha
   assert.is(historyPrior(tempDir(), 'k'), undefined, 'no history, no prior');
 });
 
+test('a run that failed in its results but ran to its end counts; one stopped early or by a signal does not', () => {
+  const home = tempDir();
+  const base = { version: 1, command: ['pytest'], cwd: '/', key: 'suite' };
+  const tests = (current: number, status = 'failed') => [{ id: 'pytest', status, durationMs: 900, current, total: 200, counts: {} }];
+  // 3 tests failed, all 200 ran: as long as the whole suite takes.
+  record(home, { ...base, id: 'a', startedAt: '2026-01-01T00:00:01Z', status: 'failed', exitCode: 1, signal: null, durationMs: 1000, phases: tests(200) });
+  // Stopped at test 20 (a crash, -x): not how long the suite takes.
+  record(home, { ...base, id: 'b', startedAt: '2026-01-01T00:00:02Z', status: 'failed', exitCode: 1, signal: null, durationMs: 90, phases: tests(20) });
+  // Interrupted, and failed without any total to tell: left out.
+  record(home, { ...base, id: 'c', startedAt: '2026-01-01T00:00:03Z', status: 'interrupted', exitCode: null, signal: 'SIGINT', durationMs: 500, phases: tests(200) });
+  record(home, { ...base, id: 'd', startedAt: '2026-01-01T00:00:04Z', status: 'failed', exitCode: 2, signal: null, durationMs: 30, phases: [] });
+  assert.equal(historyPrior(home, 'suite'), { run: { durationsMs: [1000] }, phases: { pytest: { durationsMs: [900], total: 200 } } });
+});
+
 test('with history, a run gets an ETA before its first progress: from its past durations', async () => {
   const home = tempDir();
   const script = 'sleep 0.3; echo working; sleep 1.6; echo done';
