@@ -50,19 +50,40 @@ test("a meter that restarts does not lend its pace to the next one (git's steps,
   assert.ok(Math.abs(est.etaMs - 36_000) < 4000, `eta ${est.etaMs}`);
 });
 
+test('a dip is not a restart: rsync\'s percentage falls as its file list grows, and its pace holds', () => {
+  const e = new EtaEngine();
+  for (let t = 1000; t <= 60_000; t += 1000) e.record(t, t / 1000, 100);
+  // The total grew by a tenth: 60 % becomes 54 %.
+  e.record(61_000, 54, 100);
+  const est = e.estimate(61_000);
+  assert.ok(est !== undefined && Math.abs(est.etaMs - 46_000) < 5000, `eta ${est?.etaMs}: 46 % left at 1 %/s`);
+});
+
 test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
-  // 20/s for 60 s, then 5/s for 30 s: the same progress over time, reported at two cadences.
+  // 20/s for 60 s, then 5/s for 180 s: the same progress over time, reported at two cadences.
   const pace = (t: number) => (t <= 60_000 ? t * 0.02 : 1200 + (t - 60_000) * 0.005);
   const fine = new EtaEngine();
   const coarse = new EtaEngine();
-  for (let t = 10; t <= 90_000; t += 10) fine.record(t, Math.floor(pace(t)), 5000);
-  for (let t = 1000; t <= 90_000; t += 1000) coarse.record(t, Math.floor(pace(t)), 5000);
-  const a = fine.estimate(90_000)!.etaMs;
-  const b = coarse.estimate(90_000)!.etaMs;
+  for (let t = 10; t <= 240_000; t += 10) fine.record(t, Math.floor(pace(t)), 5000);
+  for (let t = 1000; t <= 240_000; t += 1000) coarse.record(t, Math.floor(pace(t)), 5000);
+  const a = fine.estimate(240_000)!.etaMs;
+  const b = coarse.estimate(240_000)!.etaMs;
   assert.ok(Math.abs(a - b) / b < 0.05, `${a} vs ${b}`);
-  // And recent pace counts more than the start: nearer the 5/s answer than the whole-run average.
-  const left = 5000 - pace(90_000);
-  assert.ok(a > (left / (pace(90_000) / 90)) * 1000 * 1.2, `eta ${a} leans to the recent pace`);
+  // A pace that changed for good, and has lasted three times as long as the old one, is followed:
+  // nearer the 5/s answer than the whole-run average.
+  const left = 5000 - pace(240_000);
+  assert.ok(a > (left / (pace(240_000) / 240)) * 1000 * 1.2, `eta ${a} leans to the recent pace`);
+});
+
+test('a slow patch does not take over at once: the whole run\'s pace holds (pytest\'s slow module)', () => {
+  // 10/s for 15 s, then a slow patch at 1/s for 10 s, of 1000 in all.
+  const pace = (t: number) => (t <= 15_000 ? t / 100 : 150 + (t - 15_000) / 1000);
+  const e = new EtaEngine();
+  for (let t = 200; t <= 25_000; t += 200) e.record(t, Math.floor(pace(t)), 1000);
+  const eta = e.estimate(25_000)!.etaMs;
+  // The whole run's pace says 840 ÷ 6.4/s ≈ 131 s; the patch's own pace 840 s, and leaning to it
+  // (as the engine did before) about 265 s.
+  assert.ok(eta < 160_000, `eta ${eta} in the slow patch`);
 });
 
 test('range: holds the truth on a steady trace, and narrows as evidence grows', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ProgEvent, Unstamped } from '../../src/events.js';
-import { ProgressModel, willRetry } from '../../src/model/progress-model.js';
+import { MAX_REMEMBERED, ProgressModel, willRetry } from '../../src/model/progress-model.js';
 import { etaMs, Throughput } from '../../src/model/throughput.js';
 
 class Run {
@@ -168,7 +168,7 @@ test('status: running until exit; ok, failed or interrupted after; open phases e
   const failed = new Run().at(0, { type: 'phase', id: 'p' }).exit(10, 1);
   assert.equal([failed.model.status, failed.phase('p').status], ['failed', 'failed']);
   const killed = new Run().at(0, { type: 'phase', id: 'p' }).exit(10, null, 'SIGKILL');
-  assert.equal([killed.model.status, killed.phase('p').status], ['interrupted', 'failed']);
+  assert.equal([killed.model.status, killed.phase('p').status], ['interrupted', 'interrupted'], 'a phase a signal cut short is interrupted, not failed');
   assert.is(killed.model.summary({ id: 'x', command: ['c'] }).signal, 'SIGKILL');
 });
 
@@ -207,25 +207,35 @@ function gc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-test('memory: a million items done leave nothing behind but counts', () => {
+test('memory: a million items done leave counts and the first 100 000 ids (so none counts twice), then nothing more', () => {
   const collect = gc();
   const r = new Run().at(0, { type: 'phase', id: 'map', total: 1_000_000 });
   collect();
   const before = process.memoryUsage().heapUsed;
   const agents = ['a0', 'a1', 'a2', 'a3'];
+  let atCap = 0;
   for (let i = 0; i < 1_000_000; i++) {
     const id = `file_${i}.py`;
     const t = Math.floor(i / 100);
     r.at(t, { type: 'item.start', phase: 'map', id, agent: agents[i % 4]! });
     r.at(t, { type: 'item.done', phase: 'map', id, agent: agents[i % 4]! });
+    if (i === 200_000) {
+      collect();
+      atCap = process.memoryUsage().heapUsed;
+    }
   }
   collect();
-  const grown = process.memoryUsage().heapUsed - before;
+  const after = process.memoryUsage().heapUsed;
   assert.equal(r.counts, counts({ processed: 1_000_000, succeeded: 1_000_000 }));
-  assert.is(r.model.phases.get('map')!.running.size, 0, 'no finished item is remembered');
+  assert.is(r.model.phases.get('map')!.running.size, 0, 'no item is left running');
+  assert.is(r.model.phases.get('map')!.outcomes.size, MAX_REMEMBERED);
   assert.is(r.model.agents.size, 4);
   assert.is(r.phase('map').percent, 100);
-  assert.ok(grown < 8 * 1024 * 1024, `heap grew by ${(grown / 1048576).toFixed(1)} MiB for a million finished items`);
+  assert.ok(atCap - before < 16 * 1024 * 1024, `heap grew by ${((atCap - before) / 1048576).toFixed(1)} MiB for the remembered ids`);
+  assert.ok(after - atCap < 2 * 1024 * 1024, `heap grew by ${((after - atCap) / 1048576).toFixed(1)} MiB for the 800 000 items past the cap`);
+  // Remembered: done again, not counted again.
+  r.at(10_001, { type: 'item.done', phase: 'map', id: 'file_5.py' });
+  assert.is(r.counts.succeeded, 1_000_000);
 });
 
 test('memory: a million final failures keep the last 100, oldest first, and count the rest', () => {
@@ -262,16 +272,16 @@ test('throughput: a steady 10/s reads 10/s, and the ETA is what is left at that 
 test('throughput: recent speed, not the whole-run average, even with frequent updates', () => {
   const r = new Run().at(0, { type: 'phase', id: 'p', total: 100_000 });
   let done = 0;
-  // 20/s for a minute (an update every 50 ms), then 2/s for a minute (every 500 ms).
+  // 20/s for a minute (an update every 50 ms), then 2/s for three minutes (every 500 ms).
   for (let t = 50; t <= 60_000; t += 50) r.at(t, { type: 'progress', phase: 'p', current: ++done });
-  for (let t = 60_500; t <= 120_000; t += 500) r.at(t, { type: 'progress', phase: 'p', current: ++done });
+  for (let t = 60_500; t <= 240_000; t += 500) r.at(t, { type: 'progress', phase: 'p', current: ++done });
   const rate = r.phase('p').rate!;
   assert.ok(rate > 1.8 && rate < 2.3, `rate over the last 30 s is about 2/s, got ${rate}`);
-  // The ETA (src/model/eta.ts, time-decayed) leans to the recent pace: well past what the whole-run
-  // average would say, at most what the last 30 s alone would say.
+  // The ETA (src/model/eta.ts, time-decayed) leans to a pace that changed for good and has lasted:
+  // well past what the whole-run average would say, at most what the recent pace alone would say.
   const eta = r.phase('p').etaMs!;
-  const average = ((100_000 - done) / (done / 120)) * 1000;
-  assert.ok(eta > 2 * average && eta <= ((100_000 - done) / 2) * 1000 * 1.05, `eta ${eta}`);
+  const average = ((100_000 - done) / (done / 240)) * 1000;
+  assert.ok(eta > 1.5 * average && eta <= ((100_000 - done) / 2) * 1000 * 1.05, `eta ${eta}`);
   const p = r.phase('p');
   assert.ok(p.etaLowMs! <= eta && eta <= p.etaHighMs!, 'the range holds the central value');
 });
