@@ -286,7 +286,8 @@ export class RunStore {
   #appendHistory(record: RunRecord): void {
     const { phases: _phases, ...line } = record;
     if (this.#failed) line.logIncomplete = true;
-    const phases = record.phases?.map((p) => ({ id: p.id, name: p.name, status: p.status, durationMs: p.durationMs, total: p.total }));
+    // `current` against `total` tells a run that failed only in its results from one stopped early (history-prior.ts).
+    const phases = record.phases?.map((p) => ({ id: p.id, name: p.name, status: p.status, durationMs: p.durationMs, current: p.current, total: p.total }));
     this.#try('append to history.ndjson', () => {
       makeDirs(this.root);
       appendRecord(join(this.root, 'history.ndjson'), phases ? { ...line, phases } : line);

@@ -53,6 +53,17 @@ test('with history, a run gets an ETA before its first progress: from its past d
   assert.is(first?.etaMs, undefined, 'no history, no ETA without progress');
 });
 
+test('a test suite that fails its tests but runs to its end is history: the next run has an ETA from its start', async () => {
+  const home = tempDir();
+  const m = (o: object) => `echo '::prog::${JSON.stringify(o)}'`;
+  const script = [m({ type: 'phase', id: 'tests', total: 2 }), 'sleep 1', m({ type: 'item.fail', phase: 'tests', id: 'a', error: 'boom' }), 'sleep 0.5', m({ type: 'item.done', phase: 'tests', id: 'b' }), 'exit 1'].join('; ');
+  for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'red suite', '--format', 'none', '--', 'sh', '-c', script], { home })).code, 1);
+  const r = await runProg(['run', '--name', 'red suite', '--format', 'json', '--update-interval', '0.1', '--', 'sh', '-c', script], { home });
+  // The phase is known, no result yet: only history can say how long is left.
+  const first = ndjson(r.stdout).find((e) => e.type === 'snapshot' && e.status === 'running' && (e.phases as unknown[]).length === 1 && (e.counts as { processed: number }).processed === 0);
+  assert.ok(typeof first?.etaMs === 'number', `an ETA before the first result, from two failed but complete runs: ${JSON.stringify(first)}`);
+});
+
 test('a command that prints no progress gets a bar from its history, marked estimated, in json and plain', async () => {
   const home = tempDir();
   const silent = ['--', 'sleep', '2'];
