@@ -69,6 +69,10 @@ const CRAFTED: Record<string, [string, string, string][]> = {
     ['a.c:1:1: warning: ', ' ', ''], ['', 'a', ':1:1: error: x'], ['', 'a', '(1,1): error TS1: x'],
   ],
   'osc-progress': [['', '\x1b]9;4;1;', ''], ['', '\x1b]9;4;1;45\x07', ''], ['\x1b]9;4;1;4', '5', '']],
+  'node-spec': [
+    ['✔ ', ' (', ''], ['✔ a', ' (1', ''], ['✔ a (', '9', 'x'], ['✔ a (1.', '9', 'ms) x'], ['✖ a (1.5ms)', ' # ', ''], ['', ' ', '✔ a (1.5ms)'],
+    ['✔ a', ' (1ms) # ', ''], ['✔ a', ' (1.5ms)', 'x'], ['ℹ tests ', '9', 'x'], ['▶ ', ' ', ''], ['', '  ', '▶ g'],
+  ],
   '': [['\x1b[', '1;', ''], ['\x1b]', 'x', ''], ['', '\x1b]0;', ''], ['\x9b', '0', ''], ['', '\x1b[1;', 'm x'], ['', '\x1b[31m \x1b[0m', 'x']],
 };
 
@@ -102,6 +106,7 @@ const WARM: Record<string, string[][]> = {
     ['a.c:1:1: warning: ', ' ', ''], ['', 'a', ':1:1: error: x'], ['', 'a', '(1,1): error TS1: x'],
   ],
   'osc-progress': [['\x1b]9;4;1;50\x07']],
+  'node-spec': [['▶ g', '  ✔ a (1.5ms)'], ['✔ a (1.5ms)', '✖ b (1.5ms)'], ['✔ a (1.5ms)', 'ℹ tests 3']],
   pv: [['1.00MiB 0:00:01 [2.21MiB/s] [====>      ] 45% ETA 0:00:01']],
   pytest: [['collected 5 items'], ['collected 5 items', 'test_a.py .F', '=== short test summary info ===']],
   rsync: [['      1,000  10%    1.00MB/s    0:00:01']],

@@ -2,7 +2,8 @@
 // gcc and clang print `file:line:col: warning|error|fatal error: message` (col optional), tsc
 // prints `file(line,col): error TS2322: message`. Each becomes a `log` event with its location, so
 // the summary and JSON can count errors and warnings. gcc's `note:` lines belong to the diagnostic
-// before them and are not counted. (rustc's `error[E…]`/`warning:` are the cargo parser's.)
+// before them and are not counted. (rustc's `error[E…]`/`warning:` are the cargo parser's: it makes
+// its logs with `located` below, so both read the same.)
 import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 import type { LogLevel } from '../../events.js';
 
@@ -31,11 +32,18 @@ class CompilerParser implements FormatParser {
 }
 
 function diagnostic(level: LogLevel, file: string, line: number, col: number | undefined, message: string, kind: string) {
-  const text = shorten(message, MESSAGE_CHARS);
+  return located(level, SOURCE, `${kind}: ${shorten(message, MESSAGE_CHARS)}`, { file, line, ...(col === undefined ? {} : { col }) });
+}
+
+export type Location = { file: string; line: number; col?: number };
+
+/** A diagnostic read from a tool's output as a log: `file:line:col: error: text`, with its location when it has one. */
+export function located(level: LogLevel, source: string, text: string, at: Location | undefined) {
+  if (at === undefined) return { type: 'log' as const, level, source, message: text };
   return {
-    type: 'log' as const, level, source: SOURCE,
-    message: `${file}:${line}${col === undefined ? '' : `:${col}`}: ${kind}: ${text}`,
-    location: { file, line, ...(col === undefined ? {} : { col }) },
+    type: 'log' as const, level, source,
+    message: `${at.file}:${at.line}${at.col === undefined ? '' : `:${at.col}`}: ${text}`,
+    location: at,
   };
 }
 

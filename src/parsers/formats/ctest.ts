@@ -5,15 +5,18 @@
 //   4/7 Test #4: mul_wrong ........................***Failed    0.00 sec   → item.fail (error "Failed")
 //       … ***Timeout / ***Exception: SegFault / ***Not Run          → item.fail (ctest counts them failed)
 //       … ***Not Run (Disabled) / ***Skipped                        → item.skip
-//   67% tests passed, 2 tests failed out of 6                      → phase.end; a log warning when
-//                                                                     ctest's count differs from prog's
-// A failure's error is ctest's word for it (Failed, Timeout, Exception: SegFault, Not Run) and, with
-// --output-on-failure, up to ERROR_LINES lines of the test's output, which ctest prints right after
-// the result line (the failure is emitted at the next Start/result/summary line, or the end).
+//   67% tests passed, 2 tests failed out of 6                      → phase.end
+//   The following tests FAILED:                                    → checked, with the count above,
+//         4 - mul_wrong (Failed)                                      against what prog read: one
+//         7 - too_slow (Timeout)                                      warning when they differ
+// A failure is counted when its result line is printed, its error ctest's word for it (Failed,
+// Timeout, Exception: SegFault, Not Run). The test's output that --output-on-failure prints after it
+// is left on screen: waiting for its end (the next line of ctest's own, which may come a long test
+// later under -j) would count the failure late.
 // The total M counts disabled tests; ctest's own "out of N" does not. Counts are by completion
 // order (ctest -j prints results as they finish). Names are taken from the `Start k:` line when
 // there was one: the result line cuts names longer than ctest's name column.
-import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
+import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 
 const PHASE = 'ctest';
 const PROJECT = /^Test project /;
@@ -21,13 +24,19 @@ const START = /^\s{0,12}Start\s{1,12}(\d{1,12}): (.*)$/;
 /** `3/7 Test #3: ` (numbers right-aligned to the widest); the rest is read by hand, see #result. */
 const RESULT_HEAD = /^\s{0,12}(\d{1,12})\/(\d{1,12}) Test\s{1,12}#(\d{1,12}): /;
 const AFTER_PASSED = /^(?: {1,40}\d{1,12}\.\d{1,12} sec)? *$/;
-/** Lines that are not a failed test's output: ctest -V's numbered lines and `test 3` headers. */
-const NOT_OUTPUT = /^(?:\d{1,12}: |test \d{1,12}$|The following tests |Total Test time )/;
-const ERROR_LINES = 20;
-const ERROR_LINE_CHARS = 500;
 const SUMMARY = /^(\d{1,3})% tests passed, (\d{1,12}) tests? failed out of (\d{1,12})/;
+const FAILED_LIST = /^The following tests FAILED:$/;
+/** `\t  4 - mul_wrong (Failed)`: the number; the name runs to the last ` (`. */
+const LISTED = /^\s{0,24}(\d{1,12}) - /;
+/** Failed tests remembered for the check against ctest's list (beyond it, counts only). */
+const MAX_FAILED = 10_000;
+/** Names a warning spells out. */
+const NAMES_SHOWN = 5;
 
 type Outcome = { kind: 'done' } | { kind: 'skip'; reason: string } | { kind: 'fail'; error: string };
+
+/** ctest's summary, waiting for its list of failed tests before it is checked. */
+interface Reported { failed: number; outOf: number; listed?: Map<string, string> }
 
 class CtestParser implements FormatParser {
   #open = false;
@@ -35,18 +44,25 @@ class CtestParser implements FormatParser {
   #failed = 0;
   /** Tests ctest counts in "out of N": all but the disabled ones. */
   #counted = 0;
-  /** A failed test, held while ctest prints its output (--output-on-failure). */
-  #failure?: { id: string; error: string; lines: string[]; more: number };
+  /** Failed tests by number (up to MAX_FAILED), for the check against ctest's list. */
+  #failedTests = new Map<string, string>();
+  #reported?: Reported;
 
   line({ text }: FormatLine, emit: Emit): void {
-    const failure = this.#failure;
-    if (failure && !START.test(text) && !RESULT_HEAD.test(text) && !SUMMARY.test(text) && !NOT_OUTPUT.test(text) && !PROJECT.test(text)) {
-      if (failure.lines.length < ERROR_LINES) failure.lines.push(text.length > ERROR_LINE_CHARS ? `${text.slice(0, ERROR_LINE_CHARS)}…` : text);
-      else failure.more++;
+    const reported = this.#reported;
+    if (reported?.listed) {
+      const listed = LISTED.exec(text);
+      if (listed) {
+        if (reported.listed.size < MAX_FAILED) reported.listed.set(listed[1]!, listedName(text.slice(listed[0].length)));
+        return;
+      }
+      this.#check(emit);
+    } else if (reported && FAILED_LIST.test(text)) {
+      reported.listed = new Map();
       return;
     }
-    this.#flushFailure(emit);
     if (PROJECT.test(text)) {
+      this.#check(emit);
       this.#close('ok', emit);
       this.#begin(emit);
       return;
@@ -67,13 +83,9 @@ class CtestParser implements FormatParser {
     const summary = SUMMARY.exec(text);
     if (summary && this.#open) {
       const failed = Number(summary[2]);
-      const outOf = Number(summary[3]);
-      if (failed !== this.#failed || outOf !== this.#counted) {
-        emit({
-          type: 'log', level: 'warn', source: PHASE,
-          message: `ctest reports ${failed} failed out of ${outOf}; prog read ${this.#failed} failed out of ${this.#counted}`,
-        });
-      }
+      this.#reported = { failed, outOf: Number(summary[3]) };
+      // Its list of failed tests follows when there are any.
+      if (failed === 0) this.#check(emit);
       this.#close(failed > 0 ? 'failed' : 'ok', emit);
       return;
     }
@@ -99,29 +111,40 @@ class CtestParser implements FormatParser {
     } else {
       this.#counted++;
       this.#failed++;
-      this.#failure = { id, error: outcome.error, lines: [], more: 0 };
+      if (this.#failedTests.size < MAX_FAILED) this.#failedTests.set(head[3]!, id);
+      emit({ type: 'item.fail', phase: PHASE, id, error: outcome.error });
     }
     emit({ type: 'progress', phase: PHASE, current: Number(head[1]), total: Number(head[2]) });
   }
 
   end(emit: Emit): void {
-    this.#flushFailure(emit);
+    this.#check(emit);
   }
 
-  #flushFailure(emit: Emit): void {
-    const failure = this.#failure;
-    if (!failure) return;
-    this.#failure = undefined;
-    const lines = failure.lines;
-    while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
-    if (failure.more > 0) lines.push(`… ${failure.more} more lines`);
-    emit({ type: 'item.fail', phase: PHASE, id: failure.id, error: [failure.error, ...lines].join('\n') });
+  /** ctest's count (and list) against prog's: one warning that says what differs. */
+  #check(emit: Emit): void {
+    const reported = this.#reported;
+    if (!reported) return;
+    this.#reported = undefined;
+    const differences: string[] = [];
+    if (reported.failed !== this.#failed || reported.outOf !== this.#counted) {
+      differences.push(`ctest reports ${reported.failed} failed out of ${reported.outOf}; prog read ${this.#failed} failed out of ${this.#counted}`);
+    }
+    const listed = reported.listed;
+    if (listed && listed.size < MAX_FAILED && this.#failedTests.size < MAX_FAILED) {
+      const missed = [...listed].filter(([n]) => !this.#failedTests.has(n)).map(([, name]) => name);
+      const extra = [...this.#failedTests].filter(([n]) => !listed.has(n)).map(([, name]) => name);
+      if (missed.length > 0) differences.push(`failed by ctest's list, not counted failed by prog: ${names(missed)}`);
+      if (extra.length > 0) differences.push(`counted failed by prog, not in ctest's list: ${names(extra)}`);
+    }
+    if (differences.length > 0) emit({ type: 'log', level: 'warn', source: PHASE, message: differences.join('; ') });
   }
 
   #begin(emit: Emit): void {
     if (this.#open) return;
     this.#open = true;
     this.#names.clear();
+    this.#failedTests.clear();
     this.#failed = 0;
     this.#counted = 0;
     emit({ type: 'phase', id: PHASE, name: PHASE });
@@ -132,6 +155,17 @@ class CtestParser implements FormatParser {
     this.#open = false;
     emit({ type: 'phase.end', id: PHASE, status });
   }
+}
+
+/** `mul_wrong (Failed)` → `mul_wrong` (a name may hold parentheses: the status is the last). */
+function listedName(rest: string): string {
+  const open = rest.lastIndexOf(' (');
+  return shorten((open > 0 ? rest.slice(0, open) : rest).trim(), 200);
+}
+
+function names(list: string[]): string {
+  const more = list.length > NAMES_SHOWN ? ` and ${list.length - NAMES_SHOWN} more` : '';
+  return list.slice(0, NAMES_SHOWN).map((n) => shorten(n, 200)).join(', ') + more;
 }
 
 /** Where the name (with its dots) ends on a result line, and what follows it. */
@@ -164,7 +198,7 @@ function testName(rest: string, end: number): string {
 
 export const parser: ParserSpec = {
   name: 'ctest',
-  description: 'ctest: "3/7 Test #3: name ...   Passed" → done/failed/skipped tests of the total; "NN% tests passed, N tests failed out of M" checked against them',
+  description: 'ctest: "3/7 Test #3: name ...   Passed" → done/failed/skipped tests of the total; "NN% tests passed, N tests failed out of M" and its list of failed tests checked against them',
   firstChars: 'T0123456789',
   detect: /^(?:Test project (?:\/|[A-Za-z]:[\\/])|\s{0,12}\d{1,12}\/\d{1,12} Test\s{1,12}#\d{1,12}: )/,
   create: () => new CtestParser(),

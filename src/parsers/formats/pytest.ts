@@ -1,7 +1,7 @@
 // pytest's terminal report: `collected N items` → phase `pytest` with N items; each result → one
-// item event; ` [ 45%]` / ` [ 12/83]` at line ends → progress; the short test summary's
-// `FAILED id - message` → the failed item's error; the final `=== 2 failed, 9 passed in 0.1s ===`
-// → phase end, with prog's counts reconciled to pytest's own.
+// item event, as soon as pytest writes it; ` [ 45%]` / ` [ 12/83]` at line ends → progress; the
+// short test summary's `FAILED id - message` → an error log naming the failure; the final
+// `=== 2 failed, 9 passed in 0.1s ===` → phase end, with a warning if prog's counts differ.
 //
 // Counting rule (exact in every mode): one item per result pytest reports, which is what its final
 // summary counts. Verbose (`-v`): one per `id PASSED|FAILED|SKIPPED|XFAIL|XPASS|ERROR` line, the
@@ -9,19 +9,33 @@
 // or the characters alone on a continuation line / in -q), id `file.py #k` (k-th result of the file).
 // `.` PASSED and `X` XPASS → item.done; `s` SKIPPED and `x` XFAIL → item.skip; `F` FAILED and
 // `E` ERROR → item.fail. A test whose teardown errors after it passed is reported twice by pytest
-// (`.E`, "1 passed, 1 error"), so it is two items here too.
-// Failures wait for the short test summary, where pytest names them with their message (in
-// non-verbose mode it is the only place their names appear): they are emitted there (matched by
-// id, or by file and order), or at the final summary / end of output without a message. Progress
-// moves on as each failure is seen, so only the failed count lags.
+// (`.E`, "1 passed, 1 error"), so it is two items here too: under -v the second line has the same
+// test id, so its item is `id (teardown)`. Ids are unique within a run (a second session in the
+// same output, as tox gives, has ` (session 2)` added), so no result is taken for another's repeat.
+//
+// Nothing waits for a line's end, which may come minutes later (pytest ends a results line when
+// the next file starts, and its last one after the session's teardown): the line being written is
+// read as it grows (partial()). Result characters count one by one; a verbose line counts once its
+// ` [ 45%]` tag is written (a reason may still follow the status word before it); a line of result
+// characters alone counts as it grows only once the session has shown such tags (-s output would
+// otherwise pass for results). The finished line counts only what its partial reads did not.
+//
+// Failures count when their `F`, `E` or FAILED/ERROR is written, under the id known then (in
+// non-verbose mode `file.py #k`: pytest names tests only in its short summary). The short summary's
+// `FAILED id - message` then gives an error log `id: message` (level error, source pytest), which
+// names the failure without counting it again. Only a failure or error the results did not show
+// (a collection error; more named than counted) is counted there, as an item.fail with its message.
 //
 // Counts never run past what pytest can print: with a known total (collected minus deselected),
 // each test has one outcome (`.FsxX`, or `E` for a setup error) and may add an `E` (a teardown
 // error), so at most `total` outcomes and `total` errors are counted; further result characters
-// (a line of 800,000 dots after `collected 5 items`) are ignored, and the summary warns of them.
-// pytest wraps result lines at the terminal's width: a line's results past MAX_LINE_EVENTS are
-// ignored too, total or not.
-import { MAX_LINE_EVENTS, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
+// (a line of 800,000 dots after `collected 5 items`) are ignored. pytest wraps result lines at the
+// terminal's width: a line's results past MAX_LINE_EVENTS are ignored too, total or not.
+// pytest's final summary is the truth: results it reports that the output did not show are counted
+// there (within the same bounds), and whenever its counts and prog's differ, one warn log from
+// prog says which (`pytest reported 9 passed, prog counted 8`).
+import type { StreamName } from '../../events.js';
+import { MAX_LINE_EVENTS, shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 
 const PHASE = 'pytest';
 const COLLECTED = /^(?:collecting \.\.\. )?collected (\d{1,15}) items?((?: \/ \d{1,15} [a-z]+)*)/;
@@ -34,8 +48,13 @@ const NO_SPACE = /^\S+$/;
 const SUMMARY = /^(\d+ [a-z]+(?:, \d+ [a-z]+)*|no tests ran) in \d+(?:\.\d+)?s(?: \([^()]*\))?$/;
 const SUMMARY_WORD = /(\d+) ([a-z]+)/g;
 const XDIST = /^\[gw\d+\] \[ *\d{1,3}%\] (PASSED|FAILED|SKIPPED|XFAIL|XPASS|ERROR) (\S.*)$/;
+/** A failure's message kept in its log line. */
+const MESSAGE_CHARS = 1000;
+/** Verbose test ids remembered to tell a teardown's ERROR line (the test's id again) from a test's result. */
+const RECENT_IDS = 64;
 
 type Outcome = 'passed' | 'failed' | 'skipped' | 'xfailed' | 'xpassed' | 'error';
+const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'error', 'skipped', 'xfailed', 'xpassed'];
 const BY_CHAR: Record<string, Outcome> = { '.': 'passed', F: 'failed', s: 'skipped', x: 'xfailed', X: 'xpassed', E: 'error' };
 const BY_WORD: Record<string, Outcome> = {
   PASSED: 'passed', FAILED: 'failed', SKIPPED: 'skipped', XFAIL: 'xfailed', XPASS: 'xpassed', ERROR: 'error',
@@ -43,7 +62,9 @@ const BY_WORD: Record<string, Outcome> = {
 type Kind = 'done' | 'fail' | 'skip';
 const KIND: Record<Outcome, Kind> = { passed: 'done', xpassed: 'done', failed: 'fail', error: 'fail', skipped: 'skip', xfailed: 'skip' };
 
-interface Pending { id: string; file: string; named: boolean; outcome: 'failed' | 'error' }
+const zero = (): Record<Outcome, number> => ({ passed: 0, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0 });
+/** `3 passed`, `1 error`, `2 errors`: as pytest words its summary. */
+const countText = (n: number, outcome: Outcome) => `${n} ${outcome === 'error' && n !== 1 ? 'errors' : outcome}`;
 
 /** Splits ` [ 45%]` or ` [12/83]` off the end of a line (no regular expression scans the line). */
 function splitProgress(line: string): { head: string; percent?: number; done?: number; of?: number } | undefined {
@@ -81,18 +102,29 @@ class PytestParser implements FormatParser {
   #seen = 0;
   #progress = 0;
   #file = '';
-  /** The unfinished results line seen so far: its file, and how many results were counted. */
-  #partial: { file: string; counted: number } | undefined;
+  /** A progress tag was seen: pytest's progress style, where a line of result characters alone continues the results. */
+  #tagged = false;
+  /** Per stream, results already counted from the line being written (by partial()), not to be counted again. */
+  #counted: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   #perFile = new Map<string, number>();
-  #pending: Pending[] = [];
-  #emitted: Record<Kind, number> = { done: 0, fail: 0, skip: 0 };
+  /** The latest verbose results' test ids (xdist workers interleave theirs), oldest first. */
+  #recent = new Set<string>();
+  /** Sessions in this output (pytest run again by the same command): ids carry it from the second on. */
+  #session = 1;
+  /** Results counted, by outcome: what pytest's summary is compared with. */
+  #counts = zero();
+  /** Failures and errors the short summary named: past those counted, they are ones the results did not show. */
+  #named = { failed: 0, error: 0 };
   /** Results counted against the total: outcomes, and errors (see the counting rule above). */
   #outcomes = 0;
   #errors = 0;
   /** Results past what the total allows, not counted. */
   #ignored = 0;
 
-  line({ text }: FormatLine, emit: Emit): void {
+  line({ stream, text }: FormatLine, emit: Emit): void {
+    // The line is over: what partial() counted of it is its own, and the next line starts afresh.
+    const before = this.#counted[stream];
+    this.#counted[stream] = 0;
     const line = text.trimEnd();
     if (line === '') return;
     if (line.startsWith('=') && line.endsWith('=')) return this.#header(line, emit);
@@ -101,32 +133,16 @@ class PytestParser implements FormatParser {
     if (this.#finished) return;
     if (this.#started && SUMMARY.test(line)) return this.#summary(line, emit);
     if (this.#section === 'short') return this.#shortSummary(line, emit);
-    if (this.#section === 'results') this.#result(line, emit);
+    if (this.#section === 'results') this.#result(line, before, false, emit);
   }
 
   /**
-   * `tests/test_a.py ..F.` while pytest is still writing it: each new result character counts at
-   * once (the line ends only at ` [ 12%]`, after the file's last test, which may take minutes).
+   * `tests/test_a.py ..F.` while pytest is still writing it: each new result counts at once (the
+   * line ends only when the next file starts, or after the session's teardown for the last one).
    */
-  partial({ text }: Omit<FormatLine, 'eol'>, emit: Emit): void {
+  partial({ stream, text }: Omit<FormatLine, 'eol'>, emit: Emit): void {
     if (this.#finished || !this.#started || this.#section !== 'results') return;
-    const head = text.trimEnd();
-    const space = head.indexOf(' ');
-    if (space <= 0) return;
-    const file = head.slice(0, space);
-    const chars = head.slice(space + 1);
-    if (!NO_SPACE.test(file) || !file.includes('.') || !CHARS.test(chars)) return;
-    const counted = this.#partial?.file === file ? this.#partial.counted : 0;
-    if (chars.length <= counted) return;
-    this.#file = file;
-    this.#results(chars.slice(counted), counted, emit);
-    this.#partial = { file, counted: chars.length };
-    this.#advance(undefined, emit);
-  }
-
-  end(emit: Emit): void {
-    if (!this.#started || this.#finished) return;
-    this.#flushPending(emit);
+    this.#counted[stream] = this.#result(text.trimEnd(), this.#counted[stream], true, emit);
   }
 
   #header(line: string, emit: Emit): void {
@@ -152,9 +168,12 @@ class PytestParser implements FormatParser {
     this.#seen = 0;
     this.#progress = 0;
     this.#file = '';
+    this.#tagged = false;
     this.#perFile.clear();
-    this.#pending = [];
-    this.#emitted = { done: 0, fail: 0, skip: 0 };
+    this.#recent.clear();
+    this.#session++;
+    this.#counts = zero();
+    this.#named = { failed: 0, error: 0 };
     this.#outcomes = 0;
     this.#errors = 0;
     this.#ignored = 0;
@@ -179,39 +198,49 @@ class PytestParser implements FormatParser {
     emit({ type: 'phase', id: PHASE, name: 'pytest' });
   }
 
-  #result(line: string, emit: Emit): void {
-    const xdist = XDIST.exec(line);
+  /**
+   * A results line, finished or (`partial`) still being written, of which `before` results were
+   * counted already: counts the rest, and returns how many of its results are counted now.
+   */
+  #result(line: string, before: number, partial: boolean, emit: Emit): number {
+    // An xdist line ends with the test id, which may still be growing: it is read when finished.
+    const xdist = partial ? null : XDIST.exec(line);
     if (xdist) {
       this.#start(emit);
-      this.#outcome(xdist[2]!, xdist[2]!.split('::')[0]!, true, BY_WORD[xdist[1]!]!, undefined, emit);
-      return this.#advance(undefined, emit);
+      this.#outcome(this.#testId(xdist[2]!, BY_WORD[xdist[1]!]!), BY_WORD[xdist[1]!]!, undefined, emit);
+      this.#advance(undefined, emit);
+      return 1;
     }
     const progress = splitProgress(line);
     const head = progress ? progress.head : line;
     const verbose = parseVerbose(head);
     if (verbose) {
-      if (!progress && !this.#started) return;
+      // Before its tag, a status word may still be followed by its reason.
+      if ((partial || !this.#started) && !progress) return before;
       this.#start(emit);
-      this.#outcome(verbose.id, verbose.id.split('::')[0]!, true, verbose.outcome, verbose.reason, emit);
-      return this.#advance(progress, emit);
+      if (progress) this.#tagged = true;
+      if (before === 0) this.#outcome(this.#testId(verbose.id, verbose.outcome), verbose.outcome, verbose.reason, emit);
+      this.#advance(progress, emit);
+      return 1;
     }
+    let file = this.#file;
     let chars = head;
     const space = head.indexOf(' ');
     if (space > 0) {
-      const file = head.slice(0, space);
+      file = head.slice(0, space);
       chars = head.slice(space + 1);
-      // Without a progress tag (console_output_style=classic) the line must at least name a file.
-      if (!NO_SPACE.test(file) || !CHARS.test(chars) || (!progress && !file.includes('.'))) return;
-      this.#file = file;
-    } else if (!progress || !CHARS.test(chars)) {
-      return;
+      // Without a progress tag (console_output_style=classic) the line must at least name a file;
+      // a test id is no file (`a.py::test_x F`, a verbose line cut before the end of FAILED).
+      if (!NO_SPACE.test(file) || !CHARS.test(chars) || (!progress && !file.includes('.')) || file.includes('::')) return before;
+    } else if (!CHARS.test(chars) || !(progress || (this.#started && this.#tagged))) {
+      return before;
     }
+    this.#file = file;
     this.#start(emit);
-    // Results already counted while the line was being written are not counted twice.
-    const counted = this.#partial?.file === this.#file ? this.#partial.counted : 0;
-    this.#partial = undefined;
-    this.#results(chars.slice(counted), counted, emit);
+    if (progress) this.#tagged = true;
+    if (chars.length > before) this.#results(chars.slice(before), before, emit);
     this.#advance(progress, emit);
+    return Math.max(before, chars.length);
   }
 
   /** One item per result character of the current file (`before` of its line already read), while the line and the total have room. */
@@ -233,9 +262,22 @@ class PytestParser implements FormatParser {
       }
       const k = (this.#perFile.get(this.#file) ?? 0) + 1;
       this.#perFile.set(this.#file, k);
-      const id = `${this.#file === '' ? 'test' : this.#file} #${k}`;
-      this.#outcome(id, this.#file, false, BY_CHAR[ch]!, undefined, emit);
+      this.#outcome(`${this.#file === '' ? 'test' : this.#file} #${k}`, BY_CHAR[ch]!, undefined, emit);
     }
+  }
+
+  /** A verbose result's item id: the test id, or `id (teardown)` for an ERROR after the test's own result. */
+  #testId(id: string, outcome: Outcome): string {
+    if (outcome === 'error' && this.#recent.has(id)) return `${id} (teardown)`;
+    this.#recent.delete(id);
+    this.#recent.add(id);
+    if (this.#recent.size > RECENT_IDS) this.#recent.delete(this.#recent.values().next().value!);
+    return id;
+  }
+
+  /** An item id unique in the run: from the second session on, it says which. */
+  #inSession(id: string): string {
+    return this.#session === 1 ? id : `${id} (session ${this.#session})`;
   }
 
   /** Whether the total leaves room for one more result of this kind (always, while the total is unknown). */
@@ -244,25 +286,26 @@ class PytestParser implements FormatParser {
     return outcome === 'error' ? this.#errors < this.#total : this.#outcomes < this.#total;
   }
 
-  #outcome(id: string, file: string, named: boolean, outcome: Outcome, reason: string | undefined, emit: Emit): void {
+  #outcome(name: string, outcome: Outcome, reason: string | undefined, emit: Emit): void {
     if (!this.#room(outcome)) {
       this.#ignored++;
       return;
     }
+    const id = this.#inSession(name);
     if (outcome === 'error') this.#errors++;
     else this.#outcomes++;
     this.#seen++;
-    if (outcome === 'failed' || outcome === 'error') {
-      this.#pending.push({ id, file, named, outcome });
-      return;
-    }
-    if (KIND[outcome] === 'done') {
+    this.#counts[outcome]++;
+    const kind = KIND[outcome];
+    if (kind === 'done') {
       emit({ type: 'item.done', phase: PHASE, id });
+    } else if (kind === 'fail') {
+      // Counted now; its message comes with the short summary (see #shortSummary).
+      emit({ type: 'item.fail', phase: PHASE, id, error: outcome });
     } else {
       const why = reason ?? (outcome === 'xfailed' ? 'xfail' : undefined);
       emit(why === undefined ? { type: 'item.skip', phase: PHASE, id } : { type: 'item.skip', phase: PHASE, id, reason: why });
     }
-    this.#emitted[KIND[outcome]]++;
   }
 
   /** Progress is the results seen, never less than what pytest's own tag implies, never backwards. */
@@ -282,7 +325,10 @@ class PytestParser implements FormatParser {
     emit(total === undefined ? { type: 'progress', phase: PHASE, current: this.#progress } : { type: 'progress', phase: PHASE, current: this.#progress, total });
   }
 
-  /** `FAILED tests/a.py::test_x - AssertionError: …` / `ERROR tests/a.py::test_y - …` / `ERROR tests/b.py` (collection). */
+  /**
+   * `FAILED tests/a.py::test_x - AssertionError: …` / `ERROR tests/a.py::test_y - …` / `ERROR tests/b.py` (collection):
+   * the message of a failure counted already, or a failure the results did not show.
+   */
   #shortSummary(line: string, emit: Emit): void {
     const outcome = line.startsWith('FAILED ') ? 'failed' : line.startsWith('ERROR ') ? 'error' : undefined;
     if (!outcome) return;
@@ -290,54 +336,55 @@ class PytestParser implements FormatParser {
     const dash = body.indexOf(' - ');
     const id = (dash < 0 ? body : body.slice(0, dash)).trim();
     if (id === '') return;
-    const error = dash < 0 ? undefined : body.slice(dash + 3).trim();
-    const file = id.split('::')[0]!;
-    let at = this.#pending.findIndex((p) => p.outcome === outcome && p.named && p.id === id);
-    if (at < 0) at = this.#pending.findIndex((p) => p.outcome === outcome && !p.named && p.file === file);
-    if (at < 0) at = this.#pending.findIndex((p) => p.outcome === outcome && !p.named && p.file === '');
-    if (at >= 0) this.#pending.splice(at, 1);
-    // Not seen among the results (a collection error): it is still one of pytest's counts.
-    const message = error ?? (outcome === 'error' ? 'error' : 'failed');
-    emit({ type: 'item.fail', phase: PHASE, id, error: message });
-    this.#emitted.fail++;
-  }
-
-  #flushPending(emit: Emit): void {
-    for (const p of this.#pending) {
-      emit({ type: 'item.fail', phase: PHASE, id: p.id, error: p.outcome === 'error' ? 'error' : 'failed' });
-      this.#emitted.fail++;
+    const error = dash < 0 ? outcome : body.slice(dash + 3).trim();
+    // pytest names each failure once here: the n-th of an outcome was counted among the results if
+    // they showed n. (The order differs; only the count matters, and the log names the test.)
+    if (++this.#named[outcome] <= this.#counts[outcome]) {
+      emit({ type: 'log', level: 'error', source: PHASE, message: shorten(`${id}: ${error}`, MESSAGE_CHARS) });
+      return;
     }
-    this.#pending = [];
+    this.#counts[outcome]++;
+    emit({ type: 'item.fail', phase: PHASE, id: this.#inSession(id), error: shorten(error, MESSAGE_CHARS) });
   }
 
-  /** pytest's own counts are the truth: what the output did not show is added, a surplus is reported. */
+  /** pytest's own counts are the truth: what the output did not show is added, and any difference is said. */
   #summary(title: string, emit: Emit): void {
-    this.#flushPending(emit);
-    const want: Record<Kind, number> = { done: 0, fail: 0, skip: 0 };
+    const want = zero();
     for (const m of title.matchAll(SUMMARY_WORD)) {
-      const word = m[2]!.replace(/s$/, '') === 'error' ? 'error' : m[2]!;
-      const outcome = (['passed', 'failed', 'skipped', 'xfailed', 'xpassed', 'error'] as const).find((o) => o === word);
-      if (outcome) want[KIND[outcome]] += Number(m[1]);
+      const word = m[2] === 'errors' ? 'error' : m[2]!;
+      const outcome = OUTCOMES.find((o) => o === word);
+      if (outcome) want[outcome] += Number(m[1]);
     }
-    const surplus: string[] = [];
+    const differ = OUTCOMES.filter((o) => want[o] !== this.#counts[o])
+      .map((o) => `pytest reported ${countText(want[o], o)}, prog counted ${this.#counts[o]}`);
+    const byKind = (counts: Record<Outcome, number>) => {
+      const sums: Record<Kind, number> = { done: 0, fail: 0, skip: 0 };
+      for (const o of OUTCOMES) sums[KIND[o]] += counts[o];
+      return sums;
+    };
+    const wanted = byKind(want);
+    const got = byKind(this.#counts);
     // What the summary adds stays within what the total allows, like the results themselves.
-    let room = this.#total === undefined ? 100_000 : Math.max(0, 2 * this.#total - (this.#emitted.done + this.#emitted.fail + this.#emitted.skip));
+    let room = this.#total === undefined ? 100_000 : Math.max(0, 2 * this.#total - (got.done + got.fail + got.skip));
+    let added = 0;
     for (const kind of ['done', 'skip', 'fail'] as const) {
-      const missing = Math.min(want[kind] - this.#emitted[kind], room);
-      room -= Math.max(0, missing);
+      const missing = Math.max(0, Math.min(wanted[kind] - got[kind], room));
+      room -= missing;
+      added += missing;
       for (let i = 1; i <= missing; i++) {
-        const id = `unreported ${kind === 'done' ? 'passed' : kind === 'skip' ? 'skipped' : 'failed'} #${i}`;
+        const id = this.#inSession(`unreported ${kind === 'done' ? 'passed' : kind === 'skip' ? 'skipped' : 'failed'} #${i}`);
         if (kind === 'done') emit({ type: 'item.done', phase: PHASE, id });
         else if (kind === 'skip') emit({ type: 'item.skip', phase: PHASE, id });
         else emit({ type: 'item.fail', phase: PHASE, id, error: 'reported in pytest\'s summary only' });
       }
-      if (missing < 0) surplus.push(`${-missing} ${kind} too many`);
     }
-    if (this.#ignored > 0) surplus.push(`${this.#ignored} past what pytest can print, ignored`);
-    if (surplus.length > 0) {
-      emit({ type: 'log', level: 'warn', source: PHASE, message: `pytest parser counted more results than pytest's summary (${surplus.join(', ')}): ${title}` });
+    const notes: string[] = [];
+    if (differ.length > 0) notes.push(`${differ.join('; ')}${added > 0 ? ` (${added} counted now from pytest's summary)` : ''}`);
+    if (this.#ignored > 0) notes.push(`${this.#ignored} past what pytest can print, ignored`);
+    if (notes.length > 0) {
+      emit({ type: 'log', level: 'warn', source: 'prog', message: `pytest's summary and prog's counts differ: ${notes.join('; ')} (summary: ${shorten(title, MESSAGE_CHARS)})` });
     }
-    const all = want.done + want.fail + want.skip;
+    const all = wanted.done + wanted.fail + wanted.skip;
     // Without `collected N` (-q) the summary gives the total; with it, a run stopped early (-x)
     // ends where it stopped rather than at 100%.
     if (this.#total === undefined && all > 0) emit({ type: 'progress', phase: PHASE, current: all, total: all });
@@ -345,14 +392,14 @@ class PytestParser implements FormatParser {
       this.#progress = Math.min(all, this.#total);
       emit({ type: 'progress', phase: PHASE, current: this.#progress, total: this.#total });
     }
-    emit({ type: 'phase.end', id: PHASE, status: want.fail > 0 ? 'failed' : all === 0 ? 'skipped' : 'ok' });
+    emit({ type: 'phase.end', id: PHASE, status: wanted.fail > 0 ? 'failed' : all === 0 ? 'skipped' : 'ok' });
     this.#finished = true;
   }
 }
 
 export const parser: ParserSpec = {
   name: 'pytest',
-  description: 'pytest: "collected N items" → phase; each result (-v lines or the .FsxXE characters) → an item; [ 45%] / [12/83] → progress; short summary → failure messages',
+  description: 'pytest: "collected N items" → phase; each result (-v lines or the .FsxXE characters) → an item as pytest writes it; [ 45%] / [12/83] → progress; short summary → failure messages; a warning if the counts differ from pytest\'s',
   firstChars: 'c=.FEsxX',
   detect: /^(?:(?:collecting \.\.\. )?collected \d+ items?\b|=+ test session starts =+$|[.FEsxX]+ +\[ *\d{1,3}%\]$)/,
   create: () => new PytestParser(),

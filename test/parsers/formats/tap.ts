@@ -16,7 +16,7 @@ import { fixtures, ndjson, runProg } from '../../helpers/prog.js';
 
 type Event = Record<string, unknown>;
 const dir = join(fixtures, 'tap');
-const NAMES = ['node-suite', 'node-nested', 'tape-suite', 'perl-suite', 'perl-bail'];
+const NAMES = ['node-suite', 'node-nested', 'node-depth', 'tape-suite', 'perl-suite', 'perl-bail'];
 
 interface Expect {
   command: string;
@@ -117,22 +117,75 @@ for (const name of NAMES) {
   });
 }
 
-test('node --test: subtests are steps with their path; failure carries the YAML; TODO failure is a skip', () => {
+test('node --test: tests at any depth are items named by their path; a nested skip counts; failure carries the YAML', () => {
   const events = feed(recordedLines('node-suite'));
-  const steps = ofType(events, 'step').map((e) => e.name);
-  assert.ok(steps.includes('math › deeper › divides'), steps.join(' | '));
-  assert.ok(steps.includes('math › deeper › skipped inner'));
+  assert.equal(items(events).map((e) => e.id), [
+    'adds', 'math › multiplies', 'math › deeper › divides', 'math › deeper › skipped inner', 'math › deeper', 'math',
+    'compares strings', 'slow feature', 'future feature', 'waits a little',
+  ]);
   const [fail] = ofType(events, 'item.fail');
   assert.match(String(fail!.error), /^Expected values to be strictly equal \(strictEqual: expected world, actual hello\) at \S*node-suite\.mjs:14:1$/);
-  assert.equal(ofType(events, 'item.skip').map((e) => [e.id, e.reason]), [['slow feature', 'needs network'], ['future feature', 'TODO not written yet']]);
-  // The nested skip is not an item of the phase.
-  assert.not.ok(items(events).some((e) => e.id === 'skipped inner' || e.id === 'divides'));
+  assert.equal(ofType(events, 'item.skip').map((e) => [e.id, e.reason]), [
+    ['math › deeper › skipped inner', 'not today'], ['slow feature', 'needs network'], ['future feature', 'TODO not written yet'],
+  ]);
 });
 
-test('node --test: a failing nested subtest is named in its top-level test\'s error', () => {
-  const [fail] = ofType(feed(recordedLines('node-nested')), 'item.fail');
-  assert.is(fail!.id, 'parser');
-  assert.match(String(fail!.error), /^tokens › numbers: 16 == 17 \(==: expected 17, actual 16\) at \S*node-nested\.mjs:9:13$/);
+test('node --test: describe() suites are not items, tests with subtests are; todo at any depth, passing or not, is a skip', () => {
+  const events = feed(recordedLines('node-depth'));
+  const ids = items(events).map((e) => e.id);
+  for (const suite of ['store', 'store › index', 'network', 'legacy', 'plugins']) assert.not.ok(ids.includes(suite), suite);
+  assert.ok(ids.includes('sync') && ids.includes('sync › merges') && ids.includes('export'), ids.join(' | '));
+  assert.equal(ofType(events, 'item.skip').map((e) => [e.id, e.reason]), [
+    ['store › compacts', 'slow disk'], ['store › index › rebuilds', 'TODO not yet'], ['store › index › drops', 'TODO'], ['sync › offline', undefined],
+    ['export', 'TODO formats'],
+  ]);
+  // Cancelled by a failing hook: failures, as node's `# cancelled` (prog has no such count).
+  const cancelled = ofType(events, 'item.fail').filter((e) => String(e.id).startsWith('network'));
+  assert.equal(cancelled.map((e) => e.id), ['network › connects', 'network › retries']);
+  for (const e of cancelled) assert.match(String(e.error), /^test did not finish before its parent and was cancelled at \S*node-depth\.mjs:3[12]:3$/);
+});
+
+test('node --test: a test failing because of its subtests names the first failing one (an item of its own)', () => {
+  const fails = ofType(feed(recordedLines('node-nested')), 'item.fail');
+  assert.equal(fails.map((e) => e.id), ['parser › tokens › numbers', 'parser › tokens', 'parser']);
+  assert.match(String(fails[0]!.error), /^16 == 17 \(==: expected 17, actual 16\) at \S*node-nested\.mjs:9:13$/);
+  assert.equal(fails.slice(1).map((e) => e.error), ['1 subtest failed: numbers', '1 subtest failed: tokens › numbers']);
+});
+
+test('node --test: no step events, so plain mode prints no line per test or subtest', () => {
+  for (const name of ['node-suite', 'node-nested', 'node-depth']) assert.equal(ofType(feed(recordedLines(name)), 'step'), [], name);
+});
+
+test('node --test: the trailing plan counts top-level tests only; the total is the items read', () => {
+  const events = feed(recordedLines('node-depth'));
+  assert.equal(ofType(events, 'phase').map((e) => e.total), [undefined, 18]);
+});
+
+test('node\'s summary (# tests …) that differs from the items read is one warning saying what differs', () => {
+  const doc = ['TAP version 13', '# Subtest: a', 'ok 1 - a', '  ---', '  duration_ms: 1', '  ...', '# Subtest: b', 'not ok 2 - b', '  ---', '  duration_ms: 1', '  ...', '1..2'];
+  const footer = (tests: number, pass: number, fail: number) =>
+    [`# tests ${tests}`, '# suites 0', `# pass ${pass}`, `# fail ${fail}`, '# cancelled 0', '# skipped 0', '# todo 0', '# duration_ms 12.5'];
+  assert.equal(ofType(feed([...doc, ...footer(2, 1, 1)]), 'log'), [], 'agreeing: nothing said');
+  const logs = ofType(feed([...doc, ...footer(5, 3, 2)]), 'log');
+  assert.equal(logs.map((e) => [e.level, e.source, e.message]), [
+    ['warn', 'prog', "node --test's summary differs from the tests prog counted: tests 5 (prog 2), pass 3 (prog 1), fail + cancelled 2 (prog 1)"],
+  ]);
+  // Without its last line (output cut), what was read is checked at the end.
+  assert.is(ofType(feed([...doc, ...footer(5, 3, 2).slice(0, -1)]), 'log').length, 1);
+  // tape's footer (# tests 7 / # pass 6, counting assertions and skips as passes) is not node's: not checked.
+  assert.equal(ofType(feed(recordedLines('tape-suite')), 'log'), []);
+});
+
+test('subtests without `# Subtest:` lines (older TAP 13): the first failing one is named in its parent\'s error', () => {
+  const events = feed(['1..1', '    ok 1 - inner', '    not ok 2 - deep', '    1..2', 'not ok 1 - outer']);
+  assert.equal(items(events).map((e) => [e.id, e.error]), [['outer', 'deep: failed']]);
+});
+
+test('Test::More: a top-level subtest is a step as it starts; subtests below it are not', () => {
+  assert.equal(ofType(feed(recordedLines('perl-suite')), 'step').map((e) => e.name), ['parsing']);
+  // A subtest first in the document: its step waits for its first test point (then it is known not to be node's).
+  const first = feed(['1..1', '# Subtest: schema', '    ok 1 - users', '    # Subtest: inner', '        ok 1 - x', '        1..1', '    ok 2 - inner', '    1..2', 'ok 1 - schema']);
+  assert.equal(first.map((e) => (e.type === 'step' ? `step ${e.name}` : e.type)), ['phase', 'step schema', 'item.done', 'phase.end']);
 });
 
 test('tape: test names (# comments) are steps; assertion failure has operator, values and place', () => {
@@ -192,16 +245,17 @@ test('two TAP documents in one run: one phase whose total adds up', () => {
 
 // ---------------------------------------------------------------- unit: robustness
 
-test('property: never throws, whatever the lines; never more items than top-level test points', () => {
+test('property: never throws, whatever the lines; never more items than test points', () => {
   const tokens = fc.constantFrom(
     'TAP version 14', '1..3', '1..0', 'ok 1 - a', 'not ok 2 - b', 'ok 3 # SKIP', 'not ok 4 # TODO x', 'ok', '  ---', '  ...', '    ---', '    ...',
     '  message: m', '  error: |-', '    boom', '# Subtest: s', '    # Subtest: t', '    ok 1 - n', '    not ok 1 - n', '        not ok 1 - m', 'Bail out!', '    Bail out! x', '# c', '',
+    '# Subtest: a', 'ok 1 - a', '    # Subtest: n', "  type: 'suite'", '    ok 2 - n # TODO', '# tests 3', '# suites 1', '# duration_ms 1.5',
   );
   const line = fc.oneof(tokens, fc.string(), fc.string({ unit: 'binary' }), fc.tuple(tokens, fc.string()).map(([a, b]) => a + b));
   fc.assert(
     fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
       const events = feed(lines);
-      const points = lines.filter((l) => parseTestPoint(l) !== undefined).length;
+      const points = lines.filter((l) => parseTestPoint(l.trimStart()) !== undefined).length;
       return items(events).length <= points;
     }),
     { numRuns: 400 },
@@ -268,15 +322,39 @@ const have = (cmd: string) => {
   }
 };
 
-test('LIVE: node --test --test-reporter=tap and tape, run for real under prog', async () => {
-  const runs = await Promise.all([
-    progJson([process.execPath, '--test', '--test-reporter=tap', join(dir, 'node-suite.mjs')]),
-    progJson([process.execPath, '--test', '--test-reporter=tap', join(dir, 'node-nested.mjs')]),
+
+/** node's own summary lines (`# tests 18` …) among the lines the run printed, as prog's counts would be. */
+function nodeSummary(events: Event[], prefix: string): Record<string, number> {
+  const node: Record<string, number> = {};
+  for (const e of events) {
+    if (e.type !== 'output' || e.stream !== 'stdout') continue;
+    const m = new RegExp(`^${prefix} (tests|pass|fail|cancelled|skipped|todo) (\\d+)$`).exec(String(e.line));
+    if (m) node[m[1]!] = Number(m[2]);
+  }
+  return { processed: node.tests!, succeeded: node.pass!, failed: node.fail! + node.cancelled!, skipped: node.skipped! + node.todo! };
+}
+
+test('LIVE: node --test (TAP, nested describe/it and t.test): prog\'s final counts equal node\'s own summary; tape too', async () => {
+  const names = ['node-depth', 'node-nested'];
+  const [tape, ...runs] = await Promise.all([
     progJson([process.execPath, join(dir, 'tape-suite.mjs')]),
+    ...names.map((name) => progJson([process.execPath, '--test', '--test-reporter=tap', join(dir, `${name}.mjs`)])),
   ]);
-  checkSummary('node-suite', runs[0]!);
-  checkSummary('node-nested', runs[1]!);
-  checkSummary('tape-suite', runs[2]!);
+  checkSummary('tape-suite', tape!);
+  runs.forEach((run, i) => {
+    const { processed, succeeded, failed, skipped } = run.summary.counts;
+    assert.equal({ processed, succeeded, failed, skipped }, nodeSummary(run.events, '#'), names[i]);
+    assert.equal(run.events.filter((e) => e.type === 'log'), [], `${names[i]}: no warning`);
+    checkSummary(names[i]!, run);
+  });
+});
+
+test('end to end: plain mode prints no line per test or subtest of node --test', async () => {
+  const r = await runProg(['run', '--format', 'plain', '--', process.execPath, join(fixtures, 'replay.js'), join(dir, 'node-depth.rec'), '--speed', '0']);
+  const said = r.stderr.toString().split('\n').filter((l) => l.startsWith('[prog]'));
+  assert.equal(said.filter((l) => /\bstep\b/.test(l)), [], said.join('\n'));
+  // Failures are said as they happen (6 of the 18 tests); no test else gets a line of its own.
+  for (const id of ['store › opens', 'store › index › builds', 'cleanup', 'sync › pulls']) assert.not.ok(said.some((l) => l.includes(id)), id);
 });
 
 test('LIVE: Perl Test::More with subtests, SKIP, TODO and BAIL_OUT', async () => {
