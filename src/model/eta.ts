@@ -101,9 +101,19 @@ export class EtaEngine {
   #lastProgressT: number;
   #prior: { durationMs: number; total?: number; rel: number } | undefined;
   #priorDropped = false;
+  /** When the scope started, restarts or not: the prior's clock. */
+  readonly #origin: number;
+  /**
+   * The meter restarted at least once (git's steps): its progress is then the current meter's, not
+   * the scope's, so a prior goes by time alone, and the live estimate only knows the current meter.
+   */
+  #restarted = false;
+  /** The sanity gate dropped the prior on the pace of a meter (void if that meter turns out to restart). */
+  #gated = false;
 
   constructor(options: EtaOptions = {}) {
     this.#start = options.startMs ?? 0;
+    this.#origin = this.#start;
     this.#window = options.windowMs !== undefined && options.windowMs > 0 ? options.windowMs : Infinity;
     this.#lastT = this.#start;
     this.#lastProgressT = this.#start;
@@ -166,12 +176,17 @@ export class EtaEngine {
   estimate(nowMs: number): EtaEstimate | undefined {
     const total = this.#total;
     const now = Math.max(nowMs, this.#lastT);
-    const elapsed = now - this.#start;
-    if (total !== undefined && this.#last >= total) return { etaMs: 0, lowMs: 0, highMs: 0 };
+    const elapsed = now - this.#origin;
+    if (total !== undefined && this.#last >= total && !this.#restarted) return { etaMs: 0, lowMs: 0, highMs: 0 };
     const live = total === undefined ? undefined : this.#live(now, total);
-    const prior = this.#priorEstimate(elapsed, total, live !== undefined);
+    const prior = this.#priorEstimate(elapsed, this.#restarted ? undefined : total, live !== undefined);
     if (!prior) return live && round(live.eta, live.rel);
     if (!live) return prior.range ?? round(prior.eta, prior.rel);
+    if (this.#restarted) {
+      // Past runs know the whole scope, the live pace only the current meter: the scope goes on at
+      // least as long as that meter does.
+      return live.eta > prior.eta ? round(live.eta, live.rel) : prior.range ?? round(prior.eta, prior.rel);
+    }
     // Precision-weighted in log space: the prior fades as the live estimate firms up.
     const wp = 1 / (prior.rel * prior.rel);
     const wl = 1 / (live.rel * live.rel);
@@ -327,16 +342,19 @@ export class EtaEngine {
   #checkPrior(done: number, seen: number, total: number): void {
     const prior = this.#prior;
     // Warmed up: 2 s, or a tenth of the work (the first seconds' pace is too noisy to overrule history).
-    if (!prior || this.#priorDropped || seen <= 0 || (seen < GATE_WARMUP_MS && done < 0.1 * total)) return;
+    if (!prior || this.#priorDropped || this.#restarted || seen <= 0 || (seen < GATE_WARMUP_MS && done < 0.1 * total)) return;
     const pastTotal = prior.total ?? total;
     const livePace = done / seen;
     const pastPace = pastTotal / prior.durationMs;
     const ratio = livePace / pastPace;
-    if (ratio >= GATE || ratio <= 1 / GATE) this.#priorDropped = true;
+    if (ratio >= GATE || ratio <= 1 / GATE) this.#priorDropped = this.#gated = true;
   }
 
   /** Forgets the pace so far: progress is measured again from `current` at `t`. */
   #restart(t: number, current: number): void {
+    this.#restarted = true;
+    // The gate judged the first meter's pace as the scope's: it was not.
+    if (this.#gated) this.#priorDropped = this.#gated = false;
     this.#start = t;
     this.#buckets = [];
     this.#width = FIRST_BUCKET_MS;

@@ -59,6 +59,21 @@ test('a dip is not a restart: rsync\'s percentage falls as its file list grows, 
   assert.ok(est !== undefined && Math.abs(est.etaMs - 46_000) < 5000, `eta ${est?.etaMs}: 46 % left at 1 %/s`);
 });
 
+test("with history, a meter that restarts goes by the past duration: git's fast counting does not void it", () => {
+  // Past clones took 26 s. Counting objects: 1000 in 1 s (26× the past pace: the sanity gate fires);
+  // then Receiving objects restarts at 0 and goes 10 %/s for now.
+  const e = new EtaEngine({ prior: { durationsMs: [26_000] } });
+  for (let t = 100; t <= 1000; t += 100) e.record(t, t, 1000);
+  e.estimate(1000);
+  e.record(1100, 0, 100);
+  for (let t = 1500; t <= 3000; t += 500) e.record(t, (t - 1000) / 100, 100);
+  const est = e.estimate(3000)!;
+  // The current meter alone says 8 s; the clone as a whole has 23 s to go by its history.
+  assert.ok(!e.priorDropped, 'the prior is back once the meter restarted');
+  assert.ok(Math.abs(est.etaMs - 23_000) < 1000, `eta ${est.etaMs}`);
+  assert.ok(est.lowMs <= 23_000 && 23_000 <= est.highMs);
+});
+
 test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
   // 20/s for 60 s, then 5/s for 180 s: the same progress over time, reported at two cadences.
   const pace = (t: number) => (t <= 60_000 ? t * 0.02 : 1200 + (t - 60_000) * 0.005);
