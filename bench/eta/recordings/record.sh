@@ -6,7 +6,7 @@
 # compression speed, sleeps and computation in tests).
 #   sh bench/eta/recordings/record.sh              (from the repository root: every recording)
 #   sh bench/eta/recordings/record.sh ninja pytest (only these workloads)
-# Workloads: ninja make pytest tap rsync pv git cargo ctest. Run one recording at a time (the
+# Workloads: ninja make pytest tap rsync rsync_files pv git cargo ctest node. Run one recording at a time (the
 # timings are the point); the whole set takes 6–8 minutes on 2 cores. Needs cmake, ninja, make, a C
 # compiler, python3 with pytest, perl, rsync, pv, xz, git, script (util-linux), cargo (else that one
 # is skipped) and this repository's node_modules (the source tree rsync, pv and git carry).
@@ -347,7 +347,128 @@ EOF
   (cd "$tmp/ctest-build" && $rec "$out/ctest/jobs-64.rec" -- ctest -j$jobs) || true
 }
 
-for w in ${*:-ninja make pytest tap rsync pv git cargo ctest}; do
+# node --test, a suite of ~200 tests in 5 files, nested both ways node allows: describe()/it()
+# suites, and test()s with t.test() subtests. api (hashing, tens of ms, describe > describe > it),
+# cache (sleeps like I/O, test > t.test > t.test), integration (12 slow tests, 0.5–2 s, in suites
+# per service), parser (sorting work of varied size, test > t.test), utils (fast). Three fail (one
+# deep in subtests), four skip and three are todo, at several depths. node runs the files one at a
+# time here (its concurrency is the cores less one), in name order.
+gen_node_suite() {
+  python3 - "$1" <<'EOF'
+import math, os, random, sys
+root = sys.argv[1]
+r = random.Random(17)
+os.makedirs(root, exist_ok=True)
+lognormal = lambda median, sigma: median * math.exp(sigma * r.gauss(0, 1))
+head = ("import { describe, it, test } from 'node:test';\n"
+        "import assert from 'node:assert';\n"
+        "import { pbkdf2Sync } from 'node:crypto';\n"
+        "import { setTimeout as sleep } from 'node:timers/promises';\n"
+        "const work = (ms) => pbkdf2Sync('secret', 'salt', Math.max(1, Math.round(ms * 2500)), 32, 'sha256');\n"
+        "const sortWork = (n) => { const a = Array.from({ length: n }, (_, i) => String(i * 7919 % 100003)); a.sort(); return a; };\n")
+def options(kind, reason):
+    return {None: "", "skip": f"{{ skip: '{reason}' }}, ", "todo": f"{{ todo: '{reason}' }}, "}[kind]
+def body(code, fail=None):
+    return f"async () => {{ {code}{f' assert.strictEqual({fail[0]}, {fail[1]});' if fail else ''} }}"
+def ctx_body(code, fail=None):
+    return f"async (t) => {{ {code}{f' assert.strictEqual({fail[0]}, {fail[1]});' if fail else ''} }}"
+
+# api: describe > describe > it, hashing work
+lines = [head, "describe('api', () => {"]
+for v in ("v1", "v2", "admin"):
+    lines.append(f"  describe('{v}', () => {{")
+    for i in range(14):
+        name = f"{v} endpoint {i:02d}"
+        fail = ("1 + 1", "3") if (v, i) == ("v2", 9) else None
+        kind = ("skip", "needs a live service") if (v, i) == ("admin", 5) else (None, None)
+        lines.append(f"    it('{name}', {options(*kind)}{body(f'work({lognormal(55, 0.7):.0f});', fail)});")
+    lines.append("  });")
+lines.append("});")
+open(f"{root}/api.test.mjs", "w").write("\n".join(lines) + "\n")
+
+# cache: test > t.test > t.test, sleeps
+lines = [head]
+for g in range(6):
+    lines.append(f"test('cache shard {g}', async (t) => {{")
+    for k in range(5):
+        kind = ("skip", "no redis") if (g, k) == (2, 3) else ("todo", "eviction policy") if (g, k) == (4, 1) else (None, None)
+        code = f"await sleep({lognormal(90, 0.9):.0f});"
+        if (g, k) == (4, 1): code += " throw new Error('not implemented');"
+        if k == 4:
+            lines.append(f"  await t.test('key {k}', {options(*kind)}async (t) => {{")
+            for s in range(3):
+                lines.append(f"    await t.test('replica {s}', {body(f'await sleep({lognormal(60, 0.8):.0f});')});")
+            lines.append("  });")
+        else:
+            lines.append(f"  await t.test('key {k}', {options(*kind)}{body(code)});")
+    lines.append("});")
+open(f"{root}/cache.test.mjs", "w").write("\n".join(lines) + "\n")
+
+# integration: describe per service > it, slow (sleep then hashing); one failure deep in a test's subtests
+lines = [head, "describe('integration', () => {"]
+for s, svc in enumerate(("billing", "search", "accounts", "reports")):
+    lines.append(f"  describe('{svc}', () => {{")
+    for i in range(3):
+        n = s * 3 + i
+        code = f"await sleep({r.uniform(400, 1400):.0f}); work({lognormal(550, 0.5):.0f});"
+        if n == 9:
+            lines.append(f"    it('{svc} flow {i}', async (t) => {{")
+            lines.append(f"      await t.test('prepare', {body(code)});")
+            lines.append(f"      await t.test('check totals', {body('work(40);', ('41', '42'))});")
+            lines.append("    });")
+        elif n == 4:
+            lines.append(f"    it('{svc} flow {i}', {options('skip', 'staging is down')}{body(code)});")
+        else:
+            lines.append(f"    it('{svc} flow {i}', {body(code)});")
+    lines.append("  });")
+lines.append("});")
+open(f"{root}/integration.test.mjs", "w").write("\n".join(lines) + "\n")
+
+# parser: test > t.test, sorting work of varied size
+lines = [head]
+for f in range(6):
+    lines.append(f"test('parser format {f}', async (t) => {{")
+    for c in range(6):
+        n = f * 6 + c
+        fail = ("sortWork(3)[0]", "'1'") if n == 28 else None
+        kind = ("todo", "streaming input") if n == 13 else (None, None)
+        lines.append(f"  await t.test('case {c}', {options(*kind)}{body(f'sortWork({int(lognormal(60000, 0.8))});', fail)});")
+    lines.append("});")
+open(f"{root}/parser.test.mjs", "w").write("\n".join(lines) + "\n")
+
+# utils: describe > it, fast
+lines = [head, "describe('utils', () => {"]
+for i in range(50):
+    kind = ("skip", "windows only") if i == 41 else ("todo", "unicode") if i == 12 else (None, None)
+    lines.append(f"  it('util {i:02d}', {options(*kind)}{body(f'work({r.uniform(1, 12):.0f});')});")
+lines.append("});")
+open(f"{root}/utils.test.mjs", "w").write("\n".join(lines) + "\n")
+EOF
+}
+
+# node --test on that suite, twice: TAP through a pipe (--test-reporter=tap), and on a terminal,
+# where node's default reporter is spec (coloured, ▶ groups, ℹ summary).
+record_node() {
+  mkdir -p "$out/node"
+  gen_node_suite "$tmp/node-suite"
+  (cd "$tmp/node-suite" && $rec "$out/node/suite-200-tap.rec" -- node --test --test-reporter=tap) || true
+  (cd "$tmp/node-suite" && $rec "$out/node/suite-200-spec-pty.rec" --pty -- node --test) || true
+}
+
+# rsync --progress (per-file bars, each file's name then its bar, ended by `(xfr#N, to-chk=K/M)`)
+# of 4 packages of this repository's node_modules: ~450 files in ~110 directories, ~25 MB, most of
+# it in a few large files (typescript's lib/typescript.js, _tsc.js, lib.dom.d.ts: several MB
+# each, whose bars run for seconds), limited to 1000 KiB/s: ~25 s. The run's progress is the
+# files checked of to-chk's total, not the bars.
+record_rsync_files() {
+  mkdir -p "$out/rsync"
+  src="$tmp/rsync-files-src"
+  mkdir -p "$src"
+  for pkg in execa resolve typescript yargs; do cp -a "$root/node_modules/$pkg" "$src/$pkg"; done
+  $rec "$out/rsync/progress-files.rec" -- rsync -a --progress --bwlimit=1000 "$src/" "$tmp/rsync-files-dst/"
+}
+
+for w in ${*:-ninja make pytest tap rsync rsync_files pv git cargo ctest node}; do
   echo "== $w" >&2
   "record_$w"
 done
