@@ -315,7 +315,7 @@ test('LIVE: the real cargo test --no-fail-fast --lib --tests (doc tests take lon
     const m = e.type === 'output' ? /^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/.exec(String(e.line)) : null;
     if (m) for (const [i, k] of (['passed', 'failed', 'ignored'] as const).entries()) own[k] += Number(m[i + 1]);
   }
-  assert.equal(own, { passed: 5, failed: 1, ignored: 1 });
+  assert.equal(own, { passed: 5, failed: 1, ignored: 1 }, `libtest's own lines: ${events.filter((e) => e.type === 'output').map((e) => e.line).join('\n')}`);
   const phase = summary.phases.find((p) => p.id === 'cargo-test')!;
   assert.equal([phase.counts.succeeded, phase.counts.failed, phase.counts.skipped], [own.passed, own.failed, own.ignored]);
   assert.equal(summary.failures.map((f) => f.id), ['tests::wrong']);
