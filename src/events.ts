@@ -5,7 +5,11 @@
 export type StreamName = 'stdout' | 'stderr';
 /** How a line ended: `\r` is a redraw of the current line (git, pv, cargo); '' is a partial last line. */
 export type LineEnd = '\n' | '\r\n' | '\r' | '';
-export type PhaseStatus = 'ok' | 'failed' | 'skipped';
+/**
+ * How a phase ended. `interrupted` is never reported by a marker or a parser: the model gives it
+ * to phases still running when a signal ends the run.
+ */
+export type PhaseStatus = 'ok' | 'failed' | 'skipped' | 'interrupted';
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type AgentStatus = 'idle' | 'busy' | 'done' | 'failed' | 'offline';
 
@@ -38,7 +42,20 @@ export interface OutputEvent extends Base {
   base64?: string;
 }
 export interface WorkflowEvent extends Base { type: 'workflow'; name: string; extra?: Extra }
-export interface PhaseEvent extends Base { type: 'phase'; id: string; name?: string; total?: number; extra?: Extra }
+export interface PhaseEvent extends Base {
+  type: 'phase'; id: string; name?: string; total?: number;
+  /**
+   * A CI group (GitHub Actions `::group::`, Azure `##[group]`, a TeamCity block): phases other
+   * tools start while it is open are its children. Set by the parsers that read such groups.
+   */
+  group?: true;
+  /**
+   * The group this phase started in (ParserHub sets it, at the phase's first event): it ends when
+   * that group ends, and its failure fails the group.
+   */
+  parent?: string;
+  extra?: Extra;
+}
 export interface PhaseEndEvent extends Base { type: 'phase.end'; id: string; status: PhaseStatus; extra?: Extra }
 export interface StepEvent extends Base {
   /** With `agent`, the step of that agent's current item (lint 2/4); without, the phase's own step. */
@@ -138,7 +155,21 @@ export interface ResumeEvent extends Base {
   items: number;
   /** How many of them belong to each phase. */
   phases: Record<string, number>;
+  /**
+   * Which they are (the first MAX_RESUMED_IDS of them), so that the command doing one again (it
+   * does not skip what is done) does not count it twice. Absent: counts only, as before.
+   */
+  done?: ItemRef[];
 }
+
+/** An item by its phase (none: an item of the run only) and id. */
+export interface ItemRef {
+  phase?: string;
+  id: string;
+}
+
+/** Most resumed ids a `resume` event names (and the model remembers): the memory stays bounded. */
+export const MAX_RESUMED_IDS = 100_000;
 
 export type MarkerEvent =
   | WorkflowEvent | PhaseEvent | PhaseEndEvent | StepEvent

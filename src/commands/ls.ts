@@ -1,5 +1,6 @@
 // `prog ls`: the recorded runs, newest first — id, name, state, progress, time, ETA. A run whose
-// prog died without writing its end (SIGKILL, a crash, a reboot) shows as `lost`, never as running.
+// prog died without writing its end (SIGKILL, a crash, a reboot) shows as `lost`, never as running;
+// one that did not succeed keeps the progress of its last snapshot.
 // A run that cannot be read is named on stderr after the others are listed, and ls ends with 125.
 import { Chalk } from 'chalk';
 import { printError } from '../diagnostics.js';
@@ -51,8 +52,9 @@ export function runRow(run: StoredRun, now = Date.now()): RunRow {
   };
   if (record.durationMs !== undefined) row.elapsedMs = record.durationMs;
   else if (state === 'running') row.elapsedMs = Math.max(0, now - Date.parse(record.startedAt));
-  if (state === 'running' || state === 'lost') {
-    // Where it stood at its last snapshot (written every update interval while it runs).
+  if (state !== 'succeeded') {
+    // Where it stood at its last snapshot (written every update interval while it runs, and at its
+    // end): a run that was interrupted, failed or lost keeps the progress it had made.
     const snapshot = readSnapshot(run.dir);
     if (snapshot?.workflow !== undefined) row.name = snapshot.workflow;
     if (snapshot?.percent !== undefined) row.percent = Math.floor(snapshot.percent);
@@ -61,7 +63,7 @@ export function runRow(run: StoredRun, now = Date.now()): RunRow {
       const age = Math.max(0, (row.elapsedMs ?? 0) - snapshot.tMs);
       row.etaMs = Math.max(0, snapshot.etaMs - age);
     }
-  } else if (record.status === 'ok') row.percent = 100;
+  } else row.percent = 100;
   return row;
 }
 

@@ -12,7 +12,7 @@ import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { printError, warnOnce } from '../diagnostics.js';
 import { exitCodeFor, ProgError } from '../errors.js';
 import { EventBus } from '../event-bus.js';
-import type { ExitEvent, ResumeEvent, StreamName, Unstamped } from '../events.js';
+import { MAX_RESUMED_IDS, type ExitEvent, type ResumeEvent, type StreamName, type Unstamped } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
 import type { LineSplitter } from '../lines/line-splitter.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
@@ -366,7 +366,9 @@ function writeResumeFile(store: RunStore, items: ResumedItem[]): string {
 function resumeEvent(from: string, items: ResumedItem[]): Unstamped<ResumeEvent> {
   const phases: Record<string, number> = {};
   for (const item of items) if (item.phase !== undefined) phases[item.phase] = (phases[item.phase] ?? 0) + 1;
-  return { type: 'resume', from, items: items.length, phases };
+  // Named too (up to a bound): a command that does them again (it does not skip) does not count them twice.
+  const done = items.slice(0, MAX_RESUMED_IDS).map((item) => (item.phase === undefined ? { id: item.id } : { phase: item.phase, id: item.id }));
+  return { type: 'resume', from, items: items.length, phases, done };
 }
 
 /**

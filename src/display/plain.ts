@@ -9,7 +9,8 @@ import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 import { colorLevel } from './color.js';
 import { formatDuration, formatEta, formatRate } from './duration.js';
-import { countsText, itemName, summaryLines } from './summary-lines.js';
+import { countsText, itemName, statusMark, summaryLines } from './summary-lines.js';
+import { byId, phasePath } from './phase-name.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
 import { resourcesText } from './resources-text.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
@@ -83,16 +84,17 @@ export class PlainView implements View {
         // A resumed run's phase starts with what the earlier run completed already counted.
         const done = phase.counts.processed;
         const todo = phase.total === undefined ? '' : done > 0 ? ` · ${done} done, ${Math.max(0, phase.total - done)} to do` : ` · ${phase.total} to do`;
-        this.#say(`${c.cyan('▶')} ${c.bold(safe(phase.name))} started${todo}`);
+        this.#say(`${c.cyan('▶')} ${c.bold(phasePath(phase, (id) => model.phase(id)))} started${todo}`);
         break;
       }
       case 'phase.end': {
         const phase = model.phase(event.id);
-        if (phase) this.#phaseEnded(phase);
+        if (phase) this.#phaseEnded(phase, phasePath(phase, (id) => model.phase(id)));
         break;
       }
       case 'step': {
-        const where = event.phase === undefined ? '' : `${safe(model.phase(event.phase)?.name ?? event.phase)}: `;
+        const phase = event.phase === undefined ? undefined : model.phase(event.phase);
+        const where = event.phase === undefined ? '' : `${phase ? phasePath(phase, (id) => model.phase(id)) : safe(event.phase)}: `;
         const count = event.index === undefined ? '' : ` ${event.index}${event.total === undefined ? '' : `/${event.total}`}`;
         this.#say(`${where}step${count} ${safe(event.name)}`);
         break;
@@ -134,6 +136,7 @@ export class PlainView implements View {
         this.#statusMs = snapshot.tMs;
       }
     }
+    const lookup = byId(snapshot.phases);
     for (const phase of snapshot.phases) {
       if (phase.status !== 'running') continue;
       const line = this.#lines.get(phase.id) ?? { printedMs: phase.startedMs, bucket: 0, current: 0 };
@@ -142,7 +145,7 @@ export class PlainView implements View {
       if (!moved) continue;
       if (bucket > line.bucket || snapshot.tMs - line.printedMs >= PROGRESS_TICKS * (this.#options.updateIntervalMs ?? 1000)) {
         this.#lines.set(phase.id, { printedMs: snapshot.tMs, bucket, current: phase.current });
-        this.#say(this.#progressLine(phase) + usage(snapshot));
+        this.#say(this.#progressLine(phase, phasePath(phase, lookup)) + usage(snapshot));
         this.#statusMs = snapshot.tMs;
       }
     }
@@ -161,16 +164,16 @@ export class PlainView implements View {
     for (const line of summaryLines(summary, this.#c, this.#options.recordDir)) this.#say(line);
   }
 
-  #phaseEnded(phase: PhaseSnapshot): void {
+  #phaseEnded(phase: PhaseSnapshot, name: string): void {
     const c = this.#c;
     this.#lines.delete(phase.id);
     this.#announced.delete(phase.id);
-    const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
+    const mark = statusMark(phase.status, c);
     const done = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
-    this.#say(`${mark} ${c.bold(safe(phase.name))} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
+    this.#say(`${mark} ${c.bold(name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
   }
 
-  #progressLine(phase: PhaseSnapshot): string {
+  #progressLine(phase: PhaseSnapshot, name: string): string {
     const parts = [
       phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`,
     ];
@@ -179,7 +182,7 @@ export class PlainView implements View {
     const eta = formatEta(phase);
     if (eta !== undefined) parts.push(eta);
     parts.push(countsText(phase.counts, this.#c));
-    return `${safe(phase.name)} ${parts.join(' · ')}`;
+    return `${name} ${parts.join(' · ')}`;
   }
 
   #say(text: string): void {

@@ -3,9 +3,10 @@
 import type { ChalkInstance } from 'chalk';
 import { clip as safe, TEXT_MAX } from './clip.js';
 import type { LogLevel } from '../events.js';
-import type { Counts, Summary } from '../model/snapshot.js';
+import type { Counts, PhaseSnapshot, Summary } from '../model/snapshot.js';
 import { formatDuration } from './duration.js';
 import { peaksText } from './resources-text.js';
+import { byId, phasePath } from './phase-name.js';
 
 /** Failures (the latest) shown with the output that came before them. */
 const TAILS_SHOWN = 3;
@@ -25,10 +26,10 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
     const rate = judged > 0 ? ` · ${Math.round((counts.succeeded / judged) * 100)}% succeeded` : '';
     lines.push(`items: ${countsText(counts, c)}${rate}`);
   }
+  const lookup = byId(summary.phases);
   for (const phase of summary.phases) {
-    const mark = phase.status === 'ok' ? c.green('✔') : phase.status === 'skipped' ? c.dim('⊘') : c.red('✖');
     const done = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current}` : `${phase.current}/${phase.total}`;
-    lines.push(`  ${mark} ${safe(phase.name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
+    lines.push(`  ${statusMark(phase.status, c)} ${phasePath(phase, lookup)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done}`);
   }
   if (summary.failures.length > 0) {
     const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
@@ -51,6 +52,16 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
   if (summary.resources) lines.push(`resources: ${peaksText(summary.resources)}`);
   if (recordDir !== undefined) lines.push(c.dim(`recorded in ${recordDir}`));
   return lines;
+}
+
+/** ✔ ok, ⊘ skipped, ■ interrupted, ✖ failed (or still running, which a summary never shows). */
+export function statusMark(status: PhaseSnapshot['status'], c: ChalkInstance): string {
+  switch (status) {
+    case 'ok': return c.green('✔');
+    case 'skipped': return c.dim('⊘');
+    case 'interrupted': return c.yellow('■');
+    default: return c.red('✖');
+  }
 }
 
 export function itemName(item: { phase?: string; id: string; agent?: string }): string {

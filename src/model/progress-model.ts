@@ -1,20 +1,37 @@
 // Reduces the event stream into the state of the run. It never prints; views read snapshots of it.
-// Memory is bounded by what is active (running items, agents, phases), never by items finished.
-import type { AgentStatus, ExitEvent, ItemFailEvent, LogLevel, ProgEvent, ResourcesEvent, StepEvent, TreeUsage } from '../events.js';
+// Memory is bounded by what is active (running items, agents, phases), and by the ids of finished
+// items it remembers so that none is counted twice (item-outcomes.ts): at most MAX_REMEMBERED.
+//
+// Phases nest: a phase with a `parent` (a tool's phase inside a CI group) is that phase's child.
+// A parent whose child failed is failed; the run's percentage and ETA are over the leaves (phases
+// that are nobody's parent), so a group and the work inside it are not counted twice.
+import {
+  MAX_RESUMED_IDS, type AgentStatus, type ExitEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
+  type StepEvent, type TreeUsage,
+} from '../events.js';
 import {
   emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type ResourcePeaks, type PhaseSnapshot, type RunStatus,
   type Snapshot, type StepSnapshot, type Summary,
 } from './snapshot.js';
 import { EtaEngine, type EtaEstimate, type ModelPrior } from './eta.js';
 import { Throughput } from './throughput.js';
+import { ItemOutcomes, type Outcome } from './item-outcomes.js';
 
 /** Failures kept with their errors for the summary; the rest are counted. */
 const MAX_FAILURES = 100;
+/** Ids of finished items remembered per run (about 10 MB at most); past it, a repeat counts again. */
+export const MAX_REMEMBERED = MAX_RESUMED_IDS;
+/** Deepest nesting of phases followed (a parent's parent…): hostile parents cannot loop. */
+const MAX_DEPTH = 32;
 
 interface PhaseState {
   id: string;
   name: string;
   status: PhaseSnapshot['status'];
+  /** The phase it started in (a CI group), set once. */
+  parent?: string;
+  /** A child of it ended failed: it ends failed too. */
+  childFailed: boolean;
   total?: number;
   /** Set by `progress` markers; when absent, progress is the count of processed items. */
   reported?: number;
@@ -67,6 +84,10 @@ export class ProgressModel {
   }
   /** Items without a phase are counted on the run only; their in-flight set lives here. */
   readonly #loose = new Map<string, number>();
+  /** Finished items, so that none is counted twice. */
+  readonly #outcomes = new ItemOutcomes(MAX_REMEMBERED);
+  /** Ids of phases that are another's parent: not leaves. */
+  readonly #parents = new Set<string>();
   /** The latest resource sample, and the peaks over all of them. */
   #resources: ResourcesEvent | undefined;
   #peaks: ResourcePeaks | undefined;
@@ -90,6 +111,8 @@ export class ProgressModel {
           phase.eta.rebase(phase.counts.processed);
         }
         this.#runEta?.rebase(this.counts.processed);
+        // The items themselves, when named: done already, so doing one again counts nothing.
+        for (const item of event.done ?? []) this.#outcomes.done(item.phase, item.id);
         break;
       }
       case 'resources':
@@ -99,6 +122,10 @@ export class ProgressModel {
       case 'phase': {
         const phase = this.#phase(event.id, event.t);
         if (event.name !== undefined) phase.name = event.name;
+        if (event.parent !== undefined && phase.parent === undefined && !this.#isAncestor(event.id, event.parent)) {
+          phase.parent = event.parent;
+          this.#parents.add(event.parent);
+        }
         if (event.total !== undefined) {
           phase.total = event.total;
           phase.eta.record(event.t, phase.reported ?? phase.counts.processed, phase.total);
@@ -113,8 +140,10 @@ export class ProgressModel {
       }
       case 'phase.end': {
         const phase = this.#phase(event.id, event.t);
-        phase.status = event.status;
+        // A group whose child failed is failed, whatever its own end said.
+        phase.status = phase.childFailed ? 'failed' : event.status;
         phase.endedMs = event.t;
+        this.#failParents(phase);
         // A phase that ended ok is done, whatever its count reached (a total that was an estimate).
         if (event.status === 'ok' && phase.total !== undefined) this.#recordRun(event.t);
         break;
@@ -166,6 +195,7 @@ export class ProgressModel {
         break;
       case 'item.fail': {
         const retrying = willRetry(event);
+        // A final failure is always recorded: new, or replacing the item's earlier outcome.
         this.#finishItem(event.phase, event.id, event.t, retrying ? 'retried' : 'failed');
         this.#agentFinished(event.agent, event.id, retrying ? 'retrying' : 'failed', event.error);
         if (!retrying) this.#recordFailure(event);
@@ -197,6 +227,11 @@ export class ProgressModel {
     }
   }
 
+  /** Finished item ids remembered (at most MAX_REMEMBERED). */
+  get rememberedItems(): number {
+    return this.#outcomes.size;
+  }
+
   get status(): RunStatus {
     const exit = this.exit;
     if (!exit) return 'running';
@@ -224,6 +259,7 @@ export class ProgressModel {
       startedMs: phase.startedMs,
       durationMs: Math.max(0, end - phase.startedMs),
     };
+    if (phase.parent !== undefined) snap.parent = phase.parent;
     if (phase.total !== undefined) {
       snap.total = phase.total;
       // Ended ok is all done, even short of an announced total (dots not drawn, items deselected).
@@ -264,10 +300,11 @@ export class ProgressModel {
       snap.resources = usage;
     }
     if (this.workflow !== undefined) snap.workflow = this.workflow;
-    // The run's percentage is only honest when every phase seen so far has a total.
-    // (A phase moved by its steps counts its steps.)
-    if (phases.length > 0 && phases.every((p) => p.total !== undefined || p.steps !== undefined)) {
-      const units = phases.map((p) => p.total === undefined
+    // The run's percentage is only honest when every phase seen so far has a total. (A phase moved
+    // by its steps counts its steps.) A parent is measured by its children: only leaves count.
+    const leaves = this.#parents.size === 0 ? phases : phases.filter((p) => !this.#parents.has(p.id));
+    if (leaves.length > 0 && leaves.every((p) => p.total !== undefined || p.steps !== undefined)) {
+      const units = leaves.map((p) => p.total === undefined
         ? { total: p.steps!.total, done: p.steps!.done }
         : { total: p.total, done: p.status === 'ok' ? p.total : Math.min(p.current, p.total) });
       const total = units.reduce((sum, u) => sum + u.total, 0);
@@ -277,7 +314,7 @@ export class ProgressModel {
     const rate = this.exit ? undefined : this.#overall.rate(nowMs);
     if (rate !== undefined) snap.rate = rate;
     // Phases run side by side: the run ends when the slowest running one does.
-    const running = phases.filter((p) => p.status === 'running');
+    const running = leaves.filter((p) => p.status === 'running');
     const prior = this.exit || this.#runEta?.priorDropped !== false ? undefined : this.#runEta.estimate(nowMs);
     if (prior) {
       // History of the whole run (blended with its live progress): it knows about phases still to come.
@@ -311,6 +348,7 @@ export class ProgressModel {
         const s = this.phaseSnapshot(p);
         return {
           id: s.id, name: s.name, status: s.status, durationMs: s.durationMs, current: s.current, counts: s.counts,
+          ...(s.parent === undefined ? {} : { parent: s.parent }),
           ...(s.total === undefined ? {} : { total: s.total }),
           ...(s.steps === undefined ? {} : { steps: s.steps }),
         };
@@ -330,7 +368,7 @@ export class ProgressModel {
     let phase = this.phases.get(id);
     if (!phase) {
       phase = {
-        id, name: id, status: 'running', counts: emptyCounts(), startedMs: t,
+        id, name: id, status: 'running', childFailed: false, counts: emptyCounts(), startedMs: t,
         throughput: new Throughput(t), running: new Map(),
         eta: new EtaEngine({ startMs: t, ...this.#etaWindow, ...(this.#prior?.phases?.[id] ? { prior: this.#prior.phases[id] } : {}) }),
       };
@@ -348,32 +386,48 @@ export class ProgressModel {
     return agent;
   }
 
-  #finishItem(phaseId: string | undefined, id: string, t: number, outcome: 'succeeded' | 'failed' | 'retried' | 'skipped'): void {
+  #finishItem(phaseId: string | undefined, id: string, t: number, outcome: Outcome | 'retried'): void {
     const phase = phaseId === undefined ? undefined : this.#phase(phaseId, t);
     const running = phase?.running ?? this.#loose;
     if (running.delete(id)) {
       this.counts.running--;
       if (phase) phase.counts.running--;
     }
-    for (const counts of phase ? [this.counts, phase.counts] : [this.counts]) {
-      counts[outcome]++;
-      if (outcome !== 'retried') counts.processed++;
+    const all = phase ? [this.counts, phase.counts] : [this.counts];
+    if (outcome === 'retried') {
+      for (const counts of all) counts.retried++;
+      return;
     }
-    if (outcome !== 'retried') {
-      this.#overall.record(t, this.counts.processed);
-      if (phase && phase.reported === undefined) {
-        phase.throughput.record(t, phase.counts.processed);
-        phase.eta.record(t, phase.counts.processed, phase.total);
+    // Finished already: counted once, by its latest outcome (item-outcomes.ts).
+    const change = this.#outcomes.finish(phaseId, id, outcome);
+    if (change.kind === 'same') return;
+    if (change.kind === 'replace') {
+      for (const counts of all) {
+        counts[change.before]--;
+        counts[outcome]++;
+        if (change.retry) counts.retried++;
       }
-      this.#recordRun(t);
+      if (change.retry) this.#forgetFailure(phaseId, id);
+      return;
     }
+    for (const counts of all) {
+      counts[outcome]++;
+      counts.processed++;
+    }
+    this.#overall.record(t, this.counts.processed);
+    if (phase && phase.reported === undefined) {
+      phase.throughput.record(t, phase.counts.processed);
+      phase.eta.record(t, phase.counts.processed, phase.total);
+    }
+    this.#recordRun(t);
   }
 
   /** The run's progress for its engine: over phases, when every one has a total (as the run's percent). */
   #recordRun(t: number): void {
     const engine = this.#runEta;
     if (!engine) return;
-    const phases = [...this.phases.values()];
+    const all = [...this.phases.values()];
+    const phases = this.#parents.size === 0 ? all : all.filter((p) => !this.#parents.has(p.id));
     if (phases.length > 0 && phases.every((p) => p.total !== undefined)) {
       const total = phases.reduce((sum, p) => sum + p.total!, 0);
       const current = phases.reduce((sum, p) => sum + (p.status === 'ok' ? p.total! : Math.min(p.reported ?? p.counts.processed, p.total!)), 0);
@@ -408,13 +462,53 @@ export class ProgressModel {
     }
   }
 
-  /** Phases the workflow never closed end with the run: ok if it succeeded, failed otherwise. */
+  /**
+   * Phases the workflow never closed end with the run: ok if it succeeded, interrupted if a signal
+   * ended it, failed otherwise (and failed, as ever, when a child of theirs failed).
+   */
   #closePhases(exit: ExitEvent): void {
-    const status = exit.exitCode === 0 && exit.signal === null ? 'ok' : 'failed';
+    const status = exit.signal !== null ? 'interrupted' : exit.exitCode === 0 ? 'ok' : 'failed';
+    const closed: PhaseState[] = [];
     for (const phase of this.phases.values()) {
       if (phase.status !== 'running') continue;
-      phase.status = status;
+      phase.status = phase.childFailed ? 'failed' : status;
       phase.endedMs = exit.t;
+      closed.push(phase);
+    }
+    for (const phase of closed) this.#failParents(phase);
+  }
+
+  /** A failed phase fails the groups it is in, ended or not. */
+  #failParents(phase: PhaseState): void {
+    if (phase.status !== 'failed') return;
+    let child = phase;
+    for (let depth = 0; depth < MAX_DEPTH && child.parent !== undefined; depth++) {
+      const parent = this.phases.get(child.parent);
+      if (!parent) return;
+      parent.childFailed = true;
+      if (parent.status !== 'running') parent.status = 'failed';
+      child = parent;
+    }
+  }
+
+  /** Whether `id` is `of` or one of its parents (a parent that would make a loop). */
+  #isAncestor(id: string, of: string): boolean {
+    let at: string | undefined = of;
+    for (let depth = 0; depth < MAX_DEPTH && at !== undefined; depth++) {
+      if (at === id) return true;
+      at = this.phases.get(at)?.parent;
+    }
+    return at !== undefined;
+  }
+
+  /** An item's failure turned out not to be its last word: it leaves the failures listed. */
+  #forgetFailure(phase: string | undefined, id: string): void {
+    for (let i = this.failures.length - 1; i >= 0; i--) {
+      const failure = this.failures[i]!;
+      if (failure.id === id && failure.phase === phase) {
+        this.failures.splice(i, 1);
+        return;
+      }
     }
   }
 }

@@ -24,7 +24,10 @@ export interface StepSnapshot {
 export interface PhaseSnapshot {
   id: string;
   name: string;
+  /** `interrupted`: still running when a signal ended the run. */
   status: 'running' | PhaseStatus;
+  /** The phase (a CI group) this one started in: it is shown under it, and its failure fails it. */
+  parent?: string;
   current: number;
   total?: number;
   /** 0..100, only when a total is known (or the phase moves by its steps alone: see `steps`). */
@@ -128,6 +131,8 @@ export interface Summary {
   counts: Counts;
   phases: {
     id: string; name: string; status: PhaseSnapshot['status']; durationMs: number;
+    /** As in snapshots: the group it started in. */
+    parent?: string;
     /** Where the phase got to: its last `progress`, else its processed items (as in snapshots). */
     current: number;
     counts: Counts; total?: number;

@@ -228,4 +228,80 @@ test('the chunk prefilter reads no further into an unfinished line than the dete
   assert.ok(hub.wantsChunk(Buffer.from("city[testStarted name='a']"), Buffer.from('x ##team')));
 });
 
+// ------------------------------------------------------------------------------------ nesting
+
+/** The real parsers on a CI job's lines: the phase events and their ends, as the hub passes them on. */
+async function phasesOf(lines: string[]) {
+  const events: Unstamped<MarkerEvent>[] = [];
+  const hub = new ParserHub(await loadParserSpecs(), 'auto', (e) => events.push(e));
+  for (const line of lines) hub.line('stdout', line, '\n');
+  hub.end();
+  return events.filter((e) => e.type === 'phase' || e.type === 'phase.end')
+    .map((e) => (e.type === 'phase' ? ['phase', e.id, e.parent ?? '-'] : ['end', e.id, e.status]));
+}
+
+const MAKE = ['[ 50%] Building C object CMakeFiles/a.dir/a.c.o', '[100%] Built target a'];
+const CTEST = ['Test project /b', '    Start 1: t1', '1/1 Test #1: t1 .....   Passed    0.01 sec', '100% tests passed, 0 tests failed out of 1'];
+
+test('nesting: a tool\'s phase that starts inside another parser\'s group is its child (parent on its first event only); outside, none', async () => {
+  assert.equal(await phasesOf(['::group::Build', ...MAKE, '::endgroup::', ...CTEST]), [
+    ['phase', 'Build', '-'], ['phase', 'make', 'Build'], ['end', 'make', 'ok'], ['end', 'Build', 'ok'],
+    ['phase', 'ctest', '-'], ['end', 'ctest', 'ok'],
+  ]);
+});
+
+test('nesting: a group\'s end ends its open children first, and their own late end (make\'s, at the end of the output) is dropped', async () => {
+  const phases = await phasesOf(['::group::Build', ...MAKE, '::endgroup::', '::group::Other', '::endgroup::']);
+  assert.equal(phases, [
+    ['phase', 'Build', '-'], ['phase', 'make', 'Build'], ['end', 'make', 'ok'], ['end', 'Build', 'ok'],
+    ['phase', 'Other', '-'], ['end', 'Other', 'ok'],
+  ]);
+});
+
+test('nesting: a child with a final item failure ends failed with its group; a group with a failed child ends failed', async () => {
+  const failing = ['[ 50%] Building C object CMakeFiles/a.dir/a.c.o', 'make[2]: *** [CMakeFiles/a.dir/build.make:76: a.c.o] Error 1'];
+  assert.equal(await phasesOf(['##[group]Build', ...failing, '##[endgroup]']), [
+    ['phase', 'Build', '-'], ['phase', 'make', 'Build'], ['end', 'make', 'failed'], ['end', 'Build', 'failed'],
+  ]);
+  const ctestFailing = ['Test project /b', '1/1 Test #1: t1 .....***Failed    0.01 sec', '0% tests passed, 1 tests failed out of 1'];
+  assert.equal(await phasesOf(["##teamcity[blockOpened name='Test']", ...ctestFailing, "##teamcity[blockClosed name='Test']"]), [
+    ['phase', 'Test', '-'], ['phase', 'ctest', 'Test'], ['end', 'ctest', 'failed'], ['end', 'Test', 'failed'],
+  ]);
+});
+
+test('nesting: one parser\'s groups never nest in each other; a TeamCity block inside a GitHub Actions group does, and ends with it', async () => {
+  assert.equal(await phasesOf(['##[group]A', '##[group]B', '##[endgroup]']), [
+    ['phase', 'A', '-'], ['end', 'A', 'ok'], ['phase', 'B', '-'], ['end', 'B', 'ok'],
+  ]);
+  assert.equal(await phasesOf(['::group::CI', "##teamcity[blockOpened name='Build']", MAKE[0]!, '::endgroup::', "##teamcity[blockClosed name='Build']"]), [
+    ['phase', 'CI', '-'], ['phase', 'Build', 'CI'], ['phase', 'make', 'Build'],
+    ['end', 'make', 'ok'], ['end', 'Build', 'ok'], ['end', 'CI', 'ok'],
+  ]);
+});
+
+test('nesting: a TeamCity test suite is not a group (its own structure); the tests phase it opens inside a group is the group\'s child', async () => {
+  const phases = await phasesOf(['::group::Test', "##teamcity[testSuiteStarted name='unit']", MAKE[0]!, "##teamcity[testSuiteFinished name='unit']", '::endgroup::']);
+  assert.equal(phases, [
+    ['phase', 'Test', '-'], ['phase', 'unit', 'Test'], ['phase', 'make', 'Test'], ['end', 'unit', 'ok'],
+    ['end', 'make', 'ok'], ['end', 'Test', 'ok'],
+  ]);
+});
+
+test('nesting costs O(1) a line on hostile output: 4096 open TeamCity blocks, then 50 000 GitHub groups each ending the last', async () => {
+  let events = 0;
+  const hub = new ParserHub(await loadParserSpecs(), 'auto', () => events++);
+  for (let f = 0; f < 4096; f++) hub.line('stdout', `##teamcity[blockOpened name='b${f}' flowId='f${f}']`, '\n');
+  const started = Date.now();
+  for (let i = 0; i < 50_000; i++) {
+    hub.line('stdout', `::group::g${i}`, '\n');
+    // Blocks closed out of order, under and over the groups.
+    if (i % 3 === 0) hub.line('stdout', `##teamcity[blockOpened name='x${i}' flowId='f${i % 4096}']`, '\n');
+    if (i % 7 === 0) hub.line('stdout', `##teamcity[blockClosed name='b${i % 4096}' flowId='f${i % 4096}']`, '\n');
+  }
+  hub.end();
+  const ms = Date.now() - started;
+  assert.ok(ms < 3000, `${ms} ms for 50 000 groups`);
+  assert.ok(events > 100_000);
+});
+
 test.run();

@@ -1,10 +1,11 @@
 // The rich terminal view: a live tree (workflow, phases with bars and ETAs, one row per active
-// agent) kept at the bottom of the terminal while the child's output scrolls above it. At most
+// agent; a tool's phase inside a CI group indented under it) kept at the bottom of the terminal
+// while the child's output scrolls above it. At most
 // ten frames a second whatever the event rate; each frame costs the same with 10 or 10 000
 // finished items, because rows are made from the snapshot and cut to the terminal's height.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { ProgEvent, SignalEvent, StreamName } from '../../events.js';
-import type { Snapshot, Summary } from '../../model/snapshot.js';
+import type { PhaseSnapshot, Snapshot, Summary } from '../../model/snapshot.js';
 import { colorLevel } from '../color.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from '../terminal-output.js';
 import type { ProgressReader, View, ViewOptions } from '../view.js';
@@ -59,7 +60,7 @@ export class RichView implements View {
         this.#frame.output((b) => this.#out.stderr.write(b), Buffer.from(this.#c.dim(this.#options.recordDir === undefined ? `prog: run ${event.id} · not recorded` : `prog: run ${event.id} · prog attach ${event.id} follows it from another terminal`) + '\n'));
         break;
       case 'phase':
-        this.#tree.add(event.id);
+        this.#tree.add(event.id, event.parent ?? model.phase(event.id)?.parent);
         break;
       case 'phase.end':
         this.#tree.end(event.id, event.status);
@@ -70,7 +71,7 @@ export class RichView implements View {
       case 'item.skip':
       case 'progress':
       case 'step':
-        if (event.phase !== undefined) this.#tree.add(event.phase);
+        if (event.phase !== undefined) this.#tree.add(event.phase, model.phase(event.phase)?.parent);
         break;
       case 'signal':
         this.#signal = event;
@@ -89,7 +90,7 @@ export class RichView implements View {
       if (phase.status !== 'running') this.#tree.end(phase.id, phase.status);
     }
     // listr2 settles its tasks' states asynchronously: the final frame waits for the truth.
-    await this.#tree.close(summary.status === 'ok' ? 'ok' : 'failed');
+    await this.#tree.close(summary.status === 'ok' ? 'ok' : summary.status === 'interrupted' ? 'interrupted' : 'failed');
     const lines = this.#lines(snapshot, Number.MAX_SAFE_INTEGER);
     this.#frame.end((b) => this.#out.stdout.write(b), lines);
     const text = summaryLines(summary, this.#c, this.#options.recordDir).map((line) => `${line}\n`).join('');
@@ -120,43 +121,70 @@ export class RichView implements View {
     const pending = this.#frame.pendingLine;
     if (pending !== undefined) lines.push({ text: pending });
     const running = snapshot.status === 'running';
-    const headIcon = running ? SPINNER[this.#frameNo % SPINNER.length]! : snapshot.status === 'ok' ? ICONS.ok : ICONS.failed;
+    const headState: RowState = running ? 'running' : snapshot.status === 'ok' ? 'ok' : snapshot.status === 'interrupted' ? 'interrupted' : 'failed';
+    const headIcon = running ? SPINNER[this.#frameNo % SPINNER.length]! : ICONS[headState];
     let head = `${headIcon} ${headerText(snapshot, this.#options.title ?? 'run')}`;
     if (this.#signal && running) head += ` · ${this.#signal.signal}: ${this.#signal.action === 'forwarded' || this.#signal.action === 'delivered' ? 'waiting for the command to stop (again to kill)' : 'killing'}`;
     this.#tree.set(undefined, head);
-    lines.push({ text: head, style: (t) => c.bold(this.#paintIcon(t, running ? 'running' : snapshot.status === 'ok' ? 'ok' : 'failed')) });
+    lines.push({ text: head, style: (t) => c.bold(this.#paintIcon(t, headState)) });
 
     const phases = new Map(snapshot.phases.map((p) => [p.id, p]));
-    const nameWidth = Math.min(24, Math.max(0, ...snapshot.phases.map((p) => textWidth(p.name))));
+    const rows = this.#rows(snapshot, phases);
+    // Names line up across depths: a row indented by two has two cells less for its name.
+    const nameWidth = Math.min(24, Math.max(0, ...rows.map(({ phase, depth }) => textWidth(phase.name) + 2 * depth)));
     const runningPhases = snapshot.phases.filter((p) => p.status === 'running');
-    const phaseRows = this.#tree.renderer?.rows().slice(1) ?? [];
-    let budget = height - lines.length - phaseRows.length;
+    let budget = height - lines.length - rows.length;
     const agentsPerPhase = runningPhases.length === 0 ? 0 : Math.max(0, Math.floor(budget / runningPhases.length));
     const loose = snapshot.agents.filter((a) => a.phase === undefined || !phases.has(a.phase));
 
-    for (const [index, phase] of snapshot.phases.entries()) {
-      const row = phaseRows[index];
-      const state: RowState = row?.state ?? phaseState(phase);
+    for (const { phase, depth, state } of rows) {
       const agents = phase.status === 'running'
         ? agentLines([...snapshot.agents.filter((a) => a.phase === phase.id), ...(runningPhases[0] === phase ? loose : [])], Math.min(agentsPerPhase, budget), snapshot.tMs)
         : [];
       budget -= agents.length;
-      const title = phaseTitle(phase, nameWidth, this.#frameNo);
+      const title = phaseTitle(phase, Math.max(0, nameWidth - 2 * depth), this.#frameNo);
       const output = agents.map((a) => `${a.state === 'running' ? SPINNER[this.#frameNo % SPINNER.length] : ICONS[a.state]} ${a.text}`);
       this.#tree.set(phase.id, title, output.join('\n'));
-      lines.push({ text: `${ICONS[state]} ${title}`, style: (t) => this.#paintIcon(t, state) });
+      const indent = '  '.repeat(depth);
+      lines.push({ text: `${indent}${ICONS[state]} ${title}`, style: (t) => this.#paintIcon(t, state, indent.length) });
       for (const [i, text] of output.entries()) {
         const agentState = agents[i]!.state;
-        lines.push({ text: `  ${text}`, style: (t) => this.#paintIcon(t, agentState, 2) });
+        lines.push({ text: `${indent}  ${text}`, style: (t) => this.#paintIcon(t, agentState, indent.length + 2) });
       }
     }
     return lines.slice(0, Math.max(1, height));
   }
 
+  /**
+   * The phase rows in listr2's order (each group followed by its children, indented by depth), with
+   * the state listr2 gives them. A phase listr2 has not started yet (for a moment) comes last.
+   */
+  #rows(snapshot: Snapshot, phases: Map<string, PhaseSnapshot>): { phase: PhaseSnapshot; depth: number; state: RowState }[] {
+    // Phases the view heard of only through the model (a resumed run's) get their task too.
+    for (const phase of snapshot.phases) this.#tree.add(phase.id, phase.parent);
+    const rows: { phase: PhaseSnapshot; depth: number; state: RowState }[] = [];
+    const shown = new Set<string>();
+    for (const row of this.#tree.renderer?.rows() ?? []) {
+      const phase = phases.get(row.id);
+      if (!phase || shown.has(row.id)) continue;
+      shown.add(row.id);
+      // listr2 settles a task a moment after its phase ends (a group after its children): the model is the truth.
+      const settling = phase.status !== 'running' && (row.state === 'running' || row.state === 'waiting');
+      rows.push({ phase, depth: row.depth, state: settling ? phaseState(phase) : row.state });
+    }
+    for (const phase of snapshot.phases) {
+      if (shown.has(phase.id)) continue;
+      let depth = 0;
+      for (let at = phase.parent; at !== undefined && depth < 8; at = phases.get(at)?.parent) depth++;
+      rows.push({ phase, depth, state: phaseState(phase) });
+    }
+    return rows;
+  }
+
   /** Colours the state icon at `at`; the icon's shape carries the meaning, colour only helps. */
   #paintIcon(text: string, state: RowState, at = 0): string {
     const c = this.#c;
-    const paint = state === 'ok' ? c.green : state === 'failed' ? c.red : state === 'retrying' ? c.yellow
+    const paint = state === 'ok' ? c.green : state === 'failed' ? c.red : state === 'retrying' || state === 'interrupted' ? c.yellow
       : state === 'running' ? c.cyan : c.dim;
     const end = at + 1;
     return text.slice(0, at) + paint(text.slice(at, end)) + text.slice(end);

@@ -13,6 +13,7 @@ export const ICONS = {
   retrying: '↻',
   waiting: '◌',
   skipped: '⊘',
+  interrupted: '■',
   idle: '·',
   more: '…',
 } as const;

@@ -1,12 +1,12 @@
 // Azure Pipelines logging commands: formatting lines `##[group]` `##[endgroup]` `##[section]`
 // `##[command]` `##[warning]` `##[error]` `##[debug]` at the start of a line, and
 // `##vso[area.action k=v;…]message` (anywhere in a line, as the agent finds them).
-// Groups are phases; `task.setprogress value=N;]operation` drives a "task" phase out of 100 with
-// the operation as its step; `task.logissue` (and task-lib's `task.issue`) is a log line with
-// its source location, `task.debug` a debug line;
-// `task.complete result=…` logs the result and ends the task phase. Escapes: `%AZP25` (and the
-// older `%25`) `%0D` `%0A` `%3B` `%5D`. Untrusted output: setvariable, setsecret, prependpath,
-// uploadfile, addattachment and every other command are never acted on.
+// Groups are phases marked `group` (the phases of tools run inside one are its children);
+// `task.setprogress value=N;]operation` drives a "task" phase out of 100 with the operation as its
+// step; `task.logissue` (and task-lib's `task.issue`) is a log line with its source location,
+// `task.debug` a debug line; `task.complete result=…` logs the result and ends the task phase.
+// Escapes: `%AZP25` (and the older `%25`) `%0D` `%0A` `%3B` `%5D`. Untrusted output: setvariable,
+// setsecret, prependpath, uploadfile, addattachment and every other command are never acted on.
 import type { Extra, LogLevel } from '../../events.js';
 import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
 
@@ -84,7 +84,8 @@ class AzurePipelinesParser implements FormatParser {
         const seen = this.#used.get(name) ?? 0;
         this.#used.set(name, seen + 1);
         this.#group = seen === 0 ? name : `${name} #${seen + 1}`;
-        emit({ type: 'phase', id: this.#group, name });
+        // A group: the phases of tools it runs (make, ctest…) are its children.
+        emit({ type: 'phase', id: this.#group, name, group: true });
         return;
       }
       case 'endgroup':

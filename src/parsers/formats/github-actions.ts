@@ -1,6 +1,7 @@
 // GitHub Actions workflow commands, as @actions/core and many CLIs print them on stdout:
-// `::group::Title` … `::endgroup::` → a phase; `::error|warning|notice|debug k=v,…::message`
-// → log lines (file:line:col and title in the message, every property in `extra`).
+// `::group::Title` … `::endgroup::` → a phase marked `group` (the phases of tools run inside it
+// are its children); `::error|warning|notice|debug k=v,…::message` → log lines (file:line:col and
+// title in the message, every property in `extra`).
 // Parsing follows the runner (actions/runner ActionCommand.TryParseV2): leading spaces allowed,
 // command name up to the first space, properties split on `,` then the first `=`, names
 // case-insensitive, `%25 %0D %0A` decoded in the message and also `%3A %2C` in properties.
@@ -102,7 +103,8 @@ class GithubActionsParser implements FormatParser {
         const seen = this.#used.get(name) ?? 0;
         this.#used.set(name, seen + 1);
         this.#group = seen === 0 ? name : `${name} #${seen + 1}`;
-        emit({ type: 'phase', id: this.#group, name });
+        // A group: the phases of tools it runs (make, ctest…) are its children.
+        emit({ type: 'phase', id: this.#group, name, group: true });
         return;
       }
       case 'endgroup':

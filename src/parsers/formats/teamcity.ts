@@ -3,6 +3,7 @@
 // The rule for suites and blocks, per flow: the outermost suite (or block) is a phase; the ones
 // inside it are steps of that phase, named by their path ("inner › deeper"); a test is an item
 // of the outermost suite, its id the path from inside that suite ("inner › it works").
+// An outermost block (not a suite) is a CI group: the phases of tools run inside it are its children.
 // `flowId` names an agent. `testCount` opens a "tests" phase whose progress counts every test
 // that finished. Messages are untrusted output: they only ever move progress and add log lines;
 // setParameter, publishArtifacts, buildNumber and the like are ignored.
@@ -332,7 +333,9 @@ class TeamcityParser implements FormatParser {
       flow.phaseFailed = false;
       flow.phaseTests = 0;
       flow.phaseSkipped = 0;
-      emit({ type: 'phase', id: flow.phase, name: cap(name) });
+      // A block (a build step's section, not a test suite) groups what runs in it: the phases of
+      // tools it runs (make, ctest…) are its children.
+      emit({ type: 'phase', id: flow.phase, name: cap(name), ...(kind === 'block' ? { group: true as const } : {}) });
     } else if (flow.phase !== undefined) {
       emit({ type: 'step', phase: flow.phase, name: cap(inner(flow.frames)) });
     }

@@ -132,8 +132,9 @@ test('Ctrl-C: the command stops, and the final frame says so truthfully', async 
     while (!t.dead() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     assert.ok(t.dead(), `the pane's shell ended with prog:\n${t.screen().join('\n')}`);
     const end = t.screen();
-    assert.ok(end.some((l) => /^✖ load · .* · interrupted$/.test(l)), `the header says interrupted:\n${end.join('\n')}`);
-    assert.ok(end.some((l) => /^✖ Map phase /.test(l)), 'the running phase ends as failed, not as running');
+    assert.ok(end.some((l) => /^■ load · .* · interrupted$/.test(l)), `the header says interrupted:\n${end.join('\n')}`);
+    assert.ok(end.some((l) => /^■ Map phase /.test(l)), 'the running phase ends interrupted (■), neither running nor failed');
+    assert.ok(end.some((l) => /^ {2}■ Map phase interrupted in /.test(l)), `the summary says the phase was interrupted:\n${end.join('\n')}`);
     assert.not.ok(end.some((l) => /^❯ /.test(l)), 'nothing is left looking alive');
     assert.ok(end.some((l) => /^finished interrupted · killed by SIGINT \(passed on by prog\)/.test(l)));
     const [run] = readdirSync(join(home, 'runs'));

@@ -10,6 +10,9 @@ import * as assert from 'uvu/assert';
 import type { MarkerEvent, Unstamped } from '../../../src/events.js';
 import { parser, parseLoggingCommand, unescapeAzure } from '../../../src/parsers/formats/azure-pipelines.js';
 import { fixtures, ndjson, runProg } from '../../helpers/prog.js';
+import { progJson, removeBuild } from '../../fixtures/cmake-project/harness.js';
+import { configure, job } from '../../fixtures/github-actions/ci-script.js';
+import { checkNestedFailing, checkNestedOk } from '../../fixtures/github-actions/nesting-checks.js';
 
 type Ev = Unstamped<MarkerEvent>;
 const dir = join(fixtures, 'azure-pipelines');
@@ -156,6 +159,19 @@ test('a 1 MiB pathological line completes quickly', () => {
     const started = Date.now();
     feed([line]);
     assert.ok(Date.now() - started < 1000, `${line.slice(0, 20)}…: ${Date.now() - started} ms`);
+  }
+});
+
+
+test('LIVE nesting: make and ctest run inside ##[group] are the groups\' children, end with them, and a failed child fails its group', async () => {
+  const [build, broken] = await Promise.all([configure(), configure(true)]);
+  try {
+    const [ok, failing] = await Promise.all([progJson(['sh', job('azure-pipelines', build)]), progJson(['sh', job('azure-pipelines', broken, true)])]);
+    checkNestedOk(ok, { build: 'Build', test: 'Test' });
+    checkNestedFailing(failing, { build: 'Build', test: 'Test' });
+  } finally {
+    removeBuild(build);
+    removeBuild(broken);
   }
 });
 

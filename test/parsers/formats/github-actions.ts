@@ -9,6 +9,9 @@ import * as assert from 'uvu/assert';
 import type { MarkerEvent, Unstamped } from '../../../src/events.js';
 import { parser, parseWorkflowCommand, unescapeData, unescapeProperty } from '../../../src/parsers/formats/github-actions.js';
 import { fixtures, ndjson, runProg } from '../../helpers/prog.js';
+import { progJson, removeBuild } from '../../fixtures/cmake-project/harness.js';
+import { configure, job } from '../../fixtures/github-actions/ci-script.js';
+import { checkNestedFailing, checkNestedOk } from '../../fixtures/github-actions/nesting-checks.js';
 
 type Ev = Unstamped<MarkerEvent>;
 const dir = join(fixtures, 'github-actions');
@@ -133,6 +136,19 @@ test('a 1 MiB pathological line completes quickly', () => {
     const events = feed([line]);
     assert.ok(Date.now() - started < 1000, `${line.slice(0, 20)}…: ${Date.now() - started} ms`);
     for (const e of events) if (e.type === 'log') assert.ok(e.message.length <= 64 * 1024 + 1);
+  }
+});
+
+
+test('LIVE nesting: make and ctest run inside ::group:: are the groups\' children, end with them, and a failed child fails its group', async () => {
+  const [build, broken] = await Promise.all([configure(), configure(true)]);
+  try {
+    const [ok, failing] = await Promise.all([progJson(['sh', job('github-actions', build)]), progJson(['sh', job('github-actions', broken, true)])]);
+    checkNestedOk(ok, { build: 'Build', test: 'Test' });
+    checkNestedFailing(failing, { build: 'Build', test: 'Test' });
+  } finally {
+    removeBuild(build);
+    removeBuild(broken);
   }
 });
 

@@ -9,6 +9,9 @@ import * as assert from 'uvu/assert';
 import type { MarkerEvent, Unstamped } from '../../../src/events.js';
 import { parser, parseServiceMessages, unescapeTeamcity } from '../../../src/parsers/formats/teamcity.js';
 import { fixtures, ndjson, projectRoot, runProg } from '../../helpers/prog.js';
+import { progJson, removeBuild } from '../../fixtures/cmake-project/harness.js';
+import { configure, job } from '../../fixtures/github-actions/ci-script.js';
+import { checkNestedFailing, checkNestedOk } from '../../fixtures/github-actions/nesting-checks.js';
 
 type Ev = Unstamped<MarkerEvent>;
 const dir = join(fixtures, 'teamcity');
@@ -274,6 +277,19 @@ test('a 1 MiB pathological line completes quickly', () => {
     const started = Date.now();
     feed([line]);
     assert.ok(Date.now() - started < 1000, `${line.slice(0, 30)}…: ${Date.now() - started} ms`);
+  }
+});
+
+
+test('LIVE nesting: make and ctest run inside TeamCity blocks (blockOpened) are the groups\' children, end with them, and a failed child fails its group', async () => {
+  const [build, broken] = await Promise.all([configure(), configure(true)]);
+  try {
+    const [ok, failing] = await Promise.all([progJson(['sh', job('teamcity', build)]), progJson(['sh', job('teamcity', broken, true)])]);
+    checkNestedOk(ok, { build: 'Build', test: 'Test' });
+    checkNestedFailing(failing, { build: 'Build', test: 'Test' });
+  } finally {
+    removeBuild(build);
+    removeBuild(broken);
   }
 });
 
