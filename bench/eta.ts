@@ -2,7 +2,8 @@
 // Each recording of a real tool (bench/eta/recordings/<tool>/*.rec, made by record.sh) is replayed
 // with its original timing THROUGH prog (`prog run --format json --update-interval 0.2 -- node
 // test/fixtures/replay.js REC`), and prog's own snapshots are scored: cold (an empty PROG_HOME),
-// then with three earlier runs of the same work in history. The peers (tqdm, indicatif, pv's 30 s
+// then with three earlier runs of the same work in history (made from the cold run's record, at 0.9,
+// 1.1 and 1.2 times its durations: history that is 10 % off, as re-runs are). The peers (tqdm, indicatif, pv's 30 s
 // window, GNU parallel, a 20-sample window; bench/eta/peers.ts) are fed the progress points the
 // parsers read from the same recording, at their recorded times: the best they could do.
 // Metric (bench/eta/score.ts): on a 100 ms grid over 10–90 % of the run, |ETA − true time left| ÷
@@ -19,7 +20,7 @@ import { offline } from './eta/offline.js';
 import { Indicatif, Parallel, Pv, Seed, Tqdm, type Estimator } from './eta/peers.js';
 import { scorePeer, scoreProg, type Score } from './eta/score.js';
 import { replay } from './eta/traces.js';
-import { runThroughProg, threeRunsOfHistory } from './eta/through-prog.js';
+import { HISTORY_SCALES, runThroughProg, threeRunsOfHistory } from './eta/through-prog.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -107,7 +108,7 @@ function report(rows: Row[]): void {
   const [bestPeer, bestMean] = peerMeans[0]!;
   console.log('');
   console.log(`Cold, prog's mean error is ${f3(cold)} against the best peer's ${f3(bestMean)} (${bestPeer}): ratio ${(cold / bestMean).toFixed(2)}.`);
-  if (warm !== undefined) console.log(`With three runs in history: ${f3(warm)}, ratio ${(warm / bestMean).toFixed(2)} to the best peer cold (goal: below 0.5).`);
+  if (warm !== undefined) console.log(`With three runs in history (${HISTORY_SCALES.join(', ')} × this run's durations): ${f3(warm)}, ratio ${(warm / bestMean).toFixed(2)} to the best peer cold (goal: below 0.5).`);
   const widths = rows.map((r) => r.cold.width).filter((w): w is number => w !== undefined);
   const answered = rows.map((r) => r.cold.answered);
   console.log(`prog showed an ETA in ${pct(mean(answered))} of the samples; its range held the true time left in ${pct(mean(rows.map((r) => r.cold.inRange ?? 0)))} of them (cold), ${pct(warmRows.length ? mean(warmRows.map((r) => r.history!.inRange ?? 0)) : undefined)} with history; median width ${widths.length ? `${median(widths)!.toFixed(2)}×` : '—'} the true time left.`);

@@ -2,7 +2,7 @@
 // 0.2 -- node test/fixtures/replay.js REC`, with its own PROG_HOME (history included or not), and
 // reads back what prog showed: its snapshots' run-level ETA and range, on the recording's clock.
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What prog showed at one moment: the run's ETA and range (absent: no ETA shown). */
@@ -60,21 +60,29 @@ export async function runThroughProg(root: string, rec: string, home: string, up
 }
 
 /**
- * Makes the run just recorded in `home` look like three runs in history (the same record three
- * times, a minute apart): what prog would know after running the same work three times.
+ * Makes the run just recorded in `home` look like three earlier runs of the same work, as runs of
+ * the same work vary: 0.9, 1.1 and 1.2 times its duration (and each phase's), a minute apart. Their
+ * median is 10 % off this run's, so history is not handed the answer.
  */
+export const HISTORY_SCALES = [0.9, 1.1, 1.2];
+
 export function threeRunsOfHistory(home: string): boolean {
   const path = join(home, 'history.ndjson');
-  let lines: string[];
+  let last: string | undefined;
   try {
-    lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    last = readFileSync(path, 'utf8').split('\n').filter(Boolean).at(-1);
   } catch {
     return false;
   }
-  const last = lines.at(-1);
   if (last === undefined) return false;
-  const record = JSON.parse(last) as { id: string; startedAt: string };
-  const copies = [1, 2].map((k) => JSON.stringify({ ...record, id: `${record.id}-${k}`, startedAt: new Date(Date.parse(record.startedAt) - k * 60_000).toISOString() }));
-  appendFileSync(path, copies.map((c) => `${c}\n`).join(''));
+  const record = JSON.parse(last) as { id: string; startedAt: string; durationMs?: number; phases?: { durationMs: number }[] };
+  const runs = HISTORY_SCALES.map((k, i) => JSON.stringify({
+    ...record,
+    id: `${record.id}-${i}`,
+    startedAt: new Date(Date.parse(record.startedAt) - (HISTORY_SCALES.length - i) * 60_000).toISOString(),
+    ...(record.durationMs === undefined ? {} : { durationMs: Math.round(record.durationMs * k) }),
+    ...(record.phases === undefined ? {} : { phases: record.phases.map((p) => ({ ...p, durationMs: Math.round(p.durationMs * k) })) }),
+  }));
+  writeFileSync(path, runs.map((r) => `${r}\n`).join(''));
   return true;
 }

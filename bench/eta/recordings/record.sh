@@ -6,7 +6,7 @@
 # compression speed, sleeps and computation in tests).
 #   sh bench/eta/recordings/record.sh              (from the repository root: every recording)
 #   sh bench/eta/recordings/record.sh ninja pytest (only these workloads)
-# Workloads: ninja make pytest tap rsync rsync_files pv git cargo ctest node. Run one recording at a time (the
+# Workloads: ninja make pytest tap rsync rsync_files pv git cargo ctest node gha. Run one recording at a time (the
 # timings are the point); the whole set takes 6–8 minutes on 2 cores. Needs cmake, ninja, make, a C
 # compiler, python3 with pytest, perl, rsync, pv, xz, git, script (util-linux), cargo (else that one
 # is skipped) and this repository's node_modules (the source tree rsync, pv and git carry).
@@ -468,7 +468,52 @@ record_rsync_files() {
   $rec "$out/rsync/progress-files.rec" -- rsync -a --progress --bwlimit=1000 "$src/" "$tmp/rsync-files-dst/"
 }
 
-for w in ${*:-ninja make pytest tap rsync rsync_files pv git cargo ctest node}; do
+# A GitHub Actions job: Build (make -j2, ~60 files) and Test (ctest -j2, 30 tests), in groups.
+record_gha() {
+  mkdir -p "$out/github-actions"
+  gen_c_project "$tmp/gha-src" 17 base:20:6:0.6 net:15:9:0.8 codegen:10:14:0.7 io:15:5:0.9
+  python3 - "$tmp/gha-src" <<'EOF'
+import math, random, sys
+root = sys.argv[1]
+r = random.Random(19)
+with open(f"{root}/job.c", "w") as f:
+    f.write(r'''/* job spin|wait MS [EXIT]: computes or sleeps for MS ms, then exits with EXIT. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }
+int main(int argc, char **argv) {
+  double ms = atof(argv[2]), end = now() + ms;
+  volatile unsigned long x = 1;
+  if (strcmp(argv[1], "spin") == 0) while (now() < end) for (int i = 0; i < 10000; i++) x = x * 6364136223846793005UL + 1;
+  else { struct timespec t = { (time_t)(ms / 1000), (long)((ms - 1000 * (long)(ms / 1000)) * 1e6) }; nanosleep(&t, 0); }
+  return argc > 3 ? atoi(argv[3]) : 0;
+}
+''')
+lines = ["enable_testing()", "add_executable(job job.c)"]
+groups = ["unit", "storage", "e2e"]
+for i in range(30):
+    group = groups[i * len(groups) // 30]
+    ms = {"unit": 150, "storage": 400, "e2e": 1200}[group] * math.exp(0.6 * r.gauss(0, 1))
+    mode = "spin" if r.random() < 0.5 else "wait"
+    code = 1 if i == 17 else 0
+    lines.append(f"add_test(NAME {group}_{i:02d} COMMAND job {mode} {ms:.0f} {code})")
+with open(f"{root}/CMakeLists.txt", "a") as f: f.write("\n".join(lines) + "\n")
+EOF
+  cmake -S "$tmp/gha-src" -B "$tmp/gha-build" -G "Unix Makefiles" >/dev/null
+  # As a workflow's run steps print them: no `set -e`, so the job goes on past a failing step.
+  cat >"$tmp/gha-job.sh" <<EOF
+echo '::group::Build'
+make -j$jobs
+echo '::endgroup::'
+echo '::group::Test'
+ctest -j$jobs
+echo '::endgroup::'
+EOF
+  (cd "$tmp/gha-build" && $rec "$out/github-actions/make-ctest-groups.rec" -- sh "$tmp/gha-job.sh")
+}
+
+for w in ${*:-ninja make pytest tap rsync rsync_files pv git cargo ctest node gha}; do
   echo "== $w" >&2
   "record_$w"
 done
