@@ -79,6 +79,13 @@ export interface ItemFailEvent extends Base {
   tail?: string[];
   extra?: Extra;
 }
+/**
+ * What a tool says later about an item that failed already (pytest's short summary): its error,
+ * and its name where the failure was counted under a placeholder (`tests/a.py #3`). Counts nothing.
+ */
+export interface ItemErrorEvent extends Base {
+  type: 'item.error'; phase?: string; id: string; error: string; name?: string;
+}
 export interface ProgressEvent extends Base {
   type: 'progress'; phase?: string; current: number; total?: number; extra?: Extra;
 }
@@ -173,7 +180,7 @@ export const MAX_RESUMED_IDS = 100_000;
 
 export type MarkerEvent =
   | WorkflowEvent | PhaseEvent | PhaseEndEvent | StepEvent
-  | ItemStartEvent | ItemDoneEvent | ItemSkipEvent | ItemFailEvent
+  | ItemStartEvent | ItemDoneEvent | ItemSkipEvent | ItemFailEvent | ItemErrorEvent
   | ProgressEvent | LogEvent | AgentEvent | UnknownMarkerEvent;
 
 export type ProgEvent =

@@ -6,7 +6,7 @@
 // A parent whose child failed is failed; the run's percentage and ETA are over the leaves (phases
 // that are nobody's parent), so a group and the work inside it are not counted twice.
 import {
-  MAX_RESUMED_IDS, type AgentStatus, type ExitEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
+  MAX_RESUMED_IDS, type AgentStatus, type ExitEvent, type ItemErrorEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
   type StepEvent, type TreeUsage,
 } from '../events.js';
 import {
@@ -201,6 +201,9 @@ export class ProgressModel {
         if (!retrying) this.#recordFailure(event);
         break;
       }
+      case 'item.error':
+        this.#describeFailure(event);
+        break;
       case 'agent': {
         const agent = this.#agent(event.id);
         agent.status = event.status;
@@ -446,6 +449,17 @@ export class ProgressModel {
       agent.itemSinceMs = undefined;
       agent.step = undefined;
       if (agent.status === 'busy') agent.status = 'idle';
+    }
+  }
+
+  /** The error (and name) a tool gives later for a failure already counted: the newest record of that item. */
+  #describeFailure(event: ItemErrorEvent): void {
+    for (let i = this.failures.length - 1; i >= 0; i--) {
+      const failure = this.failures[i]!;
+      if (failure.id !== event.id || failure.phase !== event.phase) continue;
+      failure.error = event.error;
+      if (event.name !== undefined) failure.id = event.name;
+      return;
     }
   }
 

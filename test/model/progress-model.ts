@@ -31,6 +31,16 @@ const counts = (c: Partial<Record<'processed' | 'succeeded' | 'failed' | 'retrie
 
 // ------------------------------------------------------------------------------------ counts
 
+test('item.error: a message (and name) given later for a failure already counted counts nothing', () => {
+  const r = new Run().at(0, { type: 'phase', id: 'pytest', total: 2 })
+    .at(10, { type: 'item.fail', phase: 'pytest', id: 'a.py #1', error: 'failed' })
+    .at(20, { type: 'item.done', phase: 'pytest', id: 'a.py #2' })
+    .at(30, { type: 'item.error', phase: 'pytest', id: 'a.py #1', error: 'AssertionError: boom', name: 'a.py::test_x' })
+    .at(40, { type: 'item.error', phase: 'pytest', id: 'never failed', error: 'x' });
+  assert.equal(r.counts, counts({ processed: 2, succeeded: 1, failed: 1 }));
+  assert.equal(r.model.failures.map((f) => [f.id, f.error]), [['a.py::test_x', 'AssertionError: boom']]);
+});
+
 test('counts: done, failed, skipped are processed; running is started and not finished', () => {
   const r = new Run()
     .at(0, { type: 'phase', id: 'map', total: 10 })

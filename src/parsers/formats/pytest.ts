@@ -1,6 +1,6 @@
 // pytest's terminal report: `collected N items` → phase `pytest` with N items; each result → one
 // item event, as soon as pytest writes it; ` [ 45%]` / ` [ 12/83]` at line ends → progress; the
-// short test summary's `FAILED id - message` → an error log naming the failure; the final
+// short test summary's `FAILED id - message` → the failure's message and name (item.error); the final
 // `=== 2 failed, 9 passed in 0.1s ===` → phase end, with a warning if prog's counts differ.
 //
 // Counting rule (exact in every mode): one item per result pytest reports, which is what its final
@@ -22,8 +22,10 @@
 //
 // Failures count when their `F`, `E` or FAILED/ERROR is written, under the id known then (in
 // non-verbose mode `file.py #k`: pytest names tests only in its short summary). The short summary's
-// `FAILED id - message` then gives an error log `id: message` (level error, source pytest), which
-// names the failure without counting it again. Only a failure or error the results did not show
+// `FAILED id - message` then gives that failure its message, and its name (an item.error: matched
+// by id, else the first failure of that file not named yet, as pytest lists them in the order they
+// ran; -q shows no files: in order), without counting it again; one it cannot match (past the first 1000 failures, a teardown
+// error) gives an error log `id: message` instead. Only a failure or error the results did not show
 // (a collection error; more named than counted) is counted there, as an item.fail with its message.
 //
 // Counts never run past what pytest can print: with a known total (collected minus deselected),
@@ -52,6 +54,8 @@ const XDIST = /^\[gw\d+\] \[ *\d{1,3}%\] (PASSED|FAILED|SKIPPED|XFAIL|XPASS|ERRO
 const MESSAGE_CHARS = 1000;
 /** Verbose test ids remembered to tell a teardown's ERROR line (the test's id again) from a test's result. */
 const RECENT_IDS = 64;
+/** Failures remembered until the short summary names them (beyond: the summary's message goes to a log line). */
+const UNNAMED_FAILURES = 1000;
 
 type Outcome = 'passed' | 'failed' | 'skipped' | 'xfailed' | 'xpassed' | 'error';
 const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'error', 'skipped', 'xfailed', 'xpassed'];
@@ -65,6 +69,19 @@ const KIND: Record<Outcome, Kind> = { passed: 'done', xpassed: 'done', failed: '
 const zero = (): Record<Outcome, number> => ({ passed: 0, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0 });
 /** `3 passed`, `1 error`, `2 errors`: as pytest words its summary. */
 const countText = (n: number, outcome: Outcome) => `${n} ${outcome === 'error' && n !== 1 ? 'errors' : outcome}`;
+
+/** The file of results counted where pytest shows none (-q). */
+const NO_FILE = 'test';
+/** A result counted by position (default mode: `tests/a.py #3`), named only in the short summary. */
+const NUMBERED = / #\d+(?: \(session \d+\))?$/;
+
+/** The file a test id or a positional id belongs to: `tests/a.py::test_x[1]`, `tests/a.py #3` → `tests/a.py`. */
+function fileOf(id: string): string {
+  const colons = id.indexOf('::');
+  if (colons >= 0) return id.slice(0, colons);
+  const hash = id.lastIndexOf(' #');
+  return hash >= 0 ? id.slice(0, hash) : id;
+}
 
 /** Splits ` [ 45%]` or ` [12/83]` off the end of a line (no regular expression scans the line). */
 function splitProgress(line: string): { head: string; percent?: number; done?: number; of?: number } | undefined {
@@ -115,6 +132,8 @@ class PytestParser implements FormatParser {
   #counts = zero();
   /** Failures and errors the short summary named: past those counted, they are ones the results did not show. */
   #named = { failed: 0, error: 0 };
+  /** Failures counted, in order, until the short summary gives their message (and, in default mode, their name). */
+  #unnamed: { id: string; file: string; outcome: 'failed' | 'error' }[] = [];
   /** Results counted against the total: outcomes, and errors (see the counting rule above). */
   #outcomes = 0;
   #errors = 0;
@@ -174,6 +193,7 @@ class PytestParser implements FormatParser {
     this.#session++;
     this.#counts = zero();
     this.#named = { failed: 0, error: 0 };
+    this.#unnamed = [];
     this.#outcomes = 0;
     this.#errors = 0;
     this.#ignored = 0;
@@ -262,7 +282,7 @@ class PytestParser implements FormatParser {
       }
       const k = (this.#perFile.get(this.#file) ?? 0) + 1;
       this.#perFile.set(this.#file, k);
-      this.#outcome(`${this.#file === '' ? 'test' : this.#file} #${k}`, BY_CHAR[ch]!, undefined, emit);
+      this.#outcome(`${this.#file === '' ? NO_FILE : this.#file} #${k}`, BY_CHAR[ch]!, undefined, emit);
     }
   }
 
@@ -302,6 +322,7 @@ class PytestParser implements FormatParser {
     } else if (kind === 'fail') {
       // Counted now; its message comes with the short summary (see #shortSummary).
       emit({ type: 'item.fail', phase: PHASE, id, error: outcome });
+      if (this.#unnamed.length < UNNAMED_FAILURES) this.#unnamed.push({ id, file: fileOf(name), outcome: outcome as 'failed' | 'error' });
     } else {
       const why = reason ?? (outcome === 'xfailed' ? 'xfail' : undefined);
       emit(why === undefined ? { type: 'item.skip', phase: PHASE, id } : { type: 'item.skip', phase: PHASE, id, reason: why });
@@ -340,7 +361,17 @@ class PytestParser implements FormatParser {
     // pytest names each failure once here: the n-th of an outcome was counted among the results if
     // they showed n. (The order differs; only the count matters, and the log names the test.)
     if (++this.#named[outcome] <= this.#counts[outcome]) {
-      emit({ type: 'log', level: 'error', source: PHASE, message: shorten(`${id}: ${error}`, MESSAGE_CHARS) });
+      // The failure it names: by its id (-v), else the first of its file not named yet (pytest
+      // lists them in the order they ran).
+      // (-q shows no file: its failures are named in order.)
+      const at = this.#unnamed.findIndex((f) => f.outcome === outcome && (f.id === this.#inSession(id) || ((f.file === fileOf(id) || f.file === NO_FILE) && NUMBERED.test(f.id))));
+      if (at >= 0) {
+        const [failure] = this.#unnamed.splice(at, 1);
+        const name = this.#inSession(id);
+        emit({ type: 'item.error', phase: PHASE, id: failure!.id, error: shorten(error, MESSAGE_CHARS), ...(name === failure!.id ? {} : { name }) });
+      } else {
+        emit({ type: 'log', level: 'error', source: PHASE, message: shorten(`${id}: ${error}`, MESSAGE_CHARS) });
+      }
       return;
     }
     this.#counts[outcome]++;

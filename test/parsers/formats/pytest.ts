@@ -56,6 +56,9 @@ test('detect: the session header, the collected line, a -q result line; not make
 type Fail = Extract<Ev, { type: 'item.fail' }>;
 type Log = Extract<Ev, { type: 'log' }>;
 const logs = (events: Ev[], level: string) => events.filter((e) => e.type === 'log' && e.level === level) as Log[];
+type Described = Extract<Ev, { type: 'item.error' }>;
+/** What item.error events said: `name: error`, as the error logs read. */
+const described = (events: Ev[]) => (events.filter((e) => e.type === 'item.error') as Described[]).map((e) => `${e.name ?? e.id}: ${e.error}`);
 /** Items counted so far, by kind, as the model counts them. */
 const kinds = (events: Ev[]) => ({ done: count(events, 'item.done'), fail: count(events, 'item.fail'), skip: count(events, 'item.skip') });
 const expectedKinds = (x: Expect) => ({ done: (x.progCounted?.passed ?? x.passed) + x.xpassed, fail: x.failed + x.error, skip: x.skipped + x.xfailed });
@@ -103,9 +106,10 @@ for (const name of recordings) {
     const x = expectOf(name);
     const events = feed(recLines(name));
     assert.equal(kinds(events), expectedKinds(x));
-    // Each failure is named with its message: in an error log when it was counted already, else in its item.fail.
+    // Each failure is named with its message: by an item.error (or an error log when it cannot be
+    // matched) when it was counted already, else in its item.fail.
     const fails = events.filter((e) => e.type === 'item.fail') as Fail[];
-    const named = logs(events, 'error').map((l) => l.message);
+    const named = [...described(events), ...logs(events, 'error').map((l) => l.message)];
     const expected = [...Object.entries(x.failures), ...Object.entries(x.teardownErrors ?? {})];
     for (const [id, message] of expected) {
       const found = named.some((m) => m.startsWith(`${id}: ${message}`)) || fails.some((f) => f.id === id && f.error!.startsWith(message));
@@ -184,7 +188,7 @@ function driver() {
 const fail = (id: string, error = 'failed'): Ev => ({ type: 'item.fail', phase: 'pytest', id, error });
 const itemsOf = (events: Ev[]) => events.filter((e) => e.type.startsWith('item.'));
 
-test('an F counts as failed the moment pytest writes it; the short summary names it in an error log, not counting it again', () => {
+test('an F counts as failed the moment pytest writes it; the short summary names it (item.error), not counting it again', () => {
   const d = driver();
   d.line('collected 3 items');
   assert.equal(itemsOf(d.partial('test_a.py .')), [{ type: 'item.done', phase: 'pytest', id: 'test_a.py #1' }]);
@@ -195,8 +199,8 @@ test('an F counts as failed the moment pytest writes it; the short summary names
   d.line('E       AssertionError: boom');
   d.line('=========================== short test summary info ============================');
   assert.equal(d.line('FAILED test_a.py::test_b - AssertionError: boom'), [
-    { type: 'log', level: 'error', source: 'pytest', message: 'test_a.py::test_b: AssertionError: boom' },
-  ]);
+    { type: 'item.error', phase: 'pytest', id: 'test_a.py #2', error: 'AssertionError: boom', name: 'test_a.py::test_b' },
+  ], 'the failure counted as test_a.py #2 gets its name and message');
   assert.equal(d.line('========================= 1 failed, 2 passed in 0.02s =========================='), [
     { type: 'phase.end', id: 'pytest', status: 'failed' },
   ], 'the counts agree: no warning, nothing added');
@@ -428,11 +432,11 @@ for (const name of ['quiet', 'verbose-pty', 'q']) {
       processed: x.collected, succeeded: x.passed + x.xpassed, failed: x.failed + x.error, retried: 0, skipped: x.skipped + x.xfailed, running: 0,
     });
     assert.is(summary.failures.length, x.failed + x.error);
-    // Verbose ids are the tests'; otherwise the failures are `file.py #k` and the error logs name them.
-    if (name.startsWith('verbose')) assert.equal(summary.failures.map((f) => f.id).sort(), Object.keys(x.failures).sort());
-    const named = events.filter((e) => e.type === 'log' && e.level === 'error').map((e) => String(e.message).split(': ')[0]);
-    assert.equal(named.sort(), Object.keys(x.failures).sort());
-    assert.equal(summary.logs, { error: Object.keys(x.failures).length }, 'no warning: the counts agree');
+    // Each failure is listed under its test's name with its message, in every mode (default mode
+    // counts them by position, and the short summary names them).
+    assert.equal(summary.failures.map((f) => f.id).sort(), Object.keys(x.failures).sort());
+    for (const f of summary.failures) assert.ok(f.error.startsWith(x.failures[f.id]!), `${f.id}: ${f.error}`);
+    assert.is(summary.logs, undefined, 'no warning: the counts agree');
   });
 }
 
