@@ -81,6 +81,7 @@ const FUTURE_REL = 0.3;
 /** Ninja's sanity gate: drop the prior when live and past pace differ by this factor or more, once warmed up. */
 const GATE = 10;
 const GATE_WARMUP_MS = 2_000;
+const GATE_WARMUP_SHARE = 0.2;
 /** The least relative uncertainty of a prior (runs vary even when nothing changed). */
 const PRIOR_MIN_REL = 0.15;
 
@@ -341,8 +342,9 @@ export class EtaEngine {
   /** Ninja's rule, once warmed up: a live pace 10× off the past one means the history is not this run. */
   #checkPrior(done: number, seen: number, total: number): void {
     const prior = this.#prior;
-    // Warmed up: 2 s, or a tenth of the work (the first seconds' pace is too noisy to overrule history).
-    if (!prior || this.#priorDropped || this.#restarted || seen <= 0 || (seen < GATE_WARMUP_MS && done < 0.1 * total)) return;
+    // Warmed up: 2 s, and a fifth of the past duration. Real runs are uneven (rsync's small files
+    // fly, then its large ones crawl): their first seconds' pace says little against history.
+    if (!prior || this.#priorDropped || this.#restarted || seen < Math.max(GATE_WARMUP_MS, GATE_WARMUP_SHARE * prior.durationMs)) return;
     const pastTotal = prior.total ?? total;
     const livePace = done / seen;
     const pastPace = pastTotal / prior.durationMs;

@@ -74,6 +74,19 @@ test("with history, a meter that restarts goes by the past duration: git's fast 
   assert.ok(est.lowMs <= 23_000 && 23_000 <= est.highMs);
 });
 
+test("an uneven start does not void history of the same work (rsync's small files first, large ones last)", () => {
+  // Past runs: 26 s for 562 files (21.6 files/s). This one: 300 files in the first 1.2 s (250/s,
+  // over 10× the past pace), then the large files crawl.
+  const e = new EtaEngine({ prior: { durationsMs: [26_000], total: 562 } });
+  // Asked at every update, as prog's snapshots do.
+  for (let t = 100; t <= 1200; t += 100) (e.record(t, t / 4, 562), e.estimate(t));
+  for (let t = 1500; t <= 4000; t += 500) (e.record(t, 300 + Math.floor((t - 1200) / 500), 562), e.estimate(t));
+  const est = e.estimate(4000)!;
+  assert.ok(!e.priorDropped, 'history still counts');
+  // Past runs say 26 s × (1 − 305/562) ≈ 11.9 s; the live pace alone about 3.4 s.
+  assert.ok(est.etaMs > 7000, `eta ${est.etaMs}`);
+});
+
 test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
   // 20/s for 60 s, then 5/s for 180 s: the same progress over time, reported at two cadences.
   const pace = (t: number) => (t <= 60_000 ? t * 0.02 : 1200 + (t - 60_000) * 0.005);
