@@ -11,8 +11,8 @@
 //         7 - too_slow (Timeout)                                      warning when they differ
 // A failure is counted when its result line is printed, its error ctest's word for it (Failed,
 // Timeout, Exception: SegFault, Not Run). The test's output that --output-on-failure prints after it
-// is left on screen: waiting for its end (the next line of ctest's own, which may come a long test
-// later under -j) would count the failure late.
+// ends at ctest's next line of its own (which may come a long test later under -j): then it is
+// added to the failure (item.error, its first OUTPUT_LINES lines), which stays counted from its line.
 // The total M counts disabled tests; ctest's own "out of N" does not. Counts are by completion
 // order (ctest -j prints results as they finish). Names are taken from the `Start k:` line when
 // there was one: the result line cuts names longer than ctest's name column.
@@ -32,6 +32,14 @@ const LISTED = /^\s{0,24}(\d{1,12}) - /;
 const MAX_FAILED = 10_000;
 /** Names a warning spells out. */
 const NAMES_SHOWN = 5;
+/** A failed test's output kept with its error: its first lines, and at most so many characters. */
+const OUTPUT_LINES = 20;
+const OUTPUT_CHARS = 2000;
+
+/** A line of ctest's own (not a test's output): a test starting or ending, the summary, a new project. */
+function ownLine(text: string): boolean {
+  return START.test(text) || RESULT_HEAD.test(text) || SUMMARY.test(text) || PROJECT.test(text) || FAILED_LIST.test(text) || text.startsWith('No tests were found!!!');
+}
 
 type Outcome = { kind: 'done' } | { kind: 'skip'; reason: string } | { kind: 'fail'; error: string };
 
@@ -47,8 +55,14 @@ class CtestParser implements FormatParser {
   /** Failed tests by number (up to MAX_FAILED), for the check against ctest's list. */
   #failedTests = new Map<string, string>();
   #reported?: Reported;
+  /** The failed test whose output (--output-on-failure) is being printed, until ctest's next line. */
+  #output?: { id: string; error: string; lines: string[]; chars: number };
 
   line({ text }: FormatLine, emit: Emit): void {
+    if (this.#output) {
+      if (!ownLine(text)) return this.#keep(text);
+      this.#describe(emit);
+    }
     const reported = this.#reported;
     if (reported?.listed) {
       const listed = LISTED.exec(text);
@@ -113,12 +127,31 @@ class CtestParser implements FormatParser {
       this.#failed++;
       if (this.#failedTests.size < MAX_FAILED) this.#failedTests.set(head[3]!, id);
       emit({ type: 'item.fail', phase: PHASE, id, error: outcome.error });
+      this.#output = { id, error: outcome.error, lines: [], chars: 0 };
     }
     emit({ type: 'progress', phase: PHASE, current: Number(head[1]), total: Number(head[2]) });
   }
 
   end(emit: Emit): void {
+    this.#describe(emit);
     this.#check(emit);
+  }
+
+  /** A line of the failed test's own output: kept, within bounds. */
+  #keep(text: string): void {
+    const out = this.#output!;
+    if (out.lines.length >= OUTPUT_LINES || out.chars >= OUTPUT_CHARS) return;
+    const line = text.slice(0, OUTPUT_CHARS - out.chars);
+    out.lines.push(line);
+    out.chars += line.length + 1;
+  }
+
+  /** The failed test's output is over: the failure gets it with its error. */
+  #describe(emit: Emit): void {
+    const out = this.#output;
+    this.#output = undefined;
+    const lines = out?.lines.join('\n').trim();
+    if (out && lines) emit({ type: 'item.error', phase: PHASE, id: out.id, error: `${out.error}\n${lines}` });
   }
 
   /** ctest's count (and list) against prog's: one warning that says what differs. */

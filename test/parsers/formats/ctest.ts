@@ -77,6 +77,12 @@ test('a failure is counted when its result line is printed, not at ctest\'s next
   ]);
   assert.equal(ofType(after, 'item.fail').map((e) => [e.id, e.error]), [['mul_wrong', 'Failed'], ['crashes', 'Exception: SegFault']]);
   assert.equal(ids(after, 'item.done'), ['app_runs']);
+  // The output each failure printed is added to it when ctest's next line (or the end) shows it is
+  // over, without counting it again: the first 20 lines.
+  assert.equal(ofType(after, 'item.error').map((e) => [e.id, e.error]), [
+    ['mul_wrong', 'Failed\nmul(4, 5) = 20, expected 21'],
+    ['crashes', `Exception: SegFault\n${Array.from({ length: 20 }, (_, i) => `out ${i}`).join('\n')}`],
+  ]);
 });
 
 test('the summary line is checked: a count that differs from ctest\'s own is a warning', () => {
@@ -157,7 +163,7 @@ for (const name of RECORDINGS) {
     assert.equal(failureIds(summary, 'ctest').sort(), expect.failedIds ?? []);
     if (name === 'parallel') {
       const failure = (summary.failures as { id: string; error?: string }[]).find((f) => f.id === 'mul_wrong')!;
-      assert.is(failure.error, 'Failed', 'ctest\'s word; the output --output-on-failure prints after it stays on screen');
+      assert.match(failure.error!, /^Failed\n/, 'ctest\'s word, then the output --output-on-failure printed after it');
     }
   });
 }
@@ -178,7 +184,8 @@ test('live: prog run -- ctest -j2 on the built project: every test once, the fai
     assert.equal([phase.total, phase.current, phase.status], [listed, listed, 'failed']);
     assert.equal([phase.counts.succeeded, phase.counts.failed, phase.counts.skipped, phase.counts.running], [listed - 2, 1, 1, 0]);
     assert.equal(failureIds(summary, 'ctest'), ['mul_wrong']);
-    assert.is((summary.failures as { error?: string }[])[0]!.error, 'Failed');
+    // ctest's word, then what the test printed (--output-on-failure).
+    assert.match((summary.failures as { error?: string }[])[0]!.error!, /^Failed\n\S/);
     assert.equal(ofType(events, 'log').filter((e) => e.source === 'ctest'), [], 'ctest\'s own summary agrees');
   } finally {
     removeBuild(build);
