@@ -3,26 +3,9 @@
 // never replaces one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ProgEvent, Unstamped } from '../../src/events.js';
-import { ProgressModel } from '../../src/model/progress-model.js';
+import { counts, ModelRun as Run } from '../helpers/model-run.js';
 
-class Run {
-  readonly model = new ProgressModel();
-  seq = 0;
-  at(t: number, event: Unstamped): this {
-    this.model.apply({ seq: ++this.seq, t, ...event } as ProgEvent);
-    return this;
-  }
-  get counts() {
-    return this.model.snapshot().counts;
-  }
-  phase(id: string) {
-    return this.model.phase(id)!;
-  }
-}
 
-const counts = (c: Partial<Record<'processed' | 'succeeded' | 'failed' | 'retried' | 'skipped' | 'running', number>>) =>
-  ({ processed: 0, succeeded: 0, failed: 0, retried: 0, skipped: 0, running: 0, ...c });
 
 test('an item done twice is counted once, in its phase and on the run; without a phase too', () => {
   const r = new Run()

@@ -3,23 +3,8 @@
 // short ending interrupted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ProgEvent, Unstamped } from '../../src/events.js';
-import { ProgressModel } from '../../src/model/progress-model.js';
+import { ModelRun as Run } from '../helpers/model-run.js';
 
-class Run {
-  readonly model = new ProgressModel();
-  seq = 0;
-  at(t: number, event: Unstamped): this {
-    this.model.apply({ seq: ++this.seq, t, ...event } as ProgEvent);
-    return this;
-  }
-  exit(t: number, exitCode: number | null, signal: NodeJS.Signals | null = null): this {
-    return this.at(t, { type: 'exit', exitCode, signal, durationMs: t });
-  }
-  phase(id: string) {
-    return this.model.phase(id)!;
-  }
-}
 
 test('a child says which group it ran in, in snapshots and the summary; its parent is set once', () => {
   const r = new Run()

@@ -4,30 +4,12 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { ProgEvent, Unstamped } from '../../src/events.js';
-import { MAX_REMEMBERED, ProgressModel, willRetry } from '../../src/model/progress-model.js';
+import type { Unstamped } from '../../src/events.js';
+import { MAX_REMEMBERED, willRetry } from '../../src/model/progress-model.js';
 import { etaMs, Throughput } from '../../src/model/throughput.js';
+import { counts, ModelRun as Run } from '../helpers/model-run.js';
 
-class Run {
-  readonly model = new ProgressModel();
-  seq = 0;
-  at(t: number, event: Unstamped): this {
-    this.model.apply({ seq: ++this.seq, t, ...event } as ProgEvent);
-    return this;
-  }
-  exit(t: number, exitCode: number | null, signal: NodeJS.Signals | null = null): this {
-    return this.at(t, { type: 'exit', exitCode, signal, durationMs: t });
-  }
-  get counts() {
-    return this.model.snapshot().counts;
-  }
-  phase(id: string) {
-    return this.model.phase(id)!;
-  }
-}
 
-const counts = (c: Partial<Record<'processed' | 'succeeded' | 'failed' | 'retried' | 'skipped' | 'running', number>>) =>
-  ({ processed: 0, succeeded: 0, failed: 0, retried: 0, skipped: 0, running: 0, ...c });
 
 // ------------------------------------------------------------------------------------ counts
 

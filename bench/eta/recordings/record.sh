@@ -307,17 +307,12 @@ EOF
   (cd "$tmp/cargo-ws" && CARGO_TARGET_DIR="$tmp/cargo-target" $rec "$out/cargo/workspace-25-pty.rec" --pty -- cargo build --offline -j$jobs)
 }
 
-# ctest -j2: 64 tests of one small program that computes (busy) or waits (sleep) for a lognormal
-# time, a few much longer, three failing and one disabled, in a CMake project built beforehand.
-record_ctest() {
-  mkdir -p "$out/ctest"
-  python3 - "$tmp/ctest-src" <<'EOF'
-import math, os, random, sys
-root = sys.argv[1]
-r = random.Random(13)
-os.makedirs(root, exist_ok=True)
-with open(f"{root}/job.c", "w") as f:
-    f.write(r'''/* job spin|wait MS [EXIT]: computes or sleeps for MS ms, then exits with EXIT. */
+# A test program for ctest workloads: `job spin|wait MS [EXIT]` computes or sleeps, then exits.
+#   write_job_c DIR
+write_job_c() {
+  mkdir -p "$1"
+  cat >"$1/job.c" <<'EOF'
+/* job spin|wait MS [EXIT]: computes or sleeps for MS ms, then exits with EXIT. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -329,7 +324,19 @@ int main(int argc, char **argv) {
   else { struct timespec t = { (time_t)(ms / 1000), (long)((ms - 1000 * (long)(ms / 1000)) * 1e6) }; nanosleep(&t, 0); }
   return argc > 3 ? atoi(argv[3]) : 0;
 }
-''')
+EOF
+}
+
+# ctest -j2: 64 tests of one small program that computes (busy) or waits (sleep) for a lognormal
+# time, a few much longer, three failing and one disabled, in a CMake project built beforehand.
+record_ctest() {
+  mkdir -p "$out/ctest"
+  write_job_c "$tmp/ctest-src"
+  python3 - "$tmp/ctest-src" <<'EOF'
+import math, os, random, sys
+root = sys.argv[1]
+r = random.Random(13)
+os.makedirs(root, exist_ok=True)
 lines = ["cmake_minimum_required(VERSION 3.13)", "project(etactest C)", "add_executable(job job.c)", "enable_testing()"]
 groups = ["unit", "storage", "network", "e2e"]
 for i in range(64):
@@ -472,24 +479,11 @@ record_rsync_files() {
 record_gha() {
   mkdir -p "$out/github-actions"
   gen_c_project "$tmp/gha-src" 17 base:20:6:0.6 net:15:9:0.8 codegen:10:14:0.7 io:15:5:0.9
+  write_job_c "$tmp/gha-src"
   python3 - "$tmp/gha-src" <<'EOF'
 import math, random, sys
 root = sys.argv[1]
 r = random.Random(19)
-with open(f"{root}/job.c", "w") as f:
-    f.write(r'''/* job spin|wait MS [EXIT]: computes or sleeps for MS ms, then exits with EXIT. */
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }
-int main(int argc, char **argv) {
-  double ms = atof(argv[2]), end = now() + ms;
-  volatile unsigned long x = 1;
-  if (strcmp(argv[1], "spin") == 0) while (now() < end) for (int i = 0; i < 10000; i++) x = x * 6364136223846793005UL + 1;
-  else { struct timespec t = { (time_t)(ms / 1000), (long)((ms - 1000 * (long)(ms / 1000)) * 1e6) }; nanosleep(&t, 0); }
-  return argc > 3 ? atoi(argv[3]) : 0;
-}
-''')
 lines = ["enable_testing()", "add_executable(job job.c)"]
 groups = ["unit", "storage", "e2e"]
 for i in range(30):
