@@ -16,13 +16,15 @@ test('a child holding 200 MiB: resources events, the summary peak and the histor
   const events = ndjson(r.stdout);
   const samples = events.filter((e) => e.type === 'resources');
   assert.ok(samples.length >= 1, 'a sample a second');
-  const s = samples.at(-1)!;
-  assert.ok((s.rssBytes as number) >= 200 * 2 ** 20, `rss ${s.rssBytes}`);
+  // The sample taken while it held the memory (on a loaded machine the last one may come as the
+  // child exits, its tree empty).
+  const s = samples.reduce((a, b) => ((b.rssBytes as number) > (a.rssBytes as number) ? b : a));
+  assert.ok((s.rssBytes as number) >= 200 * 2 ** 20, `rss ${samples.map((x) => x.rssBytes).join(', ')}`);
   assert.ok(typeof s.cpuPercent === 'number' && typeof s.cpuSeconds === 'number' && (s.processes as number) >= 1);
   const machine = s.machine as Record<string, number>;
   assert.ok(machine.memTotalBytes > machine.memUsedBytes && machine.memUsedBytes > 0 && machine.cpuPercent >= 0);
-  const snapshot = events.filter((e) => e.type === 'snapshot' && e.status === 'running').at(-1);
-  assert.ok(snapshot && (snapshot.resources as Record<string, number>).rssBytes >= 200 * 2 ** 20, 'snapshots carry the latest sample');
+  const running = events.filter((e) => e.type === 'snapshot' && e.status === 'running');
+  assert.ok(running.some((e) => ((e.resources as Record<string, number> | undefined)?.rssBytes ?? 0) >= 200 * 2 ** 20), 'snapshots carry the latest sample');
   const summary = events.at(-1)!;
   const peaks = summary.resources as Record<string, number>;
   assert.ok(peaks.peakRssBytes >= 200 * 2 ** 20 && peaks.cpuSeconds > 0, JSON.stringify(peaks));
