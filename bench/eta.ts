@@ -92,19 +92,19 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 function report(rows: Row[]): void {
   const peers = PEERS.map(([n]) => n);
   console.log('## ETA accuracy through prog: mean |ETA − true time left| ÷ duration, 10–90 % of each run (lower is better)\n');
-  console.log(`| recording | duration | prog cold | prog, 3 runs in history | ${peers.join(' | ')} | first ETA: prog / best peer | prog range held truth | range width |`);
+  console.log(`| recording | duration | prog cold | prog, 3 runs in history | ${peers.join(' | ')} | first ETA: prog / best peer | prog range held truth: cold / history | range width |`);
   console.log(`|---|---:|---:|---:|${peers.map(() => '---:').join('|')}|---:|---:|---:|`);
   for (const r of rows) {
     const best = Math.min(r.cold.error, ...peers.map((p) => r.peers[p]!.error));
     const cell = (s: Score | undefined) => (s === undefined ? '—' : s.error === best ? `**${f3(s.error)}**` : f3(s.error));
     const firstPeer = Math.min(...peers.map((p) => r.peers[p]!.firstMs ?? Infinity));
-    console.log(`| ${r.name} | ${secs(r.durationMs)} | ${cell(r.cold)} | ${f3(r.history?.error)} | ${peers.map((p) => cell(r.peers[p])).join(' | ')} | ${secs(r.cold.firstMs)} / ${secs(Number.isFinite(firstPeer) ? firstPeer : undefined)} | ${pct(r.cold.inRange)} | ${r.cold.width === undefined ? '—' : `${r.cold.width.toFixed(2)}×`} |`);
+    console.log(`| ${r.name} | ${secs(r.durationMs)} | ${cell(r.cold)} | ${f3(r.history?.error)} | ${peers.map((p) => cell(r.peers[p])).join(' | ')} | ${secs(r.cold.firstMs)} / ${secs(Number.isFinite(firstPeer) ? firstPeer : undefined)} | ${pct(r.cold.inRange)} / ${pct(r.history?.inRange)} | ${r.cold.width === undefined ? '—' : `${r.cold.width.toFixed(2)}×`} |`);
   }
   const cold = mean(rows.map((r) => r.cold.error));
   const warmRows = rows.filter((r) => r.history);
   const warm = warmRows.length > 0 ? mean(warmRows.map((r) => r.history!.error)) : undefined;
   const peerMeans = peers.map((p) => [p, mean(rows.map((r) => r.peers[p]!.error))] as const).sort((a, b) => a[1] - b[1]);
-  console.log(`| **mean** (${rows.length}) | | **${f3(cold)}** | ${f3(warm)} | ${peers.map((p) => f3(peerMeans.find(([n]) => n === p)![1])).join(' | ')} | | ${pct(mean(rows.map((r) => r.cold.inRange ?? 0)))} | |`);
+  console.log(`| **mean** (${rows.length}) | | **${f3(cold)}** | ${f3(warm)} | ${peers.map((p) => f3(peerMeans.find(([n]) => n === p)![1])).join(' | ')} | | ${pct(mean(rows.map((r) => r.cold.inRange ?? 0)))} / ${pct(warmRows.length ? mean(warmRows.map((r) => r.history!.inRange ?? 0)) : undefined)} | |`);
   const [bestPeer, bestMean] = peerMeans[0]!;
   console.log('');
   console.log(`Cold, prog's mean error is ${f3(cold)} against the best peer's ${f3(bestMean)} (${bestPeer}): ratio ${(cold / bestMean).toFixed(2)}.`);

@@ -87,6 +87,20 @@ test("an uneven start does not void history of the same work (rsync's small file
   assert.ok(est.etaMs > 7000, `eta ${est.etaMs}`);
 });
 
+test('a range that leans on history is never narrower than ±0.3 (before Z): uneven pace within a run', () => {
+  // Past runs agree closely (10 s, 10 s, 10.2 s), yet where this run stands against them (a share
+  // of the work) is rougher than that: pv's bytes through xz, a slow test module.
+  const e = new EtaEngine({ prior: { durationsMs: [10_000, 10_000, 10_200], total: 100 } });
+  e.record(1000, 10, 100);
+  const early = e.estimate(1000)!;
+  for (let t = 2000; t <= 5000; t += 1000) e.record(t, t / 100, 100);
+  const later = e.estimate(5000)!;
+  for (const est of [early, later]) {
+    assert.ok(est.lowMs <= est.etaMs && est.etaMs <= est.highMs);
+    assert.ok(est.highMs / est.lowMs >= Math.exp(2 * 1.8 * 0.3) * 0.99, `[${est.lowMs}, ${est.highMs}] around ${est.etaMs}`);
+  }
+});
+
 test('time-weighted, not update-weighted: updates every 10 ms or every 1 s give about the same ETA', () => {
   // 20/s for 60 s, then 5/s for 180 s: the same progress over time, reported at two cadences.
   const pace = (t: number) => (t <= 60_000 ? t * 0.02 : 1200 + (t - 60_000) * 0.005);
