@@ -86,6 +86,11 @@ export interface ItemFailEvent extends Base {
 export interface ItemErrorEvent extends Base {
   type: 'item.error'; phase?: string; id: string; error: string; name?: string;
 }
+/** An attempt failed and another follows: `retry` (the next attempt's number) within `maxRetries`. */
+export function willRetry(event: Pick<ItemFailEvent, 'retry' | 'maxRetries'>): boolean {
+  return event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+}
+
 export interface ProgressEvent extends Base {
   type: 'progress'; phase?: string; current: number; total?: number; extra?: Extra;
 }

@@ -3,9 +3,8 @@
 // line is final, so a log reads the same as the terminal did.
 import { fstatSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ProgEvent, StreamName } from '../events.js';
+import { willRetry, type ProgEvent, type StreamName } from '../events.js';
 import { clip as safe, TEXT_MAX } from './clip.js';
-import { willRetry } from '../model/progress-model.js';
 import type { Counts, PhaseSnapshot, Snapshot, Summary } from '../model/snapshot.js';
 import { colorLevel } from './color.js';
 import { formatDuration, formatEta, formatRate } from './duration.js';

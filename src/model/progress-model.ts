@@ -6,7 +6,7 @@
 // A parent whose child failed is failed; the run's percentage and ETA are over the leaves (phases
 // that are nobody's parent), so a group and the work inside it are not counted twice.
 import {
-  MAX_RESUMED_IDS, type AgentStatus, type ExitEvent, type ItemErrorEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
+  MAX_RESUMED_IDS, willRetry, type AgentStatus, type ExitEvent, type ItemErrorEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
   type StepEvent, type TreeUsage,
 } from '../events.js';
 import {
@@ -527,10 +527,6 @@ export class ProgressModel {
   }
 }
 
-/** An attempt failed and another follows: `retry` (the next attempt's number) within `maxRetries`. */
-export function willRetry(event: Pick<ItemFailEvent, 'retry' | 'maxRetries'>): boolean {
-  return event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
-}
 
 function setEta(snap: { etaMs?: number; etaLowMs?: number; etaHighMs?: number }, eta: EtaEstimate): void {
   snap.etaMs = eta.etaMs;

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Unstamped } from '../../src/events.js';
-import { MAX_REMEMBERED, willRetry } from '../../src/model/progress-model.js';
+import { willRetry } from '../../src/events.js';
+import { MAX_REMEMBERED } from '../../src/model/progress-model.js';
 import { etaMs, Throughput } from '../../src/model/throughput.js';
 import { counts, ModelRun as Run } from '../helpers/model-run.js';
 
