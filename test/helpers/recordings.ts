@@ -35,3 +35,16 @@ export function feedParser(spec: ParserSpec, stream: StreamName, lines: (string 
   p.end?.((e) => events.push(e));
   return events;
 }
+
+/** Item counts as the model would make them from a parser's item events. */
+export function itemCounts(events: readonly Record<string, unknown>[]): { processed: number; succeeded: number; failed: number; skipped: number } {
+  const c = { processed: 0, succeeded: 0, failed: 0, skipped: 0 };
+  for (const e of events) {
+    if (!String(e.type).startsWith('item.') || e.type === 'item.start' || e.type === 'item.error') continue;
+    c.processed++;
+    if (e.type === 'item.done') c.succeeded++;
+    if (e.type === 'item.fail') c.failed++;
+    if (e.type === 'item.skip') c.skipped++;
+  }
+  return c;
+}

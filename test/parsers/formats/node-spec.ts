@@ -12,6 +12,7 @@ import { MAX_LINE_EVENTS, type Emit } from '../../../src/parsers/format-parser.j
 import { parser as spec, parseReport } from '../../../src/parsers/formats/node-spec.js';
 import { loadParserSpecs } from '../../../src/parsers/parser-hub.js';
 import { fixtures, ndjson, runProg } from '../../helpers/prog.js';
+import { itemCounts } from '../../helpers/recordings.js';
 
 type Event = Record<string, unknown>;
 const dir = join(fixtures, 'node-spec');
@@ -54,16 +55,7 @@ function feed(lines: string[], options: { fromStart?: boolean } = {}): Event[] {
 const ofType = (events: Event[], type: string) => events.filter((e) => e.type === type);
 const items = (events: Event[]) => events.filter((e) => String(e.type).startsWith('item.'));
 
-function counts(events: Event[]) {
-  const c = { processed: 0, succeeded: 0, failed: 0, skipped: 0 };
-  for (const e of items(events)) {
-    c.processed++;
-    if (e.type === 'item.done') c.succeeded++;
-    if (e.type === 'item.fail') c.failed++;
-    if (e.type === 'item.skip') c.skipped++;
-  }
-  return c;
-}
+const counts = (events: Event[]) => itemCounts(events);
 
 const SUMMARY = (tests: number, suites: number, pass: number, fail: number, skipped = 0, todo = 0, cancelled = 0) => [
   `ℹ tests ${tests}`, `ℹ suites ${suites}`, `ℹ pass ${pass}`, `ℹ fail ${fail}`, `ℹ cancelled ${cancelled}`, `ℹ skipped ${skipped}`, `ℹ todo ${todo}`,

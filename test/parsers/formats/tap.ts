@@ -13,6 +13,7 @@ import type { Emit } from '../../../src/parsers/format-parser.js';
 import { parser as tap, parseTestPoint, yamlFields, failureText } from '../../../src/parsers/formats/tap.js';
 import { loadParserSpecs } from '../../../src/parsers/parser-hub.js';
 import { fixtures, ndjson, runProg } from '../../helpers/prog.js';
+import { itemCounts } from '../../helpers/recordings.js';
 
 type Event = Record<string, unknown>;
 const dir = join(fixtures, 'tap');
@@ -51,17 +52,7 @@ function feed(lines: string[], stream: StreamName = 'stdout'): Event[] {
 const ofType = (events: Event[], type: string) => events.filter((e) => e.type === type);
 const items = (events: Event[]) => events.filter((e) => String(e.type).startsWith('item.'));
 
-/** Counts as the model would make them from item events. */
-function counts(events: Event[]) {
-  const c = { processed: 0, succeeded: 0, failed: 0, skipped: 0 };
-  for (const e of items(events)) {
-    c.processed++;
-    if (e.type === 'item.done') c.succeeded++;
-    if (e.type === 'item.fail') c.failed++;
-    if (e.type === 'item.skip') c.skipped++;
-  }
-  return c;
-}
+const counts = (events: Event[]) => itemCounts(events);
 
 // ---------------------------------------------------------------- unit: lines
 
