@@ -5,6 +5,9 @@
 //   node gen.js lines   <bytes>       100-byte lines (99 printable bytes + \n) on stdout
 //   node gen.js markers <n> [fd]      one phase marker with total n, then n item.done markers
 //   node gen.js plain   <n>           n lines of the same length as the markers, but not markers
+//   node gen.js text    <bytes>       ordinary text: 100-byte lines of logs, prose and numbers, starting
+//                                     with every letter and digit (what parsers' first-byte tests see)
+//   node gen.js tiny    <bytes>       2-byte lines (`a\n`): the most lines per byte
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -91,6 +94,39 @@ function lines(bytes: number, fd: number): void {
   if (left > 0) writeAll(fd, block.subarray(0, left * LINE_BYTES));
 }
 
+/** Line starts of ordinary output: timestamps, words with every initial, numbers, indented code. */
+const TEXT_STARTS = [
+  '2026-12-03 21:04:09.123 INFO  worker-3: request handled in 12 ms path=/api/items status=200',
+  'something happened while reading the configuration file, retrying in a moment',
+  'Starting service on port 8080 with 4 workers and a queue of 1000',
+  '12345 records processed, 17 skipped, 0 failed; next batch at offset 12362',
+  '    at Object.handler (/srv/app/lib/handler.js:42:17) in the request pipeline',
+  'hello from the build script: copying assets into the output directory now',
+  'Compilation of module x took longer than expected, see the timing report',
+  'Error: none of the mirrors answered; falling back to the cache directory',
+  'remaining: 42 files to check before the report is written to disk',
+  'Fetching https://example.org/data/part-0001.csv into the local cache dir',
+  'note: the option --fast is deprecated and will be removed in a later release',
+  'Total time so far 00:01:23, estimated throughput 45.6 MB/s over the link',
+  'bytes written 123456789 of 987654321, checksum pending for this block',
+  'Unpacking the archive into a temporary directory before the copy starts',
+  'x = 1; y = 2; the values are printed here only for debugging purposes',
+  'Done with step 3 of 7: the index was rebuilt and the stale entries removed',
+];
+
+/** `count` bytes of 100-byte lines, block after block, from `starts` padded or cut to the length. */
+function textLines(bytes: number, fd: number, starts: string[], lineBytes = LINE_BYTES): void {
+  const padded = starts.map((s) => (s.length >= lineBytes - 1 ? s.slice(0, lineBytes - 1) : s.padEnd(lineBytes - 1, '.')) + '\n');
+  const perBlock = Math.floor(BLOCK_TARGET / lineBytes);
+  const block = Buffer.from(Array.from({ length: perBlock }, (_, i) => padded[i % padded.length]).join(''), 'latin1');
+  let left = Math.floor(bytes / lineBytes);
+  while (left >= perBlock) {
+    writeAll(fd, block);
+    left -= perBlock;
+  }
+  if (left > 0) writeAll(fd, block.subarray(0, left * lineBytes));
+}
+
 /** Fills one reused buffer, so the generator's footprint stays flat however many markers it writes. */
 function markers(total: number, fd: number, prefix: string): void {
   const block = Buffer.allocUnsafe(BLOCK_TARGET + 4096);
@@ -120,8 +156,14 @@ function main(argv: string[]): void {
     case 'plain':
       markers(n, fd, '##prog##');
       break;
+    case 'text':
+      textLines(n, fd, TEXT_STARTS);
+      break;
+    case 'tiny':
+      textLines(n, fd, ['a'], 2);
+      break;
     default:
-      throw new Error(`gen: unknown mode ${mode}; use lines <bytes> | markers <n> [fd] | plain <n>`);
+      throw new Error(`gen: unknown mode ${mode}; use lines <bytes> | text <bytes> | tiny <bytes> | markers <n> [fd] | plain <n>`);
   }
   if (eagain > 0) process.stderr.write(`gen: ${eagain} EAGAIN retries (non-blocking output; timings are pessimistic)\n`);
 }

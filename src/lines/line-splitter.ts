@@ -14,6 +14,13 @@ const EOL_BYTES: Record<LineEnd, Buffer> = {
   '': Buffer.alloc(0),
 };
 
+/**
+ * Which lines of a chunk the handler wants whole, besides held ones: all, none, or those a test
+ * picks by their bytes (given the chunk and the line's start and end within it; called once per
+ * line that starts and ends in the chunk, without decoding it).
+ */
+export type LinePick = boolean | ((chunk: Buffer, start: number, end: number) => boolean);
+
 /** Whether a line starting with these bytes may be consumed (a marker): 'maybe' asks for more bytes. */
 export type Verdict = 'yes' | 'no' | 'maybe';
 /** Must answer 'yes' or 'no' within a short prefix: bytes are kept, uncapped, while it says 'maybe'. */
@@ -37,10 +44,16 @@ export interface LineSplitterOptions {
   /**
    * Materialise every line (JSON view), or decide per chunk (format parsers that only need lines
    * when something in the chunk may concern them: given the chunk and the start of the line it
-   * continues, if any). Otherwise only held lines are built. A line that spans chunks is always
-   * kept whole, so a per-chunk decision never sees half a line.
+   * continues, if any), all of its lines, none, or some picked line by line. Otherwise only held
+   * lines are built. A line that spans chunks is always kept whole, so a per-chunk decision never
+   * sees half a line; under a pick it is always handed over.
    */
-  allLines: boolean | ((chunk: Buffer, continued: Buffer | undefined) => boolean);
+  allLines: boolean | ((chunk: Buffer, continued: Buffer | undefined) => LinePick);
+  /**
+   * Bytes every line `hold` may answer 'yes' for contains: a chunk without them, and wanting no
+   * line, is passed on with one native search for them and one for its last line end.
+   */
+  holdNeedle?: Buffer;
   /** Bytes to show as they are, in order. */
   pass(bytes: Buffer): void;
   /**
@@ -76,8 +89,10 @@ export class LineSplitter {
   #crPending = false;
   /** The pending line was handed to `redraw` already. */
   #redrawn = false;
-  /** The allLines decision for the chunk being split (and for a last line finished by end()). */
-  #all = false;
+  /** The allLines decision for the chunk being split. */
+  #pick: LinePick = false;
+  /** The line being read is handed to line() when it ends (all lines, or picked). */
+  #wanted = false;
   /** A held line outgrew the cap and was released; the handler still hears of it. */
   #overlong = false;
   /** #parts joined, and how many parts that was (parts are only ever appended, or reset). */
@@ -91,9 +106,12 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     const n = chunk.length;
     const { allLines } = this.#o;
-    this.#all = typeof allLines === 'function'
+    const pick = typeof allLines === 'function'
       ? allLines(chunk, this.#parts.length === 0 ? undefined : this.#joined())
       : allLines;
+    this.#pick = pick;
+    // The line this chunk continues: wanted whole under any pick (its start is in an earlier chunk).
+    if (this.#mode !== 'start' || this.#crPending) this.#wanted = pick !== false;
     let i = 0;
     // A line already passing through (or its `\n` after a `\r`) flows on from the first byte.
     let passFrom = this.#mode === 'pass' ? 0 : -1;
@@ -103,16 +121,33 @@ export class LineSplitter {
       if (crlf) i = 1;
       this.#finishLine(crlf ? '\r\n' : '\r');
     }
+    if (pick === false) {
+      const to = this.#passable(chunk, i);
+      if (to > i) {
+        // Whole lines no one reads: out in one piece, as `cat` would pass them.
+        this.#o.pass(chunk.subarray(passFrom === -1 ? i : passFrom, to));
+        passFrom = -1;
+        this.#reset();
+        i = to;
+      }
+    }
     let nl = -2;
     let cr = -2;
+    // The next holdNeedle: a whole line without one is never held, and is not shown to `hold`.
+    let needle = this.#o.holdNeedle === undefined ? -3 : -2;
     while (i < n) {
       if (nl !== -1 && nl < i) nl = chunk.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
       const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
       const segEnd = end === -1 ? n : end;
 
+      if (this.#mode === 'start') {
+        this.#wanted = typeof pick === 'function' ? end === -1 || pick(chunk, i, segEnd) : pick;
+        if (needle !== -1 && needle !== -3 && needle < i) needle = chunk.indexOf(this.#o.holdNeedle!, i);
+      }
       if (this.#mode === 'start' || this.#mode === 'undecided') {
-        const verdict = segEnd === i && this.#mode === 'start' ? 'no' : this.#verdict(chunk, i, segEnd);
+        const plain = this.#mode === 'start' && (segEnd === i || (end !== -1 && (needle === -1 || needle >= segEnd)));
+        const verdict = plain ? 'no' : this.#verdict(chunk, i, segEnd);
         if (verdict === 'yes' || (verdict === 'maybe' && end === -1)) {
           if (passFrom !== -1) this.#o.pass(chunk.subarray(passFrom, i));
           passFrom = -1;
@@ -128,7 +163,7 @@ export class LineSplitter {
       // A line that may go on in the next chunk (no end yet, or a `\r` that may be half a `\r\n`)
       // is kept whichever way that chunk's decision goes.
       const spans = end === -1 || (end === n - 1 && chunk[end] === CR);
-      if (this.#mode !== 'pass' || this.#all || spans) this.#collect(chunk, i, segEnd);
+      if (this.#mode !== 'pass' || this.#wanted || spans) this.#collect(chunk, i, segEnd);
       else this.#length += segEnd - i;
 
       if (this.#mode === 'hold' && this.#length > this.#max) {
@@ -160,7 +195,25 @@ export class LineSplitter {
       i = next;
     }
     if (passFrom !== -1 && passFrom < n) this.#o.pass(chunk.subarray(passFrom, n));
-    if (this.#o.partial && this.#all && this.#mode === 'pass' && !this.#crPending && this.#parts.length > 0) this.#o.partial(this.#joined());
+    if (this.#o.partial && this.#wanted && this.#mode === 'pass' && !this.#crPending && this.#parts.length > 0) this.#o.partial(this.#joined());
+  }
+
+  /**
+   * Where the run of whole lines from `from` that no one needs to look at ends: lines with no
+   * `holdNeedle` (so never held), when the line being read (if any) is passing and not owed to
+   * the handler. The last line, unfinished or ending in a `\r` that may be half a `\r\n`, is left
+   * to the line-by-line reading. Returns `from` when there is no such run.
+   */
+  #passable(chunk: Buffer, from: number): number {
+    const { holdNeedle } = this.#o;
+    if (holdNeedle === undefined || this.#overlong || (this.#mode !== 'start' && this.#mode !== 'pass')) return from;
+    let limit = chunk.length;
+    if (limit > from && chunk[limit - 1] === CR) limit--;
+    const found = chunk.indexOf(holdNeedle, from);
+    // Only lines before the one holding the needle: that one may be a marker.
+    if (found !== -1 && found < limit) limit = found;
+    const end = limit > from ? Math.max(chunk.lastIndexOf(LF, limit - 1), chunk.lastIndexOf(CR, limit - 1)) : -1;
+    return end >= from ? end + 1 : from;
   }
 
   /** What has arrived ends in a `\r`: only the next byte can tell a redraw from half a `\r\n`. */
@@ -231,7 +284,7 @@ export class LineSplitter {
 
   #finishLine(eol: LineEnd): void {
     const held = this.#mode === 'hold';
-    if (held || this.#overlong || this.#all) {
+    if (held || this.#overlong || this.#wanted) {
       const parts = this.#parts;
       const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       const bytes = whole.length > this.#max ? whole.subarray(0, this.#max) : whole;
@@ -242,7 +295,13 @@ export class LineSplitter {
       const consumed = this.#o.line(line);
       if (held && !consumed) this.#o.pass(Buffer.concat([bytes, EOL_BYTES[eol]]));
     }
+    this.#reset();
+  }
+
+  /** Ready for the next line. */
+  #reset(): void {
     this.#mode = 'start';
+    this.#wanted = false;
     this.#redrawn = false;
     this.#overlong = false;
     this.#parts = [];

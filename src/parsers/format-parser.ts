@@ -49,6 +49,29 @@ export interface FormatParser {
   end?(emit: Emit): void;
 }
 
+/** A test of a line's bytes from `at` (its first that is not a space or tab) to `end`: no decoding. */
+export type LeadTest = (bytes: Buffer, at: number, end: number) => boolean;
+
+/** A lead such as `9/9 Test` (`9`: a run of digits) as a LeadTest. */
+export function leadTest(lead: string): LeadTest {
+  const pattern = Buffer.from(lead, 'latin1');
+  return (bytes, at, end) => {
+    let p = at;
+    for (let k = 0; k < pattern.length; k++) {
+      if (p >= end) return false;
+      const want = pattern[k]!;
+      if (want === 0x39) {
+        if (bytes[p]! < 0x30 || bytes[p]! > 0x39) return false;
+        while (p < end && bytes[p]! >= 0x30 && bytes[p]! <= 0x39) p++;
+        continue;
+      }
+      if (bytes[p] !== want) return false;
+      p++;
+    }
+    return true;
+  };
+}
+
 export interface ParserSpec {
   /** Short name for `--parser NAME` and `prog parsers`. */
   name: string;
@@ -67,6 +90,14 @@ export interface ParserSpec {
    * otherwise are not even decoded while this parser waits. Leave out when it can begin anywhere.
    */
   firstChars?: string;
+  /**
+   * What a line `detect` matches starts with (after spaces and tabs), to narrow firstChars: literal
+   * prefixes in which `9` stands for a run of digits, or tests of the line's bytes (`at` is its
+   * first byte that is not a space or tab). A line beginning with one of firstChars but matching
+   * none of these is not decoded while this parser waits. Without firstChars, the string leads'
+   * first characters are used.
+   */
+  leads?: (string | LeadTest)[];
   /** A literal every line `detect` matches contains (or one of several), for formats that may start mid-line. */
   contains?: string | string[];
   /**

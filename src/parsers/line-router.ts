@@ -3,7 +3,7 @@
 import type { EventBus } from '../event-bus.js';
 import type { StreamName } from '../events.js';
 import { LineSplitter, MAX_LINE_BYTES, type SplitLine } from '../lines/line-splitter.js';
-import { markerVerdict, parseMarker, type MarkerResult } from './marker.js';
+import { MARKER_NEEDLE, markerVerdict, parseMarker, type MarkerResult } from './marker.js';
 import type { OutputTail } from './output-tail.js';
 import type { ParserHub } from './parser-hub.js';
 
@@ -40,6 +40,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   let redrawn = false;
   return new LineSplitter({
     hold: markerVerdict,
+    holdNeedle: MARKER_NEEDLE,
     allLines: outputEvents ? true : hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : false,
     pass: tail ? (bytes) => {
       tail.push(bytes);

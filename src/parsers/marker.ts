@@ -9,6 +9,8 @@ const NONCE_LEAD = '::prog:';
 export const MARKER_VERSION = 1;
 
 const PREFIX_BYTES = Buffer.from(MARKER_PREFIX);
+/** Bytes every marker line holds, nonce or not: output without them is passed on unread. */
+export const MARKER_NEEDLE = Buffer.from(NONCE_LEAD);
 const ESC = 0x1b;
 /** Spaces and colour codes a logger may put before a marker; past this the line is plain output. */
 const MAX_LEAD = 256;

@@ -1,7 +1,8 @@
 // Runs the tool-output parsers over every line: each switches on when it recognises its format
 // (several may, as when a CI script runs cmake, then ctest, inside GitHub Actions groups), or
-// from the start when forced with --parser. Until a parser is on, its only cost is one shared
-// regular expression test per line.
+// from the start when forced with --parser. Until a parser is on, a line is not even decoded
+// unless its first bytes (ParserSpec.leads) or a literal in it (contains, escapes) say a waiting
+// parser may switch on at it; only those lines meet the shared detection expression.
 //
 // Hostile output must cost no more than ordinary output: every parser and detector is linear in the
 // line's length, the hub shows them a bounded head of each line (MAX_PARSED_CHARS), and one line
@@ -16,21 +17,49 @@ import { stripAnsi } from '../lines/ansi.js';
 import { warnOnce } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
 import { PhaseNesting } from './phase-nesting.js';
-import { MAX_LINE_EVENTS, MAX_PARSED_CHARS, type Emit, type FormatLine, type FormatParser, type ParserSpec } from './format-parser.js';
+import type { LinePick } from '../lines/line-splitter.js';
+import { leadTest, MAX_LINE_EVENTS, MAX_PARSED_CHARS, type Emit, type FormatLine, type FormatParser, type LeadTest, type ParserSpec } from './format-parser.js';
 
 /** The head of a line the parsers read. */
 const head = (line: string) => (line.length > MAX_PARSED_CHARS ? line.slice(0, MAX_PARSED_CHARS) : line);
 
-/** The first byte of the line at `at` that is not a space or tab, within the head the detectors read (0 if none). */
-function firstByte(bytes: Buffer, at: number, limit = MAX_PARSED_CHARS): number {
-  const end = Math.min(bytes.length, at + limit);
-  let i = at;
-  while (i < end && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
-  return i < end ? bytes[i]! : 0;
+/**
+ * The waiting parsers' line tests by first byte (after spaces): undefined when no parser's lines
+ * begin with it, null when some parser's may with any bytes after, else the leads to try.
+ */
+interface Prefilter {
+  byFirst: (LeadTest[] | null | undefined)[];
+  anyLead: boolean;
+  /** Escapes, and what waiting parsers look for anywhere in a line (ParserSpec.contains). */
+  literals: Buffer[];
+  unfiltered: boolean;
 }
 
-/** U+009B (an 8-bit CSI) as UTF-8. */
-const C1_CSI = Buffer.from([0xc2, 0x9b]);
+/** Escapes (a coloured line, an OSC 9;4) are stripped or matched on the decoded line: such lines are read. */
+const ESCAPES = [Buffer.from([0x1b]), Buffer.from([0xc2, 0x9b])];
+
+const DIGITS = '0123456789';
+
+function addLeads(prefilter: Prefilter, spec: ParserSpec): void {
+  const { byFirst } = prefilter;
+  prefilter.anyLead = true;
+  const leads = (spec.leads ?? []).map((lead) => ({
+    first: typeof lead === 'string' ? (lead.startsWith('9') ? DIGITS : lead.charAt(0)) : undefined,
+    test: typeof lead === 'string' ? leadTest(lead) : lead,
+  }));
+  const chars = spec.firstChars ?? [...new Set(leads.flatMap((l) => [...(l.first ?? '')]))].join('');
+  for (const ch of chars) {
+    const b = ch.charCodeAt(0) & 0xff;
+    if (byFirst[b] === null) continue;
+    if (spec.leads === undefined) {
+      byFirst[b] = null;
+      continue;
+    }
+    const tests = leads.filter((l) => l.first === undefined || l.first.includes(ch)).map((l) => l.test);
+    if (tests.length > 0) byFirst[b] = [...(byFirst[b] ?? []), ...tests];
+  }
+}
+
 
 /** Every parser under parsers/formats/, sorted by name: adding a format is adding a file. */
 export async function loadParserSpecs(): Promise<ParserSpec[]> {
@@ -103,7 +132,7 @@ export class ParserHub {
   #detectText: RegExp[] = [];
   #detectRaw: RegExp[] = [];
   /** What the waiting parsers' lines can begin with or must contain: the cheap test before any line is decoded. */
-  #prefilter: { firstBytes: Uint8Array; contains: string[]; unfiltered: boolean } = { firstBytes: new Uint8Array(256), contains: [], unfiltered: false };
+  #prefilter: Prefilter = { byFirst: [], anyLead: false, literals: [], unfiltered: false };
   readonly #emit: Emit;
   /** Per stream, as lines of stdout and stderr interleave: events the line being read may still produce. */
   readonly #budget: Record<StreamName, number> = { stdout: MAX_LINE_EVENTS, stderr: MAX_LINE_EVENTS };
@@ -123,52 +152,74 @@ export class ParserHub {
   }
 
   /**
-   * Whether a chunk's lines need decoding for the parsers: always once one is on; while none is,
-   * only when the chunk (with the start of the line it continues) has a line a waiting parser may
-   * switch on at. Chunks with escape sequences are decoded line by line, where escapes are stripped.
+   * Which of a chunk's lines need decoding for the parsers: all once one is on; while none is, the
+   * lines that hold an escape (stripped before matching) or a literal a waiting parser looks for
+   * anywhere in a line, and those whose first bytes a waiting parser may switch on at. The splitter
+   * asks line by line as it finds the lines (`#pickLine`): the chunk's line ends are scanned once.
    */
-  wantsChunk(chunk: Buffer, continued: Buffer | undefined): boolean {
+  wantsChunk(chunk: Buffer, continued: Buffer | undefined): LinePick {
     if (this.#active.length > 0) return true;
     if (this.#waiting.length === 0) return false;
-    // Escapes (a coloured line, an OSC 9;4) are stripped or matched line by line: read such chunks.
-    // Of the line it continues, only the head the detectors read matters (a MiB of output with no
-    // newline is not searched again at every chunk).
-    const read = continued?.subarray(0, MAX_PARSED_CHARS);
-    if (chunk.includes(0x1b) || chunk.includes(C1_CSI) || read?.includes(0x1b) === true) return true;
-    const { firstBytes, contains, unfiltered } = this.#prefilter;
+    const { literals, unfiltered, anyLead } = this.#prefilter;
     if (unfiltered) return true;
-    const open = read !== undefined && read.length === continued!.length ? read : undefined;
-    for (const literal of contains) {
-      if (chunk.includes(literal)) return true;
-      if (read === undefined) continue;
+    // The line it continues is handed over whole under any pick; a literal cut in two by the chunk
+    // boundary (or in the head of that line) makes the whole chunk read: rare, and simplest.
+    if (continued !== undefined && this.#cutLiteral(chunk, continued.subarray(0, MAX_PARSED_CHARS), continued.length <= MAX_PARSED_CHARS)) return true;
+    const hits = this.#hits;
+    hits.chunk = chunk;
+    hits.any = chunk.length;
+    for (let k = 0; k < literals.length; k++) {
+      const at = chunk.indexOf(literals[k]!);
+      hits.next[k] = at === -1 ? chunk.length : at;
+      if (hits.next[k]! < hits.any) hits.any = hits.next[k]!;
+    }
+    return anyLead || hits.any < chunk.length ? this.#pickLine : false;
+  }
+
+  /** A literal (or an escape) in the head of the line continued, or across the cut into this chunk. */
+  #cutLiteral(chunk: Buffer, read: Buffer, open: boolean): boolean {
+    for (const literal of this.#prefilter.literals) {
       if (read.includes(literal)) return true;
-      // Across the cut, while the head goes on into this chunk: the line's last bytes, then the
-      // chunk's first (no copy of the whole line).
-      if (open === undefined) continue;
-      const tail = open.subarray(Math.max(0, open.length - literal.length + 1));
-      if (Buffer.concat([tail, chunk.subarray(0, literal.length)]).includes(literal)) return true;
-    }
-    if (firstBytes.length === 0) return false;
-    // The first byte (after spaces) of every line that starts in this chunk, and of the line it continues.
-    if (read !== undefined) {
-      // The continued line may be all spaces so far: its first real byte may then be in this chunk.
-      const b = firstByte(read, 0);
-      if (firstBytes[b === 0 && open !== undefined ? firstByte(chunk, 0, MAX_PARSED_CHARS - open.length) : b] === 1) return true;
-    }
-    // Line ends found natively (indexOf), each search reused until passed: no JS loop over bytes.
-    let nl = -2;
-    let cr = -2;
-    const nextLine = (from: number): number => {
-      if (nl !== -1 && nl < from) nl = chunk.indexOf(0x0a, from);
-      if (cr !== -1 && cr < from) cr = chunk.indexOf(0x0d, from);
-      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
-      return end === -1 ? chunk.length : end + 1;
-    };
-    for (let at = continued === undefined ? 0 : nextLine(0); at < chunk.length; at = nextLine(at)) {
-      if (firstBytes[firstByte(chunk, at)] === 1) return true;
+      // While the head goes on into this chunk: the line's last bytes, then the chunk's first (no
+      // copy of the whole line).
+      if (!open || literal.length === 1) continue;
+      const tail = read.subarray(Math.max(0, read.length - literal.length + 1));
+      if (Buffer.concat([tail, chunk.subarray(0, literal.length - 1)]).includes(literal)) return true;
     }
     return false;
   }
+
+  /** Where each literal next occurs in the chunk being split (its length when it does not). */
+  readonly #hits: { chunk?: Buffer; next: number[]; any: number } = { next: [], any: 0 };
+
+  /** Whether a waiting parser may switch on at this line: a literal in it, or its first bytes. */
+  readonly #pickLine = (bytes: Buffer, start: number, end: number): boolean => {
+    // A parser switched on earlier in this chunk reads the rest of it.
+    if (this.#active.length > 0) return true;
+    const { literals } = this.#prefilter;
+    const hits = this.#hits;
+    if (hits.chunk === bytes && hits.any < start) {
+      // Searches move forward only: each literal is looked for once per occurrence.
+      hits.any = bytes.length;
+      for (let k = 0; k < literals.length; k++) {
+        if (hits.next[k]! < start) {
+          const at = bytes.indexOf(literals[k]!, start);
+          hits.next[k] = at === -1 ? bytes.length : at;
+        }
+        if (hits.next[k]! < hits.any) hits.any = hits.next[k]!;
+      }
+    }
+    if (hits.chunk === bytes && hits.any < end) return true;
+    const stop = Math.min(end, start + MAX_PARSED_CHARS);
+    let at = start;
+    while (at < stop && (bytes[at] === 0x20 || bytes[at] === 0x09)) at++;
+    if (at >= stop) return false;
+    const tests = this.#prefilter.byFirst[bytes[at]!];
+    if (tests === undefined) return false;
+    if (tests === null) return true;
+    for (const lead of tests) if (lead(bytes, at, stop)) return true;
+    return false;
+  };
 
   /** Names of the parsers that have switched on. */
   get active(): string[] {
@@ -255,15 +306,13 @@ export class ParserHub {
     };
     this.#detectText = join(this.#waiting.filter((s) => !s.detectRaw));
     this.#detectRaw = join(this.#waiting.filter((s) => s.detectRaw));
-    const firstBytes = new Uint8Array(256);
-    const contains: string[] = [];
-    let unfiltered = false;
+    const prefilter: Prefilter = { byFirst: new Array(256), anyLead: false, literals: [...ESCAPES], unfiltered: false };
     for (const spec of this.#waiting) {
-      if (spec.detectRaw) continue; // made of escapes: chunks with escapes are always read
-      if (spec.contains !== undefined) contains.push(...[spec.contains].flat());
-      else if (spec.firstChars !== undefined) for (const ch of spec.firstChars) firstBytes[ch.charCodeAt(0) & 0xff] = 1;
-      else unfiltered = true;
+      if (spec.detectRaw) continue; // made of escapes: lines with escapes are always read
+      if (spec.contains !== undefined) prefilter.literals.push(...[spec.contains].flat().map((l) => Buffer.from(l)));
+      else if (spec.firstChars !== undefined || spec.leads !== undefined) addLeads(prefilter, spec);
+      else prefilter.unfiltered = true;
     }
-    this.#prefilter = { firstBytes, contains, unfiltered };
+    this.#prefilter = prefilter;
   }
 }

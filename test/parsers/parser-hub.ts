@@ -6,6 +6,8 @@ import { loadParserSpecs, parseParserChoice, parserEnv, ParserHub } from '../../
 import { ProgError } from '../../src/errors.js';
 import { stripAnsi } from '../../src/lines/ansi.js';
 import fc from 'fast-check';
+import { LineSplitter } from '../../src/lines/line-splitter.js';
+import { MARKER_NEEDLE, markerVerdict } from '../../src/parsers/marker.js';
 import { ndjson, runProg } from '../helpers/prog.js';
 
 /** A format for these tests: `@@ n` lines are progress, anything else is ignored. */
@@ -112,7 +114,34 @@ test('prog parsers lists every parser; --parser none and an unknown parser behav
   assert.match(bad.stderr.toString(), /^prog: unknown parser nope; known: /);
 });
 
-test('the chunk prefilter never skips a chunk holding a line some parser would switch on at', async () => {
+/**
+ * The lines a splitter hands to the hub while its parsers wait, with the hub's prefilter deciding
+ * (as line-router.ts wires it), for the bytes cut into chunks at the given points.
+ */
+function linesRead(hub: ParserHub, bytes: Buffer, cuts: number[]): string[] {
+  const read: string[] = [];
+  const splitter = new LineSplitter({
+    hold: markerVerdict,
+    holdNeedle: MARKER_NEEDLE,
+    allLines: (chunk, continued) => hub.wantsChunk(chunk, continued),
+    pass: () => undefined,
+    line: (line) => {
+      const text = line.bytes.toString('utf8');
+      read.push(text);
+      hub.line('stdout', text, line.eol);
+      return false;
+    },
+  });
+  let from = 0;
+  for (const at of [...cuts, bytes.length].filter((c) => c >= 0 && c <= bytes.length).sort((a, b) => a - b)) {
+    splitter.push(bytes.subarray(from, at));
+    from = at;
+  }
+  splitter.end();
+  return read;
+}
+
+test('the prefilter never keeps from the parsers a line one would switch on at, wherever the chunks are cut', async () => {
   const specs = await loadParserSpecs();
   const known = [
     '[ 10%] Building C object a.o', '[3/9] Linking x', 'ninja: no work to do.', 'TAP version 14', '1..4', 'ok 1 - adds',
@@ -120,26 +149,30 @@ test('the chunk prefilter never skips a chunk holding a line some parser would s
     "##teamcity[testStarted name='a']", 'x ##vso[task.setprogress value=5;]op', '##[group]Build', 'collected 3 items',
     '.F.s [ 40%]', '      12,345  45%    1.23MB/s    0:00:01 (xfr#1, to-chk=1/2)', '1.00MiB 0:00:01 [1.00MiB/s] [=>  ] 45%',
     'Receiving objects:  45% (450/1000)', 'remote: Counting objects: 100% (3/3), done.', 'Test project /tmp/b',
-    '    1/3 Test #1: a ..........   Passed    0.01 sec', '\x1b]9;4;1;50\x07',
+    '    1/3 Test #1: a ..........   Passed    0.01 sec', '\x1b]9;4;1;50\x07', 'src/a.c:3:5: error: boom', '▶ suite',
+    '✔ adds (1.2ms)', 'sending incremental file list', '============ test session starts ============', '    Finished `dev` profile [unoptimized] target(s) in 1.0s',
   ];
+  const detects = (l: string) => specs.some((s) => s.detect.test(s.detectRaw ? l : stripAnsi(l)));
   const line = fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 40 }).map((t) => t.replace(/[\r\n]/g, '')));
-  fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 30 }), (lines, cut) => {
-    const hub = new ParserHub(specs, 'auto', () => undefined);
-    const bytes = Buffer.from(lines.join('\n') + '\n');
-    const at = Math.min(cut, bytes.length);
-    // As the splitter calls it: `continued` is the unfinished line before the chunk, if any.
-    const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
-    const continued = at > lineStart ? bytes.subarray(lineStart, at) : undefined;
-    const chunk = bytes.subarray(at);
-    const wanted = lines.some((l) => specs.some((s) => s.detect.test(s.detectRaw ? l : stripAnsi(l))));
-    // Either half may hold the line: what matters is that the chunk containing its start is read.
-    if (wanted && !hub.wantsChunk(chunk, continued)) {
-      // Then the line was whole before the cut, in the chunk before this one: that one must be read.
-      const before = bytes.subarray(0, lineStart);
-      const beforeWanted = lines.slice(0, before.toString().split('\n').length - 1).some((l) => specs.some((sp) => sp.detect.test(sp.detectRaw ? l : stripAnsi(l))));
-      assert.ok(beforeWanted && hub.wantsChunk(before, undefined), `a detectable line was skipped: ${JSON.stringify(lines)} cut at ${at}`);
-    }
+  fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 4 }), (lines, cuts) => {
+    const read = linesRead(new ParserHub(specs, 'auto', () => undefined), Buffer.from(lines.join('\n') + '\n'), cuts);
+    // Once a parser is on, every line is read: what counts is that the first detectable one was.
+    const first = lines.find(detects);
+    if (first !== undefined) assert.ok(read.includes(first), `${JSON.stringify(first)} was not read (${JSON.stringify(lines)} cut at ${cuts})`);
   }), { numRuns: 1000 });
+});
+
+test('ordinary lines are not decoded while the parsers wait: their first bytes rule them out', async () => {
+  const hub = new ParserHub(await loadParserSpecs(), 'auto', () => undefined);
+  const ordinary = [
+    '2026-12-03 21:04:09 INFO server: request handled in 12 ms', 'something happened here', 'hello world', 'a', '',
+    '   indented text', 'Compilation finished', 'Testing the thing', 'ok', 'not okay', '[INFO] starting', '123 apples', 'sending mail',
+    'collation is on', '=> result', 'File saved', 'remote host said hi', '12:30 lunch',
+  ];
+  assert.equal(linesRead(hub, Buffer.from(ordinary.join('\n') + '\n'), []), []);
+  // A parser's line among them is read (and then, with the parser on, the rest).
+  const mixed = [...ordinary.slice(0, 3), '[ 10%] Building C object a.o', 'after'];
+  assert.equal(linesRead(new ParserHub(await loadParserSpecs(), 'auto', () => undefined), Buffer.from(mixed.join('\n') + '\n'), []), ['[ 10%] Building C object a.o', 'after']);
 });
 
 /** A format whose every character is an event (as pytest's result lines are), read as lines grow too. */
@@ -211,21 +244,18 @@ test('parsers and detectors read a line\'s first MAX_PARSED_CHARS; a wholeLines 
   assert.equal(late.active, ['late']);
 });
 
-test('the chunk prefilter reads no further into an unfinished line than the detectors do', async () => {
+test('the prefilter reads no further into a line than the detectors do', async () => {
   const specs = await loadParserSpecs();
-  const hub = new ParserHub(specs, 'auto', () => undefined);
   // Spaces filling the head: whatever comes after them is past what the detectors read.
-  const spaces = Buffer.alloc(MAX_PARSED_CHARS + 10, 0x20);
-  assert.not.ok(hub.wantsChunk(Buffer.from('[ 10%] Building C object a.o'), spaces));
-  assert.ok(hub.wantsChunk(Buffer.from(' x\n[ 10%] Building C object a.o'), spaces));
-  // A long line whose head a parser switches on at is read at every chunk, to its end.
-  for (const start of ['[ 10%] Building ', "x ##teamcity[testStarted name='"]) {
-    const long = Buffer.concat([Buffer.from(start), Buffer.alloc(2 * MAX_PARSED_CHARS, 0x61)]);
-    assert.ok(hub.wantsChunk(Buffer.alloc(1000, 0x61), long), start);
-  }
-  // Within it, as before: the first real character of a line of spaces may come in this chunk.
-  assert.ok(hub.wantsChunk(Buffer.from('[ 10%] Building C object a.o'), Buffer.alloc(100, 0x20)));
-  assert.ok(hub.wantsChunk(Buffer.from("city[testStarted name='a']"), Buffer.from('x ##team')));
+  const spaces = ' '.repeat(MAX_PARSED_CHARS + 10);
+  const hub = new ParserHub(specs, 'auto', () => undefined);
+  assert.equal(linesRead(hub, Buffer.from(`${spaces}[ 10%] Building C object a.o\nplain\n`), []), []);
+  // Within it: a line of spaces whose first real character comes in a later chunk is read.
+  const within = `${' '.repeat(100)}[ 10%] Building C object a.o`;
+  assert.equal(linesRead(new ParserHub(specs, 'auto', () => undefined), Buffer.from(`${within}\n`), [50, 100]), [within]);
+  // A contained literal cut across chunks is still found.
+  const city = "x ##teamcity[testStarted name='a']";
+  assert.equal(linesRead(new ParserHub(specs, 'auto', () => undefined), Buffer.from(`${city}\n`), [8]), [city]);
 });
 
 // ------------------------------------------------------------------------------------ nesting

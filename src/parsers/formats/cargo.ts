@@ -376,7 +376,7 @@ function cutBinary(running: string): string {
 export const parser: ParserSpec = {
   name: 'cargo',
   description: 'cargo build/check/doc/test: "Compiling x v1.0" → items; "Building [==> ] 45/120" bar → progress; could not compile → failed crate with its error; rustc errors and warnings → logs with their location; "test a ... ok/FAILED/ignored" → tests, checked against "test result:"',
-  firstChars: 'CBDFr',
+  leads: ['Compiling ', 'Checking ', 'Documenting ', 'Building [', 'Finished ', 'running 9 test'],
   detect: /^(?: {0,12}(?:(?:Compiling|Checking|Documenting) \S+ v\d|Building \[[=> ]*\] \d+\/\d+|Finished `?\w+`? (?:profile )?\[)|running \d{1,9} tests?$)/,
   create: () => new CargoParser(),
 };

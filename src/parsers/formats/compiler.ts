@@ -50,7 +50,9 @@ export function located(level: LogLevel, source: string, text: string, at: Locat
 export const parser: ParserSpec = {
   name: 'compiler',
   description: 'gcc, clang and tsc diagnostics: "a.c:3:5: warning: …", "src/a.ts(3,5): error TS2322: …" → warn/error log lines with their location, counted in the summary',
-  contains: [': warning: ', ': error: ', ': fatal error: ', '): error TS', '): warning TS'],
+  // Short on purpose: needles of up to 7 bytes are searched for natively at memchr speed, longer
+  // ones several times slower. `): error TS` holds `: error` too.
+  contains: [': error', ': warni', ': fatal'],
   detect: /^(?:[^\s:][^:]{0,1023}:\d{1,9}:(?:\d{1,9}:)? (?:warning|error|fatal error): |[^\s(][^(]{0,1023}\(\d{1,9},\d{1,9}\): (?:error|warning) TS\d)/,
   create: () => new CompilerParser(),
 };

@@ -232,7 +232,7 @@ function testName(rest: string, end: number): string {
 export const parser: ParserSpec = {
   name: 'ctest',
   description: 'ctest: "3/7 Test #3: name ...   Passed" → done/failed/skipped tests of the total; "NN% tests passed, N tests failed out of M" and its list of failed tests checked against them',
-  firstChars: 'T0123456789',
+  leads: ['Test project ', '9/9 Test'],
   detect: /^(?:Test project (?:\/|[A-Za-z]:[\\/])|\s{0,12}\d{1,12}\/\d{1,12} Test\s{1,12}#\d{1,12}: )/,
   create: () => new CtestParser(),
 };

@@ -9,6 +9,11 @@
 import type { Emit, FormatLine, FormatParser, ParserSpec } from '../format-parser.js';
 
 const PHASE = 'git';
+/** The meters a run switches the parser on at (other titles are read once it is on). */
+const TITLES = [
+  'Enumerating objects', 'Counting objects', 'Compressing objects', 'Writing objects', 'Receiving objects', 'Resolving deltas',
+  'Unpacking objects', 'Updating files', 'Checking out files', 'Checking objects', 'Checking connectivity', 'Filtering content',
+];
 
 // `Title: NN% (n/total)` or `Title: n`, then `, size | rate`, then `, done.`. Titles are a capital
 // word and a few lower-case words ("Checking out files", "Resolving deltas"). Bounded repetitions
@@ -75,7 +80,7 @@ class GitParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'git',
   description: 'git clone/fetch/push/checkout with --progress or on a terminal: each "Receiving objects:  45% (450/1000)" meter (remote: ones too) → a step of phase git and its n/total',
-  firstChars: 'rECWRUF',
-  detect: /^(?:remote: )?(?:Enumerating objects|Counting objects|Compressing objects|Writing objects|Receiving objects|Resolving deltas|Unpacking objects|Updating files|Checking out files|Checking objects|Checking connectivity|Filtering content): +\d/,
+  leads: ['remote: ', ...TITLES.map((title) => `${title}:`)],
+  detect: new RegExp(`^(?:remote: )?(?:${TITLES.join('|')}): +\\d`),
   create: () => new GitParser(),
 };

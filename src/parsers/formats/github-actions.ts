@@ -149,7 +149,7 @@ class GithubActionsParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'github-actions',
   description: 'GitHub Actions workflow commands (@actions/core, ::group::, ::error file=…::): groups → phases; error/warning/notice/debug → log lines; set-env/add-path/… ignored, stop-commands honoured',
-  firstChars: ':',
+  leads: ['::'],
   detect: /^\s*::(?:group|endgroup|error|warning|notice|debug|stop-commands)[ :]/i,
   create: () => new GithubActionsParser(),
 };

@@ -76,7 +76,8 @@ class MakeParser implements FormatParser {
 export const parser: ParserSpec = {
   name: 'make',
   description: 'make with CMake Makefiles: "[ 45%] Building …" → the build\'s percentage; "Built target x" → done targets; "make: *** [x] Error 1" → failed targets',
-  firstChars: '[',
+  // `[ 12%] `: up to three spaces, then the percentage.
+  leads: ['[9%] ', '[ 9%] ', '[  9%] ', '[   9%] '],
   detect: /^\[\s{0,3}\d{1,3}%\] (?:Building|Linking|Built target|Generating|Scanning) /,
   create: () => new MakeParser(),
 };

@@ -245,7 +245,7 @@ export function ninjaSpec(userFormat: string | undefined): ParserSpec {
     name: 'ninja',
     description: 'ninja, samu, CMake+Ninja: "[3/9] Building …" → finished/total edges (and the running count, via NINJA_STATUS; a NINJA_STATUS of your own with %f and %t is read too); "FAILED: out.o" → the failed edge with its command and output',
     // Not `FAILED: ` alone: other tools print it, and a ninja build shows a status line first.
-    ...(usable ? {} : { firstChars: '[n' }),
+    ...(usable ? {} : { leads: ['[9/9', 'ninja: '] }),
     detect: usable ? new RegExp(`^(?:${usable.detect}|${NINJA_SAYS_START})`) : DEFAULT_DETECT,
     // `%r`: edges running now. Given to `prog run -- ninja …` unless the user set their own.
     env: { NINJA_STATUS: '[%f/%t %r] ' },

@@ -428,10 +428,27 @@ class PytestParser implements FormatParser {
   }
 }
 
+/** `===== test session starts =====`'s start. */
+function sessionStart(bytes: Buffer, at: number, end: number): boolean {
+  let p = at;
+  while (p < end && bytes[p] === 0x3d) p++;
+  return p > at && bytes.toString('latin1', p, Math.min(end, p + SESSION.length)) === SESSION;
+}
+const SESSION = ' test session starts';
+
+/** `.F.s [ 40%]`'s start: result characters, then a space. */
+function resultRun(bytes: Buffer, at: number, end: number): boolean {
+  let p = at;
+  while (p < end && RESULT_BYTES.has(bytes[p]!)) p++;
+  return p > at && p < end && bytes[p] === 0x20;
+}
+const RESULT_BYTES = new Set([...'.FEsxX'].map((c) => c.charCodeAt(0)));
+
 export const parser: ParserSpec = {
   name: 'pytest',
   description: 'pytest: "collected N items" → phase; each result (-v lines or the .FsxXE characters) → an item as pytest writes it; [ 45%] / [12/83] → progress; short summary → failure messages; a warning if the counts differ from pytest\'s',
   firstChars: 'c=.FEsxX',
+  leads: ['collect', sessionStart, resultRun],
   detect: /^(?:(?:collecting \.\.\. )?collected \d+ items?\b|=+ test session starts =+$|[.FEsxX]+ +\[ *\d{1,3}%\]$)/,
   create: () => new PytestParser(),
 };

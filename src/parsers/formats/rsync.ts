@@ -83,10 +83,22 @@ class RsyncParser implements FormatParser {
 
 const bytes = (size: string) => Number(size.replace(/,/g, ''));
 
+/** `  12,345  45%`: the size (digits and commas), spaces, then the percentage. */
+function progressStart(bytes: Buffer, at: number, end: number): boolean {
+  let p = at;
+  while (p < end && ((bytes[p]! >= 0x30 && bytes[p]! <= 0x39) || bytes[p] === 0x2c)) p++;
+  if (p === at || p >= end || bytes[p] !== 0x20) return false;
+  while (p < end && bytes[p] === 0x20) p++;
+  const digits = p;
+  while (p < end && bytes[p]! >= 0x30 && bytes[p]! <= 0x39) p++;
+  return p > digits && bytes[p] === 0x25;
+}
+
 export const parser: ParserSpec = {
+  firstChars: '0123456789sbr',
   name: 'rsync',
   description: 'rsync --info=progress2: "  1,234,567  45%   12.34MB/s    0:00:05 (xfr#12, to-chk=34/100)" → progress of phase rsync; --progress (per file): files checked of to-chk\'s total',
-  firstChars: '0123456789sbr',
+  leads: [progressStart, 'sending incremental file list', 'receiving incremental file list', 'building file list', 'receiving file list'],
   detect: /^(?: *(?:\d{1,3}(?:,\d{3}){0,8}|\d{1,24}) +\d{1,3}% +\d{1,9}(?:\.\d{1,3})?[kKMGTP]?B\/s +\d{1,5}:\d{2}:\d{2}|(?:sending|receiving) incremental file list$|(?:building|receiving) file list \.\.\.)/,
   create: () => new RsyncParser(),
 };

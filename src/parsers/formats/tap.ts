@@ -527,7 +527,7 @@ export const parser: ParserSpec = {
   name: 'tap',
   description:
     "TAP 13/14 (node --test --test-reporter=tap, tape, Test::More, bats): ok / not ok / # SKIP / # TODO → items (from node --test its tests at any depth, suites not; else top-level ones, as the plan counts); plan → total; top-level # Subtest → step; YAML diagnostics → failure text; Bail out! → phase failed; a warning if node's # tests … summary differs",
-  firstChars: 'T1no',
+  leads: ['TAP version 1', '1..9', 'ok 9 ', 'not ok 9 '],
   detect: /^(?:TAP version 1[34]\s*$|1\.\.\d+\s*(?:#|$)|(?:not )?ok \d+ - )/,
   create: () => new TapParser(),
 };
