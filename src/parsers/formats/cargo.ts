@@ -26,8 +26,16 @@
 // warning (source prog). `cargo test -q` prints a character per test (`...i 4/5`): counted at the
 // line's end, ids `<binary> #k`, and a failure by name on its own line (`a::b --- FAILED`).
 //
+// Piped, cargo's `Running …` and `error: test failed …` come on stderr and libtest's lines on stdout,
+// and prog reads the two pipes apart: a line of stderr may be read before or after the stdout lines
+// printed around it. So only libtest's own stream says where a binary begins and ends (`running N
+// tests`, `test result:`); cargo's lines on the other stream name the binaries in turn (the k-th
+// `Running` names the k-th `running N tests`) and fail the phase, and never end a binary. On one
+// stream (a pty) the order is exact, and cargo's lines end the binary before them as well.
+//
 // Under `-j` a crate counted done when the next one started may still fail later (cargo compiles
 // several at once): it is then also counted failed, so its failure is never lost.
+import type { StreamName } from '../../events.js';
 import { shorten, type Emit, type FormatLine, type FormatParser, type ParserSpec } from '../format-parser.js';
 import { located, type Location } from './compiler.js';
 
@@ -53,6 +61,8 @@ const RESULT = /^test result: (?:ok|FAILED)\. (\d{1,9}) passed; (\d{1,9}) failed
 const TERSE = /^([.Fi]{1,200})(?: {1,12}\d{1,9}\/\d{1,9})?$/;
 /** Longest diagnostic and test name kept. */
 const MAX_MESSAGE = 1000;
+/** Test binaries cargo announced ahead of libtest's output, kept to name them (bounds memory). */
+const MAX_ANNOUNCED = 100;
 
 const clip = (s: string) => shorten(s, MAX_MESSAGE);
 
@@ -77,7 +87,7 @@ class CargoParser implements FormatParser {
   /** `cargo run` started the program: its output is not cargo's. */
   #program = false;
 
-  line({ text }: FormatLine, emit: Emit): void {
+  line({ text, stream }: FormatLine, emit: Emit): void {
     const line = text.trimEnd();
     const diagnostic = this.#diagnostic;
     if (diagnostic) {
@@ -95,7 +105,7 @@ class CargoParser implements FormatParser {
       this.#program = false;
     }
     // A test binary's output is the tests', whatever it looks like.
-    if (this.#tests.line(line, emit)) return;
+    if (this.#tests.line(line, stream, emit)) return;
     if (line.startsWith('error')) return this.#error(line, emit);
     if (line.startsWith('warning: ')) return this.#warning(line);
     if (!line.startsWith(' ') && !/^[A-Z]/.test(line)) return;
@@ -229,30 +239,44 @@ function location(line: string): Location | undefined {
 class TestRun {
   #open = false;
   #failed = false;
+  /** The stream libtest writes to: that of the first `running N tests`. */
+  #stream: StreamName | undefined;
   /** Inside a test binary's run: between `running N tests` and its `test result:`. */
   #inside = false;
   #target: string | undefined;
+  /** Binaries cargo announced (`Running …`) that libtest's output has not reached yet, oldest first. */
+  #announced: { name: string; stream: StreamName }[] = [];
+  /** Binaries begun before cargo's `Running` for them was read (the other stream lags). */
+  #unnamed = 0;
+  /** Streams a test binary was announced on since cargo last built: the binaries' own lines there are not cargo's. */
+  readonly #binaries = new Set<StreamName>();
   #expected = 0;
   #read: Counts = { passed: 0, failed: 0, ignored: 0, measured: 0 };
   /** A test whose name was printed before its result (one test thread, output in between). */
   #pending: string | undefined;
 
   /** Reads the line if it is libtest's or a test's (true), else leaves it to the build. */
-  line(line: string, emit: Emit): boolean {
+  line(line: string, stream: StreamName, emit: Emit): boolean {
     const target = TARGET.exec(line);
     if (target) {
-      this.#stop(emit);
-      this.#target = clip(target[1] !== undefined ? cutBinary(target[1]) : `Doc-tests ${target[2]!}`);
+      this.#announce(clip(target[1] !== undefined ? cutBinary(target[1]) : `Doc-tests ${target[2]!}`), stream, emit);
       return true;
     }
-    if (!this.#inside) {
-      const running = RUNNING.exec(line);
-      if (!running) {
-        if (TESTS_FAILED.test(line)) this.#failed = true;
-        return false;
-      }
-      this.#begin(Number(running[1]), emit);
+    if (TESTS_FAILED.test(line)) {
+      this.#failed = true;
+      // Read in order with libtest's lines: a binary still open died without its `test result:`.
+      if (stream === this.#stream) this.#stop(emit);
       return true;
+    }
+    const ours = this.#stream === undefined || stream === this.#stream;
+    const running = ours ? RUNNING.exec(line) : null;
+    if (running) {
+      this.#begin(Number(running[1]), stream, emit);
+      return true;
+    }
+    if (!this.#inside || !ours) {
+      if (START.test(line) || FINISHED.test(line)) this.#binaries.delete(stream);
+      return this.#binaries.has(stream);
     }
     if (line.startsWith('test ')) {
       const result = RESULT.exec(line);
@@ -271,11 +295,6 @@ class TestRun {
     const terse = TERSE.exec(line);
     if (terse) this.#terse(terse[1]!, emit);
     else if (line.endsWith(' --- FAILED') && line.length > ' --- FAILED'.length) this.#outcome(clip(line.slice(0, -' --- FAILED'.length)), 'failed', emit);
-    // cargo's word ends a binary that died without its `test result:` (a crash).
-    if (TESTS_FAILED.test(line)) {
-      this.#stop(emit);
-      this.#failed = true;
-    }
     return true;
   }
 
@@ -286,11 +305,38 @@ class TestRun {
     emit({ type: 'phase.end', id: TEST_PHASE, status: this.#failed ? 'failed' : 'ok' });
   }
 
-  #begin(tests: number, emit: Emit): void {
+  /** cargo's `Running …` / `Doc-tests …`: the name of a binary whose output follows, or went before on the other stream. */
+  #announce(name: string, stream: StreamName, emit: Emit): void {
+    this.#binaries.add(stream);
+    if (stream === this.#stream) this.#stop(emit);
+    else if (this.#unnamed > 0) {
+      // The oldest binary begun without its name has it; the latest is the one still printing.
+      if (--this.#unnamed === 0) this.#target = name;
+      return;
+    }
+    this.#announced.push({ name, stream });
+    if (this.#announced.length > MAX_ANNOUNCED) this.#announced.shift();
+  }
+
+  #begin(tests: number, stream: StreamName, emit: Emit): void {
     if (!this.#open) {
       this.#open = true;
-      this.#failed = false;
+      // Not reset here: cargo's `test failed` on stderr may be read before any of libtest's lines.
       emit({ type: 'phase', id: TEST_PHASE, name: 'cargo test' });
+    }
+    // A binary still open died without its `test result:`: libtest starts each with this line.
+    this.#stop(emit);
+    this.#stream = stream;
+    const last = this.#announced.at(-1);
+    if (last?.stream === stream) {
+      // Same stream, exact order: the latest `Running` is this binary's (those before printed no libtest lines).
+      this.#target = last.name;
+      this.#announced = [];
+    } else if (this.#announced.length > 0) {
+      this.#target = this.#announced.shift()!.name;
+    } else {
+      this.#target = undefined;
+      this.#unnamed++;
     }
     this.#inside = true;
     this.#expected = tests;

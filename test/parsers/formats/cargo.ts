@@ -7,8 +7,9 @@ import { delimiter, join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LineEnd, MarkerEvent, Unstamped } from '../../../src/events.js';
+import type { LineEnd, MarkerEvent, StreamName, Unstamped } from '../../../src/events.js';
 import { parser } from '../../../src/parsers/formats/cargo.js';
+import { ParserHub } from '../../../src/parsers/parser-hub.js';
 import { fixtures, ndjson, runProg, tempDir } from '../../helpers/prog.js';
 import { feedParser, recordingLines } from '../../helpers/recordings.js';
 
@@ -194,6 +195,80 @@ test('a test binary that dies without its test result: the test left open is ski
     { type: 'item.skip', phase: 'cargo-test', id: 'a', reason: 'no result was printed' },
     { type: 'phase.end', id: 'cargo-test', status: 'failed' },
   ]);
+});
+
+/** A recording's lines per stream, each in its own order: what prog's two pipes carry. */
+function streamLines(name: string): Record<StreamName, string[]> {
+  const records = readFileSync(join(dir, `${name}.rec`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { fd?: number; b64?: string });
+  const text = (fd: number) => records.filter((r) => r.fd === fd && r.b64 !== undefined).map((r) => Buffer.from(r.b64!, 'base64').toString()).join('');
+  const lines = (t: string) => t.split('\n').slice(0, -1);
+  return { stdout: lines(text(1)), stderr: lines(text(2)) };
+}
+
+/** stdout with stderr's lines put in before stdout's lines at the given (sorted) indexes. */
+function merge({ stdout, stderr }: Record<StreamName, string[]>, at: number[]): [StreamName, string][] {
+  const out: [StreamName, string][] = [];
+  let e = 0;
+  for (let o = 0; o <= stdout.length; o++) {
+    while (e < stderr.length && at[e]! <= o) out.push(['stderr', stderr[e++]!]);
+    if (o < stdout.length) out.push(['stdout', stdout[o]!]);
+  }
+  return out;
+}
+
+test('cargo test read from two pipes: for any order of stderr\'s lines among stdout\'s, the counts are libtest\'s test result: lines\' and the failure is the same', () => {
+  const streams = streamLines('test');
+  const own = { passed: 0, failed: 0, ignored: 0 };
+  for (const l of streams.stdout) {
+    const m = /^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/.exec(l);
+    if (m) for (const [i, k] of (['passed', 'failed', 'ignored'] as const).entries()) own[k] += Number(m[i + 1]);
+  }
+  assert.equal(own, { passed: 6, failed: 1, ignored: 1 });
+  const steps = ['unittests src/lib.rs (5 tests)', 'tests/it.rs (2 tests)', 'Doc-tests testing (1 test)'];
+  const read = (lines: [StreamName, string][]) => {
+    const events: Ev[] = [];
+    // Through the hub, as prog reads it: the parser switches on at whichever of its lines comes first.
+    const hub = new ParserHub([parser], 'auto', (e) => events.push(e));
+    for (const [stream, line] of lines) hub.line(stream, line, '\n');
+    hub.end();
+    const tests = events.filter((e) => ('phase' in e && e.phase === 'cargo-test') || ('id' in e && e.id === 'cargo-test'));
+    return {
+      counts: { passed: ofType(tests, 'item.done').length, failed: ofType(tests, 'item.fail').length, ignored: ofType(tests, 'item.skip').length },
+      failures: ofType(tests, 'item.fail').map((e) => e.id),
+      // A binary whose `Running` line is not read yet is `tests`, never another binary.
+      steps: ofType(tests, 'step').map((e, i) => (e.name.startsWith('tests (') ? steps[i] : e.name)),
+      logs: ofType(events, 'log').map((e) => e.message),
+      end: tests.at(-1),
+    };
+  };
+  const expected = { counts: own, failures: ['tests::wrong'], steps, logs: [], end: { type: 'phase.end', id: 'cargo-test', status: 'failed' } };
+  const { stdout, stderr } = streams;
+  const orders: [string, number[]][] = [
+    ['all of stderr first', stderr.map(() => 0)],
+    ['all of stdout first', stderr.map(() => stdout.length)],
+    // What was seen to lose the integration tests' results: cargo's `error: test failed` for the
+    // unit tests read after the integration tests' `running 2 tests`.
+    ['the unit tests\' failure read after the next binary started', stderr.map((_, i) => (i < stderr.indexOf('error: test failed, to rerun pass `--lib`') ? 0 : stdout.indexOf('running 2 tests') + 1))],
+  ];
+  for (const [what, at] of orders) assert.equal(read(merge(streams, at)), expected, what);
+  fc.assert(fc.property(fc.array(fc.nat({ max: stdout.length }), { minLength: stderr.length, maxLength: stderr.length }), (at) => {
+    assert.equal(read(merge(streams, at.sort((a, b) => a - b))), expected);
+  }), { seed: 5, numRuns: 500 });
+});
+
+test('two pipes: a binary that dies is over when the next one starts, whenever cargo\'s word comes; a test\'s own stderr is not cargo\'s', () => {
+  const stdout = ['running 2 tests', 'test a ... ', 'running 1 test', 'test b ... ok', 'test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out'];
+  const stderr = ['    Finished `test` profile [unoptimized] target(s) in 1s', '     Running unittests src/lib.rs (target/debug/deps/x-0a1b)', 'error: the test\'s own eprintln', 'error: test failed, to rerun pass `--lib`', '     Running tests/it.rs (target/debug/deps/it-0a1b)'];
+  for (const at of [[0, 0, 0, 0, 0], [0, 0, 1, 2, 2], [0, 0, 2, 5, 5], [0, 5, 5, 5, 5]]) {
+    const events: Ev[] = [];
+    const hub = new ParserHub([parser], 'auto', (e) => events.push(e));
+    for (const [stream, line] of merge({ stdout, stderr }, at)) hub.line(stream, line, '\n');
+    hub.end();
+    assert.equal(events.filter((e) => e.type.startsWith('item.') || e.type === 'log').map((e) => [e.type, 'id' in e ? e.id : '']), [
+      ['item.start', 'a'], ['item.skip', 'a'], ['item.done', 'b'],
+    ], String(at));
+    assert.equal(events.at(-1), { type: 'phase.end', id: 'cargo-test', status: 'failed' });
+  }
 });
 
 test('end to end: prog run --format json replaying test.rec: the summary counts are the tests\'', async () => {
