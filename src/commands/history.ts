@@ -1,6 +1,8 @@
 // `prog history`: what history.ndjson says about past runs. Without a target, one row per workflow
 // (runs, last result, durations, success rate, a sparkline); with one, that workflow's runs, newest
 // first. `--prune --older-than AGE` rewrites the file without old records, atomically.
+// Both views read the file from its end (store/history-tail.ts): the summary a window of the newest
+// runs, one workflow its own runs until there are enough to show and to give statistics.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -15,10 +17,9 @@ import { terminalStdout } from '../display/terminal-output.js';
 import { ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
 import {
-  filterRuns, groupByKey, parseAge, pruneLines, resolveTarget, toHistoryRuns, workflowStats,
-  type HistoryRun, type RunFilter, type WorkflowStats,
+  byStart, filterRuns, groupByKey, parseAge, pruneLines, workflowStats, type HistoryRun, type RunFilter, type WorkflowStats,
 } from '../store/history-query.js';
-import { readRecords } from '../store/ndjson.js';
+import { findWorkflow, newestRuns, SUMMARY_RUNS, type TailRead, type WorkflowQuery } from '../store/history-tail.js';
 import { stateDir } from '../store/state-dir.js';
 
 export const HISTORY_FORMATS = ['text', 'json'] as const;
@@ -52,40 +53,40 @@ export function historyCommand(options: HistoryOptions): void {
   const filter: RunFilter = { failedOnly: options.failed };
   if (options.since !== undefined) filter.sinceMs = now - parseAge(options.since)!;
 
-  let read: ReturnType<typeof readRecords>;
-  try {
-    read = readRecords(path);
-  } catch (error) {
-    fail(`cannot read ${path}: ${(error as Error).message}`);
-    return;
-  }
-  const { runs, invalid } = toHistoryRuns(read.records);
-  const unreadable = read.skipped + invalid;
-  if (unreadable > 0) {
-    writeStderr(`prog: warning: ${unreadable} unreadable ${unreadable === 1 ? 'line' : 'lines'} in ${escapeForTerminal(path)} ${unreadable === 1 ? 'was' : 'were'} skipped\n`);
-  }
   const json = options.format === 'json';
-  if (runs.length === 0) {
-    const hint = `no runs recorded yet in ${escapeForTerminal(dirname(path))}; run prog run -- <command>\n`;
-    // JSON output stays valid (empty) NDJSON: the hint is for the person, on stderr.
-    if (json) writeStderr(`prog: ${hint}`);
-    else terminalStdout().write(hint);
-    return;
-  }
-
   const style = drawStyle();
   if (options.target === undefined) {
+    const read = readOrFail(path, () => newestRuns(path, SUMMARY_RUNS, filter.sinceMs));
+    if (!read || !warnUnreadable(path, read) || noHistory(path, read.runs, json)) return;
+    const { runs } = read;
     const selected = filterRuns(runs, filter);
     let workflows = groupByKey(selected).map((w) => workflowStats(w, SPARK_RUNS));
     const total = workflows.length;
     if (options.limit !== undefined) workflows = workflows.slice(0, options.limit);
-    if (json) terminalStdout().write(workflows.map((w) => JSON.stringify(workflowJson(w)) + '\n').join(''));
-    else terminalStdout().write(selected.length === 0 ? noMatch(runs.length, options) : summaryTable(workflows, total, style));
+    if (json) {
+      terminalStdout().write(workflows.map((w) => JSON.stringify(workflowJson(w, read.complete ? undefined : runs.length)) + '\n').join(''));
+      return;
+    }
+    if (selected.length === 0) {
+      terminalStdout().write(noMatch(runs.length, read.complete, options));
+      return;
+    }
+    let text = summaryTable(workflows, total, style);
+    // A window of the newest runs, not the whole file: say so, and how to look further.
+    if (!read.complete) text += style.chalk!.dim(`(from the newest ${runs.length} runs recorded; --since 52w looks further back, prog history <workflow> shows one workflow's runs)`) + '\n';
+    terminalStdout().write(text);
     return;
   }
 
-  const target = resolveTarget(runs, options.target);
+  const limit = options.limit ?? DEFAULT_RUN_LIMIT;
+  const query: WorkflowQuery = { selects: (r) => filterRuns([r], filter).length === 1, limit, ...(filter.sinceMs === undefined ? {} : { sinceMs: filter.sinceMs }) };
+  const found = readOrFail(path, () => findWorkflow(path, options.target!, query));
+  if (!found || !warnUnreadable(path, found.read)) return;
+  const { target, read } = found;
   if (target.kind === 'none') {
+    // An empty history is not a wrong name: the same hint as the summary's.
+    const any = readOrFail(path, () => newestRuns(path, 1));
+    if (any === undefined || noHistory(path, any.runs, json)) return;
     fail(`no workflow or run matches "${options.target}" (prog history lists the workflows)`);
     return;
   }
@@ -94,14 +95,41 @@ export function historyCommand(options: HistoryOptions): void {
     fail(`"${options.target}" matches ${target.keys.length} workflows; give more of one:\n${shown}${target.keys.length > 10 ? '\n  …' : ''}`);
     return;
   }
-  const all = runs.filter((r) => r.key === target.key);
+  // Oldest first, as the statistics take them.
+  const all = byStart(read.runs);
   const selected = filterRuns(all, filter).sort((a, b) => b.startMs - a.startMs);
-  const shown = selected.slice(0, options.limit ?? DEFAULT_RUN_LIMIT);
+  const shown = selected.slice(0, limit);
   if (json) {
     terminalStdout().write(shown.map((r) => JSON.stringify({ type: 'run', ...r.record }) + '\n').join(''));
     return;
   }
-  terminalStdout().write(runsTable(target.key, all, selected, shown, target.runId, options, style));
+  terminalStdout().write(runsTable(target.key, all, read, selected, shown, target.runId, options, style));
+}
+
+/** Reads history.ndjson; a file that cannot be read is reported (exit 1) and gives undefined. */
+function readOrFail<T>(path: string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    fail(`cannot read ${path}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** One warning for the lines that were read and skipped; always true (go on). */
+function warnUnreadable(path: string, read: TailRead): true {
+  const n = read.unreadable;
+  if (n > 0) writeStderr(`prog: warning: ${n} unreadable ${n === 1 ? 'line' : 'lines'} in ${escapeForTerminal(path)} ${n === 1 ? 'was' : 'were'} skipped\n`);
+  return true;
+}
+
+/** No runs at all: a hint (on stderr with --format json, so the output stays valid NDJSON); true when printed. */
+function noHistory(path: string, runs: readonly HistoryRun[], json: boolean): boolean {
+  if (runs.length > 0) return false;
+  const hint = `no runs recorded yet in ${escapeForTerminal(dirname(path))}; run prog run -- <command>\n`;
+  if (json) writeStderr(`prog: ${hint}`);
+  else terminalStdout().write(hint);
+  return true;
 }
 
 function checkUsage(options: HistoryOptions): void {
@@ -135,14 +163,17 @@ function drawStyle(): DrawStyle {
   return { ascii, chalk: new Chalk({ level: colorLevel(process.stdout) }) };
 }
 
-function noMatch(total: number, options: HistoryOptions): string {
+/** `complete`: every run was read, so `total` is all there are (else only the newest were). */
+function noMatch(total: number, complete: boolean, options: HistoryOptions): string {
   const what = [options.since !== undefined ? `since ${options.since}` : '', options.failed ? 'failed' : ''].filter(Boolean).join(', ');
+  if (!complete) return `no runs match (${what}) among the newest ${total} runs\n`;
   return `no runs match (${what}); ${total} ${total === 1 ? 'run is' : 'runs are'} recorded in all\n`;
 }
 
 // ---- JSON -------------------------------------------------------------------------------------
 
-function workflowJson(w: WorkflowStats): Record<string, unknown> {
+/** `window`: the statistics cover only the newest this many runs of the history, not all. */
+function workflowJson(w: WorkflowStats, window: number | undefined): Record<string, unknown> {
   return {
     type: 'workflow',
     key: w.key,
@@ -155,6 +186,7 @@ function workflowJson(w: WorkflowStats): Record<string, unknown> {
     p90Ms: w.p90Ms ?? null,
     successRate: w.successRate ?? null,
     recent: w.recent.map((r) => ({ id: r.id, status: r.status, durationMs: r.durationMs ?? null })),
+    ...(window === undefined ? {} : { window }),
   };
 }
 
@@ -185,20 +217,21 @@ function summaryTable(workflows: WorkflowStats[], total: number, style: DrawStyl
   return out;
 }
 
+/** Unless the read was complete, `all` is the workflow's newest runs only (the statistics say so). */
 function runsTable(
-  key: string, all: HistoryRun[], selected: HistoryRun[], shown: HistoryRun[], runId: string | undefined,
+  key: string, all: HistoryRun[], { complete, sinceCovered }: TailRead, selected: HistoryRun[], shown: HistoryRun[], runId: string | undefined,
   options: HistoryOptions, style: DrawStyle,
 ): string {
   const c = style.chalk ?? new Chalk({ level: 0 });
   const stats = workflowStats({ key, runs: all, last: all[all.length - 1]! });
   const facts = [
-    `${all.length} ${all.length === 1 ? 'run' : 'runs'}`,
+    complete ? `${all.length} ${all.length === 1 ? 'run' : 'runs'}` : `newest ${all.length} runs`,
     stats.medianMs === undefined ? '' : `median ${formatDuration(stats.medianMs)}`,
     stats.p90Ms === undefined ? '' : `p90 ${formatDuration(stats.p90Ms)}`,
     stats.successRate === undefined ? '' : `${Math.round(stats.successRate * 100)}% ok`,
   ].filter(Boolean).join(' · ');
   let out = `${c.bold(escapeForTerminal(key))}  ${facts}\n`;
-  if (shown.length === 0) return out + noMatch(all.length, options);
+  if (shown.length === 0) return out + noMatch(all.length, complete, options);
 
   const longest = Math.max(0, ...shown.map((r) => r.durationMs ?? 0));
   const header = ['', 'started', 'took', '', 'result', 'counts', 'peak mem', 'run', 'phases'];
@@ -218,7 +251,8 @@ function runsTable(
     return { cells, style: (i: number, t: string) => (i === 3 || i === 4 ? paint(t, run.status, style) : t) };
   });
   out += table(header, rows, ['left', 'left', 'right', 'left', 'left', 'left', 'right', 'left', 'left'], c);
-  if (selected.length > shown.length) out += c.dim(`… ${selected.length - shown.length} older runs not shown (--limit ${selected.length} shows them all)`) + '\n';
+  if (!sinceCovered) out += c.dim(`… older runs not shown (--limit ${shown.length * 5} shows more)`) + '\n';
+  else if (selected.length > shown.length) out += c.dim(`… ${selected.length - shown.length} older runs not shown (--limit ${selected.length} shows them all)`) + '\n';
   return out;
 }
 

@@ -2,6 +2,8 @@
 // prog died without writing its end (SIGKILL, a crash, a reboot) shows as `lost`, never as running;
 // one that did not succeed keeps the progress of its last snapshot.
 // A run that cannot be read is named on stderr after the others are listed, and ls ends with 125.
+// Only the runs shown are read (the run ids say which are newest), so ls costs the same with 10
+// runs or 100,000; --limit 0 reads them all.
 import { Chalk } from 'chalk';
 import { printError } from '../diagnostics.js';
 import { colorLevel } from '../display/color.js';
@@ -10,7 +12,7 @@ import { table } from '../display/table.js';
 import { terminalStdout } from '../display/terminal-output.js';
 import { exitCodeFor, type ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
-import { listRuns, readSnapshot, type RunState, type StoredRun } from '../store/runs.js';
+import { listRuns, newestRuns, readSnapshot, type RunState, type StoredRun } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
 import { truncate } from '../display/rich/text-width.js';
 
@@ -69,20 +71,21 @@ export function runRow(run: StoredRun, now = Date.now()): RunRow {
 
 export function lsCommand(options: LsOptions): void {
   const damaged: ProgError[] = [];
-  const runs = listRuns(stateDir(), (error) => damaged.push(error));
-  printRuns(runs, damaged.length > 0, options);
+  const onDamage = (error: ProgError) => damaged.push(error);
+  const { runs, older } = options.limit > 0 ? newestRuns(stateDir(), options.limit, onDamage) : { runs: listRuns(stateDir(), onDamage), older: 0 };
+  printRuns(runs, older, damaged.length > 0, options);
   for (const error of damaged) printError(error.message);
   if (damaged.length > 0) process.exitCode = exitCodeFor('STATE_DAMAGED');
 }
 
-function printRuns(runs: StoredRun[], someDamaged: boolean, options: LsOptions): void {
-  const shown = options.limit > 0 ? runs.slice(0, options.limit) : runs;
+/** `shown`: the runs to list; `older`: how many older ones there are besides. */
+function printRuns(shown: StoredRun[], older: number, someDamaged: boolean, options: LsOptions): void {
   const out = terminalStdout();
   if (options.format === 'json') {
     for (const run of shown) out.write(`${JSON.stringify(runRow(run))}\n`);
     return;
   }
-  if (runs.length === 0) {
+  if (shown.length === 0 && older === 0) {
     if (someDamaged) return;
     out.write('no runs recorded yet: prog run -- <command> records one\n');
     return;
@@ -109,5 +112,5 @@ function printRuns(runs: StoredRun[], someDamaged: boolean, options: LsOptions):
     };
   });
   out.write(table(['id', 'name', 'state', 'progress', 'time', 'ETA'], rows, ['left', 'left', 'left', 'right', 'right', 'right'], c));
-  if (runs.length > shown.length) out.write(c.dim(`… ${runs.length - shown.length} older runs (--limit 0 lists them all)`) + '\n');
+  if (older > 0) out.write(c.dim(`… ${older} older runs (--limit 0 lists them all)`) + '\n');
 }

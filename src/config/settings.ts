@@ -5,8 +5,15 @@
 // its hot path.
 import { FORMATS, type RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
+import type { PrunePolicy } from '../store/prune.js';
+import { parseAge } from './age.js';
 
-export const SETTING_KEYS = ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval'] as const;
+export const SETTING_KEYS = [
+  'format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval',
+  'keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for',
+] as const;
+/** The keys that say what automatic pruning keeps (no flag: they are for the store, not one run). */
+export const PRUNE_KEYS = ['keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type SettingSource = 'flag' | 'env' | 'config' | 'default';
 
@@ -31,6 +38,21 @@ function seconds(min: number, max: number) {
     const n = Number(value);
     return Number.isFinite(n) && n >= min && n <= max ? String(n) : undefined;
   };
+}
+
+/** A whole number from 1, or all (no limit). */
+function count(value: string): string | undefined {
+  if (value === 'all') return value;
+  if (!/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= 1 && Number.isSafeInteger(n) ? String(n) : undefined;
+}
+
+/** An age (30m, 12h, 7d, 2w), or all (no limit); written without spaces. */
+function age(value: string): string | undefined {
+  if (value === 'all') return value;
+  const ms = parseAge(value);
+  return ms === undefined || ms <= 0 ? undefined : value.replace(/\s+/g, '');
 }
 
 export const SETTINGS: Record<SettingKey, SettingSpec> = {
@@ -95,6 +117,37 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     numeric: true,
     normalize: (value) => (value === 'off' ? value : seconds(0.1, 3600)(value)),
   },
+  // Pruning (store/prune.ts), at the end of a run. Run directories hold whole output logs: a month
+  // and a thousand runs is far more than `prog ls` shows, and bounds the disk a busy loop can fill.
+  // History lines are small (≈0.5 KB) and feed statistics and ETAs, so more of them stay, for good.
+  'keep-runs': {
+    env: 'PROG_KEEP_RUNS',
+    default: '1000',
+    allowed: 'a number of run directories ≥ 1 (the newest are kept), or all',
+    numeric: true,
+    normalize: count,
+  },
+  'keep-runs-for': {
+    env: 'PROG_KEEP_RUNS_FOR',
+    default: '30d',
+    allowed: 'an age such as 12h, 30d or 8w (older run directories go), or all',
+    numeric: false,
+    normalize: age,
+  },
+  'keep-history': {
+    env: 'PROG_KEEP_HISTORY',
+    default: '10000',
+    allowed: 'a number of history.ndjson lines ≥ 1 (the newest are kept), or all',
+    numeric: true,
+    normalize: count,
+  },
+  'keep-history-for': {
+    env: 'PROG_KEEP_HISTORY_FOR',
+    default: 'all',
+    allowed: 'an age such as 90d or 52w (older history lines go), or all',
+    numeric: false,
+    normalize: age,
+  },
 };
 
 /** Each key's environment variable. */
@@ -154,6 +207,8 @@ export interface RunSettings {
   etaWindowMs: number | undefined;
   /** How often resources are sampled; undefined: not at all. */
   sampleIntervalMs: number | undefined;
+  /** What pruning keeps at the end of the run. */
+  prune: PrunePolicy;
   sources: Record<SettingKey, SettingSource>;
 }
 
@@ -183,7 +238,9 @@ export function layeredSetting(key: SettingKey, env: NodeJS.ProcessEnv, config: 
 /** A flag's value as the table writes it (undefined when the flag was not given). */
 function flagText(flags: RunFlags, key: SettingKey): string | undefined {
   if (key === 'sample-interval' && flags.resources === false) return 'off';
-  const raw = flags[key];
+  // The keep-* keys have no flag.
+  if (!(key in flags)) return undefined;
+  const raw = flags[key as keyof RunFlags];
   if (raw === undefined) return undefined;
   if (Array.isArray(raw)) return raw.length === 0 ? undefined : raw.join(',');
   return String(raw);
@@ -221,6 +278,23 @@ export function resolveRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, conf
     updateIntervalMs: ms(values['update-interval']),
     etaWindowMs: values['eta-window'] === 'all' ? undefined : ms(values['eta-window']),
     sampleIntervalMs: values['sample-interval'] === 'off' ? undefined : ms(values['sample-interval']),
+    prune: prunePolicy(values),
     sources,
   };
+}
+
+/** What pruning keeps, from the keep-* values (checked, in their written form). */
+export function prunePolicy(values: Pick<Record<SettingKey, string>, (typeof PRUNE_KEYS)[number]>): PrunePolicy {
+  const limit = (text: string) => (text === 'all' ? undefined : Number(text));
+  const ageMs = (text: string) => (text === 'all' ? undefined : parseAge(text));
+  const policy: PrunePolicy = {};
+  const keepRuns = limit(values['keep-runs']);
+  const keepRunsForMs = ageMs(values['keep-runs-for']);
+  const keepHistory = limit(values['keep-history']);
+  const keepHistoryForMs = ageMs(values['keep-history-for']);
+  if (keepRuns !== undefined) policy.keepRuns = keepRuns;
+  if (keepRunsForMs !== undefined) policy.keepRunsForMs = keepRunsForMs;
+  if (keepHistory !== undefined) policy.keepHistory = keepHistory;
+  if (keepHistoryForMs !== undefined) policy.keepHistoryForMs = keepHistoryForMs;
+  return policy;
 }

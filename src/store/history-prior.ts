@@ -3,25 +3,23 @@
 // failed only in their results (a test suite with failing tests ran to its end: every phase with a
 // total reached it). A run stopped early (a compile error at 10 %, a signal) says nothing of how
 // long the whole takes.
+// history.ndjson is read from its end, and only lines naming the key are parsed: a workflow that ran
+// recently costs the same however long the history; one that never ran costs a byte scan of it.
 import { join } from 'node:path';
 import type { ModelPrior } from '../model/eta.js';
-import { readRecords } from './ndjson.js';
+import { linesBackward, parseRecord } from './ndjson.js';
 import type { RunRecord } from './run-store.js';
 
 /** Successful runs looked at: recent enough to reflect today's pace, enough for a median. */
 const RUNS = 10;
 
 export function historyPrior(stateRoot: string, key: string): ModelPrior | undefined {
-  let records: RunRecord[];
+  let runs: RunRecord[];
   try {
-    records = readRecords<RunRecord>(join(stateRoot, 'history.ndjson')).records;
+    runs = lastCompleteRuns(join(stateRoot, 'history.ndjson'), key);
   } catch {
     return undefined; // an unreadable history only costs the prior
   }
-  const runs = records
-    .filter((r) => r.key === key && ranToTheEnd(r) && typeof r.durationMs === 'number')
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-    .slice(-RUNS);
   if (runs.length === 0) return undefined;
   const phases: NonNullable<ModelPrior['phases']> = {};
   for (const run of runs) {
@@ -33,6 +31,23 @@ export function historyPrior(stateRoot: string, key: string): ModelPrior | undef
     }
   }
   return { run: { durationsMs: runs.map((r) => r.durationMs!) }, phases };
+}
+
+/**
+ * The last RUNS complete runs of the workflow, oldest first. Lines are in the order runs ended; a
+ * record carries its key as `"key":<JSON string>`, so a byte search of each block skips other
+ * workflows' lines without splitting them out.
+ */
+function lastCompleteRuns(path: string, key: string): RunRecord[] {
+  const needle = Buffer.from(`"key":${JSON.stringify(key)}`);
+  const runs: RunRecord[] = [];
+  for (const line of linesBackward(path, undefined, needle)) {
+    const run = parseRecord(line.toString('utf8')) as RunRecord | undefined;
+    if (run === undefined || run.key !== key || !ranToTheEnd(run) || typeof run.durationMs !== 'number') continue;
+    runs.push(run);
+    if (runs.length === RUNS) break;
+  }
+  return runs.sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
 }
 
 type PhaseRecord = NonNullable<RunRecord['phases']>[number];

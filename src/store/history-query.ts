@@ -5,6 +5,8 @@ import type { RunRecord } from './run-store.js';
 import { workflowKey } from './workflow-key.js';
 import { parseRecord } from './ndjson.js';
 
+export { parseAge } from '../config/age.js';
+
 /** How a finished run ended (`running` is only ever in a run.json, never in history). */
 type Status = Exclude<RunRecord['status'], 'running'>;
 
@@ -50,7 +52,8 @@ export function toHistoryRuns(records: unknown[]): { runs: HistoryRun[]; invalid
   return { runs, invalid };
 }
 
-function toHistoryRun(value: unknown): HistoryRun | undefined {
+/** One record as a HistoryRun, or undefined when it does not describe a finished run (see toHistoryRuns). */
+export function toHistoryRun(value: unknown): HistoryRun | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const r = value as Record<string, unknown>;
   if (typeof r.id !== 'string' || typeof r.startedAt !== 'string' || typeof r.status !== 'string') return undefined;
@@ -181,16 +184,6 @@ export function filterRuns(runs: readonly HistoryRun[], filter: RunFilter): Hist
   return runs.filter((r) =>
     (filter.sinceMs === undefined || r.startMs >= filter.sinceMs) &&
     (!filter.failedOnly || r.status !== 'ok'));
-}
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `90d`, `12h`, `1.5w`, `30s`, `5m` → milliseconds; undefined for anything else. */
-export function parseAge(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(text);
-  if (!match) return undefined;
-  const ms = Number(match[1]) * UNITS[match[2]!]!;
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 export type Target =

@@ -7,7 +7,10 @@ import { runProg, tempDir, type ProgResult } from '../helpers/prog.js';
 /** A fresh config dir, and the PROG_* variables of whoever runs the tests cleared. */
 function setup(): { dir: string; file: string; prog: (args: string[], env?: Record<string, string>) => Promise<ProgResult> } {
   const dir = tempDir('prog-config-');
-  const base = { PROG_CONFIG_DIR: dir, PROG_FORMAT: undefined, PROG_GRACE: undefined, PROG_PROGRESS_FD: undefined, PROG_PARSER: undefined };
+  const base = {
+    PROG_CONFIG_DIR: dir, PROG_FORMAT: undefined, PROG_GRACE: undefined, PROG_PROGRESS_FD: undefined, PROG_PARSER: undefined,
+    PROG_KEEP_RUNS: undefined, PROG_KEEP_RUNS_FOR: undefined, PROG_KEEP_HISTORY: undefined, PROG_KEEP_HISTORY_FOR: undefined,
+  };
   return { dir, file: join(dir, 'config.json'), prog: (args, env = {}) => runProg(args, { env: { ...base, ...env } }) };
 }
 
@@ -35,7 +38,10 @@ test('set, get, list and unset round-trip through the file', async () => {
   const { prog, file } = setup();
   let r = await prog(['config', 'list']);
   assert.is(r.code, 0);
-  const rest = { 'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'] };
+  const rest = {
+    'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'],
+    'keep-runs': ['1000', 'default'], 'keep-runs-for': ['30d', 'default'], 'keep-history': ['10000', 'default'], 'keep-history-for': ['all', 'default'],
+  };
   assert.equal(listed(r), { format: ['auto', 'default'], grace: ['10', 'default'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'], ...rest });
   for (const [key, value] of [['format', 'json'], ['grace', '2.5'], ['progress-fd', 'none'], ['parser', 'make,ninja']]) {
     r = await prog(['config', 'set', key!, value!]);
@@ -64,11 +70,15 @@ test('list shows where each value comes from: env, config or default', async () 
   assert.equal(listed(r), {
     format: ['plain', 'env PROG_FORMAT'], grace: ['4', 'config'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'],
     'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'],
+    'keep-runs': ['1000', 'default'], 'keep-runs-for': ['30d', 'default'], 'keep-history': ['10000', 'default'], 'keep-history-for': ['all', 'default'],
   });
   const json = await prog(['config', 'list', '--format', 'json'], { PROG_ETA_WINDOW: '120' });
   assert.is(json.code, 0);
   const rows = json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
-  assert.equal(rows.map((r) => r.key), ['format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval']);
+  assert.equal(rows.map((r) => r.key), [
+    'format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval',
+    'keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for',
+  ]);
   assert.equal(rows[1], { key: 'grace', value: '4', source: 'config', env: 'PROG_GRACE', default: '10', allowed: 'a number of seconds ≥ 0' });
   assert.equal([rows[5]!.value, rows[5]!.source], ['120', 'env']);
 });
@@ -174,12 +184,34 @@ test('rich from env or config falls back to plain in a pipe; --format rich still
   assert.is(flag.code, 125);
 });
 
-test('the config is not read when flags cover every key', async () => {
+test('the config is not read when flags and PROG_KEEP_* cover every key', async () => {
   const { prog, file } = setup();
   writeFileSync(file, 'not json');
-  const r = await prog(['run', '--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--no-resources', '--', 'true']);
+  const keep = { PROG_KEEP_RUNS: 'all', PROG_KEEP_RUNS_FOR: 'all', PROG_KEEP_HISTORY: 'all', PROG_KEEP_HISTORY_FOR: 'all' };
+  const r = await prog(['run', '--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--no-resources', '--', 'true'], keep);
   assert.is(r.code, 0);
   assert.is(r.stderr.toString(), '');
+});
+
+test('keep-* keys: counts and ages or all, checked on set, stored as numbers or text, a bad PROG_KEEP_* stops prog run', async () => {
+  const { prog, file } = setup();
+  for (const [key, value] of [['keep-runs', '50'], ['keep-runs-for', '7d'], ['keep-history', 'all'], ['keep-history-for', '52w']]) {
+    const r = await prog(['config', 'set', key!, value!]);
+    assert.is(r.code, 0, r.stderr.toString());
+  }
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')), { 'keep-runs': 50, 'keep-runs-for': '7d', 'keep-history': 'all', 'keep-history-for': '52w' });
+  const list = listed(await prog(['config', 'list'], { PROG_KEEP_RUNS: '20' }));
+  assert.equal([list['keep-runs'], list['keep-runs-for'], list['keep-history']], [['20', 'env PROG_KEEP_RUNS'], ['7d', 'config'], ['all', 'config']]);
+  for (const [key, value] of [['keep-runs', '0'], ['keep-runs', '1.5'], ['keep-runs-for', '30'], ['keep-runs-for', '0d'], ['keep-history', '-1'], ['keep-history-for', '1y']]) {
+    const r = await prog(['config', 'set', key!, value!]);
+    assert.is(r.code, 125, `set ${key} ${value}`);
+    assert.ok(r.stderr.toString().includes(key!), r.stderr.toString());
+  }
+  const bad = await prog(['run', '--format', 'none', '--', 'true'], { PROG_KEEP_RUNS_FOR: 'forever' });
+  assert.is(bad.code, 125);
+  assert.match(bad.stderr.toString(), /PROG_KEEP_RUNS_FOR: "forever" is not allowed for keep-runs-for; expected an age/);
+  const help = await prog(['config', '--help']);
+  assert.match(help.stdout.toString(), /keep-runs-for\s+an age such as 12h, 30d or 8w \(older run directories go\), or all; default 30d;\s+\$PROG_KEEP_RUNS_FOR/);
 });
 
 test.run();

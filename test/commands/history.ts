@@ -165,6 +165,34 @@ test('torn and damaged lines are skipped and reported once on stderr', async () 
   assert.is(ndjson(out(await prog(home, ['stats', '-f', 'json', '--limit', '100']))).length, WRITTEN.length);
 });
 
+test('5,000 runs: the summary covers the newest 1,000 and says so; one workflow shows its newest runs; an old run id is still found', async () => {
+  const home = tempDir();
+  const at = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+  const id = (i: number) => `${at(i).replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${(0x100000 + i).toString(16)}`;
+  let text = line('retired', id(0), at(0), 4000);
+  for (let i = 1; i < 5000; i++) text += line(i % 2 === 0 ? 'even' : 'odd', id(i), at(i), 1000 + (i % 10) * 100, i % 10 === 0 ? 'failed' : 'ok');
+  writeFileSync(join(home, 'history.ndjson'), text + line('odd', 'torn', at(5000), 1).slice(0, 70));
+  const summary = await prog(home, []);
+  assert.is(summary.code, 0);
+  assert.is(summary.stderr.toString(), `prog: warning: 1 unreadable line in ${join(home, 'history.ndjson')} was skipped\n`);
+  const rows = out(summary).trimEnd().split('\n');
+  assert.match(rows[1]!, /^odd\s+500\s/);
+  assert.match(rows[2]!, /^even\s+500\s/);
+  assert.is(rows[3], '(from the newest 1000 runs recorded; --since 52w looks further back, prog history <workflow> shows one workflow\'s runs)');
+  const json = ndjson(out(await prog(home, ['--format', 'json'])));
+  assert.equal(json.map((w) => [w.key, w.runs, w.window]), [['odd', 500, 1000], ['even', 500, 1000]]);
+
+  const even = out(await prog(home, ['even', '--limit', '3'])).trimEnd().split('\n');
+  assert.match(even[0]!, /^even  newest 100 runs · median 1\.4s · p90 1\.8s · 80% ok$/, even[0]);
+  assert.is(even.length, 2 + 3 + 1);
+  assert.ok(even[2]!.includes(id(4998)) && even[4]!.includes(id(4994)), even.join('\n'));
+  assert.is(even[5], '… older runs not shown (--limit 15 shows more)');
+  // A run id from the very start of the file: searched for in the whole file.
+  const retired = out(await prog(home, [id(0)]));
+  assert.match(retired, /^retired  1 run · median 4\.0s/);
+  assert.ok(retired.includes('▶'), retired);
+});
+
 test('no history yet: a helpful line and exit 0; JSON output stays empty', async () => {
   const home = tempDir();
   const r = await prog(home, []);

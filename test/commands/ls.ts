@@ -312,4 +312,41 @@ test('newest first within one second too: two runs started in the same second li
   assert.equal(rows.map((r) => r.command[0]), ['second', 'first'], 'the run started last is listed first');
 });
 
+test('3,000 runs: ls reads only the runs it shows; a damaged run.json among older runs is not reported unless --limit 0 reads it', async () => {
+  const home = tempDir();
+  const stamp = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const ids = Array.from({ length: 3000 }, (_, i) => `${stamp(i)}-${(0x100000 + i).toString(16)}`);
+  for (const id of ids) writeRun(home, id);
+  const old = ids[5]!;
+  writeFileSync(join(home, 'runs', old, 'run.json'), '{"torn":');
+  // Not shown, so not read: no complaint, exit 0, and the count of older runs is right.
+  const table = await lsText(home, ['--limit', '3']);
+  assert.equal(table.slice(1, 4).map((l) => l.split(' ')[0]), ids.slice(-3).reverse());
+  assert.is(table[4], '… 2997 older runs (--limit 0 lists them all)');
+  assert.equal((await lsJson(home)).map((r) => r.id), ids.slice(-20).reverse());
+  // --limit 0 reads everything, so it finds the damage: listed after the others, exit 125.
+  const all = await ls(home, ['--limit', '0', '--format', 'json']);
+  assert.is(all.code, 125);
+  assert.is(ndjson(all.stdout).length, 2999);
+  assert.match(all.stderr.toString(), new RegExp(`^prog: \\S+/runs/${old}/run\\.json: not a run record \\(not valid JSON\\)\\n$`));
+  // Damage among the runs shown is reported as before; the rows that can be read are listed.
+  writeFileSync(join(home, 'runs', ids.at(-2)!, 'run.json'), '[]');
+  const shown = await ls(home, ['--limit', '3']);
+  assert.is(shown.code, 125);
+  assert.match(shown.stderr.toString(), new RegExp(`runs/${ids.at(-2)}/run\\.json: not a run record \\(not a JSON object\\)`));
+  const lines = shown.stdout.toString().trimEnd().split('\n');
+  assert.equal(lines.slice(1, 4).map((l) => l.split(' ')[0]), [ids.at(-1), ids.at(-3), ids.at(-4)]);
+  assert.is(lines[4], '… 2996 older runs (--limit 0 lists them all)');
+});
+
+test('--limit within one second: the runs of the last second read are ordered by start time, the rest counted as older', async () => {
+  const home = tempDir();
+  writeRun(home, '20240101-000000-aaaaaa', { startedAt: '2024-01-01T00:00:00.000Z', command: ['oldest'] });
+  writeRun(home, '20240101-000001-ffffff', { startedAt: '2024-01-01T00:00:01.100Z', command: ['a'] });
+  writeRun(home, '20240101-000001-000000', { startedAt: '2024-01-01T00:00:01.900Z', command: ['b'] });
+  writeRun(home, '20240101-000002-123456', { startedAt: '2024-01-01T00:00:02.000Z', command: ['newest'] });
+  assert.equal((await lsJson(home, ['--limit', '2'])).map((r) => r.command[0]), ['newest', 'b']);
+  assert.is((await lsText(home, ['--limit', '2']))[3], '… 2 older runs (--limit 0 lists them all)');
+});
+
 uvuTest.run();

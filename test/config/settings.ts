@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configDir, configPath, readConfigFile } from '../../src/config/file.js';
+import { loadPrunePolicy } from '../../src/config/load.js';
 import { normalizeSetting, resolveRunSettings, type ConfigValues } from '../../src/config/settings.js';
 import { ProgError } from '../../src/errors.js';
 import { tempDir } from '../helpers/prog.js';
@@ -19,9 +20,11 @@ test('with nothing given, the built-in defaults apply', () => {
     updateIntervalMs: 1000,
     etaWindowMs: undefined,
     sampleIntervalMs: 1000,
+    prune: { keepRuns: 1000, keepRunsForMs: 30 * 86_400_000, keepHistory: 10_000 },
     sources: {
       format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default',
       'update-interval': 'default', 'eta-window': 'default', 'sample-interval': 'default',
+      'keep-runs': 'default', 'keep-runs-for': 'default', 'keep-history': 'default', 'keep-history-for': 'default',
     },
   });
 });
@@ -48,9 +51,10 @@ test('flag beats env beats config beats default, key by key', () => {
 test('the config is not read when flags and the environment cover every key', () => {
   let reads = 0;
   const config = (): ConfigValues => (reads++, {});
-  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all', 'sample-interval': 'off' }, {}, config);
+  const keep = { PROG_KEEP_RUNS: '5', PROG_KEEP_RUNS_FOR: 'all', PROG_KEEP_HISTORY: 'all', PROG_KEEP_HISTORY_FOR: '90d' };
+  resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all', 'sample-interval': 'off' }, keep, config);
   assert.is(reads, 0);
-  resolveRunSettings({ format: 'plain' }, { PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60', PROG_SAMPLE_INTERVAL: '5' }, config);
+  resolveRunSettings({ format: 'plain' }, { ...keep, PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60', PROG_SAMPLE_INTERVAL: '5' }, config);
   assert.is(reads, 0);
   resolveRunSettings({}, {}, config);
   assert.is(reads, 1, 'read once, however many keys need it');
@@ -120,6 +124,25 @@ test('values are checked and written in one canonical form', () => {
   assert.is(normalizeSetting('eta-window', 'all'), 'all');
   assert.is(normalizeSetting('eta-window', 600), '600');
   assert.is(normalizeSetting('eta-window', '0.5'), undefined);
+  assert.is(normalizeSetting('keep-runs', 200), '200');
+  assert.is(normalizeSetting('keep-runs', ' all '), 'all');
+  for (const bad of [0, '0', '2.5', '-3', 'many', '']) assert.is(normalizeSetting('keep-history', bad), undefined, String(bad));
+  assert.is(normalizeSetting('keep-runs-for', '30d'), '30d');
+  assert.is(normalizeSetting('keep-runs-for', '1.5 w'), '1.5w');
+  for (const bad of [30, '30', '0d', '1y', 'forever']) assert.is(normalizeSetting('keep-history-for', bad), undefined, String(bad));
+});
+
+test('keep-* keys become the prune policy: all is no limit, ages in milliseconds', () => {
+  const s = resolveRunSettings({}, { PROG_KEEP_RUNS: 'all', PROG_KEEP_HISTORY_FOR: '12h' }, () => ({ 'keep-runs-for': '2w', 'keep-history': '500' }));
+  assert.equal(s.prune, { keepRunsForMs: 14 * 86_400_000, keepHistory: 500, keepHistoryForMs: 12 * 3_600_000 });
+  assert.throws(() => resolveRunSettings({}, { PROG_KEEP_HISTORY: '0' }, noConfig), /PROG_KEEP_HISTORY: "0" is not allowed for keep-history/);
+});
+
+test('loadPrunePolicy: PROG_KEEP_*, then the config file, then the defaults; never throws', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ 'keep-runs': 3, 'keep-history-for': '1d' }));
+  assert.equal(loadPrunePolicy({ PROG_CONFIG_DIR: dir, PROG_KEEP_RUNS_FOR: 'all' }), { keepRuns: 3, keepHistory: 10_000, keepHistoryForMs: 86_400_000 });
+  assert.is(loadPrunePolicy({ PROG_CONFIG_DIR: dir, PROG_KEEP_RUNS: 'nonsense' }), undefined, 'a bad variable: nothing pruned');
 });
 
 test('the config dir is PROG_CONFIG_DIR, else the XDG config dir beside the state dir', () => {

@@ -33,12 +33,14 @@ export interface RunOptions {
 
 /** Environment for prog in tests: no CI/colour influence unless a test asks for it. */
 export function testEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PROG_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.CI;
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
-  // A developer's own defaults (PROG_FORMAT…, ~/.config/prog) must not change what tests see.
-  for (const key of Object.keys(env)) if (/^PROG_(FORMAT|GRACE|PROGRESS_FD|PARSER)$/.test(key)) delete env[key];
+  // A developer's own settings (PROG_FORMAT, PROG_KEEP_RUNS…, ~/.config/prog), or an outer prog's
+  // (PROG_RUN_ID, PROG_PROGRESS_FD when the tests run under prog), must not change what tests see.
+  for (const key of Object.keys(env)) if (key.startsWith('PROG_')) delete env[key];
+  env.PROG_HOME = home;
   env.PROG_CONFIG_DIR = join(home, 'config');
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];

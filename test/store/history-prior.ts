@@ -23,6 +23,23 @@ test('the prior is the last successful runs of the same workflow, with their pha
   assert.is(historyPrior(tempDir(), 'k'), undefined, 'no history, no prior');
 });
 
+test('thousands of lines of other workflows between runs, and a torn tail: the last 10 complete runs of the key, and an old key still found', () => {
+  const home = tempDir();
+  mkdirSync(home, { recursive: true });
+  const base = { version: 1, command: ['x'], cwd: '/', exitCode: 0, signal: null, status: 'ok' };
+  const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+  let text = JSON.stringify({ ...base, id: 'old-1', key: 'rare', startedAt: at(0), durationMs: 777 }) + '\n';
+  for (let i = 1; i <= 5000; i++) {
+    // Every 250th line is a run of k (20 in all, durations 1000 + n), the rest another workflow's.
+    const k = i % 250 === 0;
+    text += JSON.stringify({ ...base, id: `r${i}`, key: k ? 'k' : 'busy', startedAt: at(i), durationMs: k ? 1000 + i / 250 : 5 }) + '\n';
+  }
+  appendFileSync(join(home, 'history.ndjson'), text + '{"id":"torn","key":"k","status":"ok","durationMs":');
+  assert.equal(historyPrior(home, 'k')?.run?.durationsMs, [1011, 1012, 1013, 1014, 1015, 1016, 1017, 1018, 1019, 1020]);
+  assert.equal(historyPrior(home, 'rare')?.run?.durationsMs, [777]);
+  assert.is(historyPrior(home, 'ne"ver'), undefined);
+});
+
 test('a run that failed in its results but ran to its end counts; one stopped early or by a signal does not', () => {
   const home = tempDir();
   const base = { version: 1, command: ['pytest'], cwd: '/', key: 'suite' };

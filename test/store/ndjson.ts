@@ -5,11 +5,45 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appendRecord, readRecords } from '../../src/store/ndjson.js';
+import { appendRecord, linesBackward, readRecords } from '../../src/store/ndjson.js';
 import { fixtures, projectRoot, runProg, tempDir } from '../helpers/prog.js';
 import { collect, onlyRun, strictNdjson } from '../helpers/runs.js';
 
 const fx = join(fixtures, 'fx.js');
+
+const backward = (path: string, block?: number, needle?: string) =>
+  [...linesBackward(path, block, needle === undefined ? undefined : Buffer.from(needle))].map((b) => b.toString());
+
+test('linesBackward: last line first, across block boundaries of any size; empty lines left out; a missing file has none', () => {
+  const path = join(tempDir(), 'h.ndjson');
+  const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i, pad: 'é'.repeat(i % 13) }));
+  writeFileSync(path, lines.join('\n') + '\n\n');
+  const reversed = [...lines].reverse();
+  for (const block of [1, 2, 7, 64, 1000, 65_536]) assert.equal(backward(path, block), reversed, `block ${block}`);
+  assert.equal(backward(join(tempDir(), 'missing')), []);
+  writeFileSync(path, 'only');
+  assert.equal(backward(path, 3), ['only']);
+});
+
+test('linesBackward with a needle: only the lines that contain it, last first, whatever the block size', () => {
+  const path = join(tempDir(), 'h.ndjson');
+  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ i, key: i % 7 === 0 ? 'seven' : 'other' }));
+  writeFileSync(path, lines.join('\n') + '\n' + '{"key":"seven","torn');
+  const expected = ['{"key":"seven","torn', ...lines.filter((l) => l.includes('"seven"')).reverse()];
+  for (const block of [1, 5, 16, 100, 65_536]) assert.equal(backward(path, block, '"key":"seven"'), expected, `block ${block}`);
+  assert.equal(backward(path, 64, '"key":"none"'), []);
+});
+
+test('linesBackward: a torn last line comes first, as it is, and the lines before it are whole', () => {
+  const path = join(tempDir(), 'h.ndjson');
+  writeFileSync(path, '{"a":1}\n{"b":2}\n{"c":');
+  assert.equal(backward(path, 4), ['{"c":', '{"b":2}', '{"a":1}']);
+  // Stopping early is fine: the rest is never read.
+  for (const line of linesBackward(path)) {
+    assert.is(line.toString(), '{"c":');
+    break;
+  }
+});
 
 test('readRecords: a missing file is no records', () => {
   assert.equal(readRecords(join(tempDir(), 'nope.ndjson')), { records: [], skipped: 0 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProgError } from '../../src/errors.js';
-import { findRun, listRuns, loadRun, readSnapshot, runIds, runState } from '../../src/store/runs.js';
+import { findRun, listRuns, loadRun, newestRuns, readSnapshot, runIds, runState } from '../../src/store/runs.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { tempDir } from '../helpers/prog.js';
 
@@ -156,6 +156,26 @@ test('listRuns: newest first; a run without run.json yet left out, a damaged one
   assert.is(loadRun(root, '20240305-000000-aaaaaa'), undefined);
   // latest passes over the run still being created, but not the damaged one under it.
   assert.is(refusal(root, 'latest', 'STATE_DAMAGED'), damaged[0]);
+});
+
+test('newestRuns: the newest N with a run record, reading down from the newest; what was not read counts as older', () => {
+  const root = threeRuns();
+  // Newest of all, but still being created: passed over, and the next one taken.
+  mkdirSync(join(root, 'runs', '20240305-000000-aaaaaa'));
+  const damaged: string[] = [];
+  const two = newestRuns(root, 2, (error) => damaged.push(error.message));
+  assert.equal([two.runs.map((r) => r.id), two.older, damaged], [[C, B], 1, []]);
+  // A and B started in the same second: asking for one of them reads both (ordered by start time) and counts the other as older.
+  const one = newestRuns(root, 1);
+  assert.equal([one.runs.map((r) => r.id), one.older], [[C], 2]);
+  assert.equal(newestRuns(root, 10).runs.map((r) => r.id), [C, B, A]);
+  assert.equal(newestRuns(tempDir(), 5), { runs: [], older: 0 });
+  // Damage among the runs read is named; below them it is never read.
+  const torn = join(root, 'runs', '20240101-000000-bbbbbb');
+  mkdirSync(torn);
+  writeFileSync(join(torn, 'run.json'), '{');
+  assert.equal(newestRuns(root, 3).older, 1);
+  assert.throws(() => newestRuns(root, 4), (error: unknown) => error instanceof ProgError && error.code === 'STATE_DAMAGED');
 });
 
 test('runState: a recorded end is the state, whatever the supervisor', () => {
