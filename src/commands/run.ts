@@ -23,9 +23,12 @@ import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
 import { openChildPipes } from '../process/child-pipes.js';
+import { Backlog } from '../process/backlog.js';
 import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
 import { historyPrior } from '../store/history-prior.js';
+import { pruneStore } from '../store/prune.js';
+import { loadPrunePolicy } from '../config/load.js';
 import { workflowKey } from '../store/workflow-key.js';
 import { selfIdentity, startTicks } from '../store/liveness.js';
 
@@ -203,8 +206,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const sink = (stream: StreamName, from: Readable, fd: number) => {
     const splitter = routeOutput(stream, { bus, outputEvents: view.wantsLines && !options.hideOutput, pass: pass(stream), tail, hub, ...(nonce === undefined ? {} : { nonce }) });
     const push = redrawsOnTime(splitter);
-    const take = (chunk: Buffer) => {
-      store.output(stream, chunk, bus.now());
+    const take = (chunk: Buffer, readAt: number) => {
+      store.output(stream, chunk, readAt);
       push(chunk);
     };
     let hungUp = false;
@@ -228,22 +231,38 @@ export async function runCommand(options: RunOptions): Promise<void> {
         // Only a pipe's reader going away means SIGPIPE; a full disk (ENOSPC) just stops the view.
         if (!isPipe(fd)) return;
         setImmediate(() => {
-          if (brokenPipe(from, childExited ? undefined : child.pid, take)) sentSigpipe = true;
+          if (brokenPipe(from, childExited ? undefined : child.pid, (chunk) => backlog.push(sinks[stream], chunk))) sentSigpipe = true;
         });
       },
     };
   };
+  // The child's pipes are read ahead of processing (backlog.ts): it never waits for prog's parsing.
+  // Processing pauses while prog's own reader is slower than the child; past the backlog's bound
+  // the pipes pause too, and the child waits for that reader just as it would without prog.
+  const backlog = new Backlog({
+    clock: () => bus.now(),
+    blocked: () => {
+      // Once the user asked the run to stop, a reader that stopped reading is not waited for.
+      if (signals.stopping !== undefined) return undefined;
+      const outputs = [terminalStdout(), terminalStderr()].filter((out) => out.congested);
+      return outputs.length === 0 ? undefined : Promise.all(outputs.map((out) => out.drained())).then(() => undefined);
+    },
+  });
   const stdout = sink('stdout', child.stdout, 1);
   const stderr = sink('stderr', child.stderr, 2);
+  const sinks = { stdout, stderr };
+  bus.subscribe((event) => {
+    if (event.type === 'signal') backlog.unblock();
+  });
   // When prog's own reader goes away (`prog run -- yes | head -1`), the child ends as it would have
   // without prog in between.
   terminalStdout().onClose(stdout.hangUp);
   terminalStderr().onClose(stderr.hangUp);
 
-  const pipes: Promise<void>[] = [drain(child.stdout, stdout.take, stdout.end), drain(child.stderr, stderr.take, stderr.end)];
+  const pipes: Promise<void>[] = [backlog.read(child.stdout, stdout), backlog.read(child.stderr, stderr)];
   if (child.progress) {
     const splitter = routeProgressFd(bus, undefined, tail);
-    pipes.push(drain(child.progress, (chunk) => splitter.push(chunk), () => splitter.end()));
+    pipes.push(backlog.read(child.progress, { take: (chunk) => splitter.push(chunk), end: () => splitter.end() }));
   }
 
   // Sampling starts a little after the command: a command that is over by then (`prog run -- true`)
@@ -278,6 +297,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await view.finish(summary, final);
   store.snapshot(final);
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
+  // After the history line, so this run counts; cheap unless a limit is passed (then at most ~50 ms).
+  if (!store.failed) pruneStore(stateDir(), loadPrunePolicy(), { current: info.id });
   // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),
   // unless the user asked prog to stop: then a reader that has stopped reading is not waited for.
   const drained = Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
@@ -388,31 +409,6 @@ function redrawsOnTime(splitter: LineSplitter): ((chunk: Buffer) => void) & { ca
     if (splitter.crPending) timer = setTimeout(() => splitter.redrawNow(), CR_WAIT_MS);
   };
   return Object.assign(push, { cancel });
-}
-
-/** Reads a child stream to its end, handing each chunk on. */
-function drain(stream: Readable, take: (chunk: Buffer) => void, end?: () => void): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      take(chunk);
-      // prog's reader is slower than the child: wait for it, as the child would without prog.
-      const outputs = [terminalStdout(), terminalStderr()].filter((out) => out.congested);
-      if (outputs.length > 0) {
-        stream.pause();
-        void Promise.all(outputs.map((out) => out.drained())).then(() => stream.resume());
-      }
-    });
-    let ended = false;
-    const done = () => {
-      if (ended) return;
-      ended = true;
-      end?.();
-      resolve();
-    };
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', () => undefined);
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fixtures, ndjson, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
 import { join } from 'node:path';
 
@@ -104,6 +104,17 @@ test('a failure is summarised with the last lines of output before it, markers l
   assert.equal(fail.tail, ['step 3', 'step 4', 'step 5', 'step 6', 'step 7']);
   const plain = await runProg(['run', '--format', 'plain', '--', 'sh', '-c', script]);
   assert.match(plain.stderr.toString(), /build: exit 2\n\[prog\]     │ step 3\n(.*\n){3}\[prog\]     │ step 7\n/);
+});
+
+test('each run prunes the state dir to its limits at its end (PROG_KEEP_RUNS, PROG_KEEP_HISTORY)', async () => {
+  const home = tempDir();
+  const env = { PROG_KEEP_RUNS: '2', PROG_KEEP_HISTORY: '3' };
+  for (let i = 0; i < 6; i++) assert.is((await runProg(['run', '--format', 'none', '--', 'true'], { home, env })).code, 0);
+  const runs = readdirSync(join(home, 'runs')).filter((name) => !name.startsWith('.'));
+  assert.is(runs.length, 2, runs.join(' '));
+  // History is rewritten once it is well over its limit (20 %): never more than that over.
+  const lines = readFileSync(join(home, 'history.ndjson'), 'utf8').trim().split('\n').length;
+  assert.ok(lines >= 3 && lines <= 4, `${lines} history lines`);
 });
 
 test.run();
