@@ -133,21 +133,15 @@ export class LineSplitter {
     }
     let nl = -2;
     let cr = -2;
-    // The next holdNeedle: a whole line without one is never held, and is not shown to `hold`.
-    let needle = this.#o.holdNeedle === undefined ? -3 : -2;
     while (i < n) {
       if (nl !== -1 && nl < i) nl = chunk.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
       const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
       const segEnd = end === -1 ? n : end;
 
-      if (this.#mode === 'start') {
-        this.#wanted = typeof pick === 'function' ? end === -1 || pick(chunk, i, segEnd) : pick;
-        if (needle !== -1 && needle !== -3 && needle < i) needle = chunk.indexOf(this.#o.holdNeedle!, i);
-      }
+      if (this.#mode === 'start') this.#wanted = typeof pick === 'function' ? end === -1 || pick(chunk, i, segEnd) : pick;
       if (this.#mode === 'start' || this.#mode === 'undecided') {
-        const plain = this.#mode === 'start' && (segEnd === i || (end !== -1 && (needle === -1 || needle >= segEnd)));
-        const verdict = plain ? 'no' : this.#verdict(chunk, i, segEnd);
+        const verdict = segEnd === i && this.#mode === 'start' ? 'no' : this.#verdict(chunk, i, segEnd);
         if (verdict === 'yes' || (verdict === 'maybe' && end === -1)) {
           if (passFrom !== -1) this.#o.pass(chunk.subarray(passFrom, i));
           passFrom = -1;

@@ -18,11 +18,16 @@ export type Change =
   /** Finished before as `before`: it moves to the new outcome (`retry`: the earlier outcome was a failed attempt). */
   | { kind: 'replace'; before: Outcome; retry: boolean };
 
+// Shared answers: finishing an item is the hot path of a marker storm, and these carry no state.
+const NEW: Change = Object.freeze({ kind: 'new' });
+const SAME: Change = Object.freeze({ kind: 'same' });
+
 export class ItemOutcomes {
   /** By phase ('' holds items without one, as '\0' cannot start a phase's key). */
   readonly #byPhase = new Map<string, Map<string, Outcome>>();
   readonly #limit: number;
   #size = 0;
+  #last?: { phase: string | undefined; outcomes: Map<string, Outcome> };
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -39,9 +44,9 @@ export class ItemOutcomes {
     const before = outcomes.get(id);
     if (before === undefined) {
       this.#remember(outcomes, id, outcome);
-      return { kind: 'new' };
+      return NEW;
     }
-    if (outcome === 'skipped' || (outcome === before && before !== 'failed')) return { kind: 'same' };
+    if (outcome === 'skipped' || (outcome === before && before !== 'failed')) return SAME;
     outcomes.set(id, outcome);
     return { kind: 'replace', before, retry: before === 'failed' };
   }
@@ -53,9 +58,12 @@ export class ItemOutcomes {
   }
 
   #outcomes(phase: string | undefined): Map<string, Outcome> {
+    // Items come in runs of the same phase: its map is kept at hand.
+    if (this.#last !== undefined && this.#last.phase === phase) return this.#last.outcomes;
     const key = phase === undefined ? '' : `\0${phase}`;
     let outcomes = this.#byPhase.get(key);
     if (!outcomes) this.#byPhase.set(key, (outcomes = new Map()));
+    this.#last = { phase, outcomes };
     return outcomes;
   }
 
