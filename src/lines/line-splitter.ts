@@ -121,8 +121,8 @@ export class LineSplitter {
       if (crlf) i = 1;
       this.#finishLine(crlf ? '\r\n' : '\r');
     }
-    if (pick === false) {
-      const to = this.#passable(chunk, i);
+    if (pick !== true) {
+      const to = this.#passable(chunk, i, pick);
       if (to > i) {
         // Whole lines no one reads: out in one piece, as `cat` would pass them.
         this.#o.pass(chunk.subarray(passFrom === -1 ? i : passFrom, to));
@@ -194,20 +194,41 @@ export class LineSplitter {
 
   /**
    * Where the run of whole lines from `from` that no one needs to look at ends: lines with no
-   * `holdNeedle` (so never held), when the line being read (if any) is passing and not owed to
-   * the handler. The last line, unfinished or ending in a `\r` that may be half a `\r\n`, is left
-   * to the line-by-line reading. Returns `from` when there is no such run.
+   * `holdNeedle` (so never held) that the pick passes over, when the line being read (if any) is
+   * passing and not owed to the handler. The last line, unfinished or ending in a `\r` that may be
+   * half a `\r\n`, is left to the line-by-line reading; so, under a pick, is everything from the
+   * first `\r` on. Returns `from` when there is no such run.
    */
-  #passable(chunk: Buffer, from: number): number {
+  #passable(chunk: Buffer, from: number, pick: LinePick): number {
     const { holdNeedle } = this.#o;
-    if (holdNeedle === undefined || this.#overlong || (this.#mode !== 'start' && this.#mode !== 'pass')) return from;
+    if (holdNeedle === undefined || this.#overlong || (this.#mode !== 'start' && (this.#mode !== 'pass' || pick !== false))) return from;
     let limit = chunk.length;
     if (limit > from && chunk[limit - 1] === CR) limit--;
     const found = chunk.indexOf(holdNeedle, from);
     // Only lines before the one holding the needle: that one may be a marker.
     if (found !== -1 && found < limit) limit = found;
-    const end = limit > from ? Math.max(chunk.lastIndexOf(LF, limit - 1), chunk.lastIndexOf(CR, limit - 1)) : -1;
-    return end >= from ? end + 1 : from;
+    if (typeof pick !== 'function') {
+      const end = limit > from ? Math.max(chunk.lastIndexOf(LF, limit - 1), chunk.lastIndexOf(CR, limit - 1)) : -1;
+      return end >= from ? end + 1 : from;
+    }
+    const cr = chunk.indexOf(CR, from);
+    if (cr !== -1 && cr < limit) limit = cr;
+    let at = from;
+    while (at < limit) {
+      // Short lines are walked byte by byte (a call per line would cost more than the line); past
+      // 16 bytes the native search takes over.
+      let end = at;
+      const quick = Math.min(limit, at + 16);
+      while (end < quick && chunk[end] !== LF) end++;
+      if (end === quick) {
+        if (end >= limit) break;
+        end = chunk.indexOf(LF, end);
+        if (end === -1 || end >= limit) break;
+      }
+      if (pick(chunk, at, end)) break;
+      at = end + 1;
+    }
+    return at;
   }
 
   /** What has arrived ends in a `\r`: only the next byte can tell a redraw from half a `\r\n`. */
@@ -298,7 +319,8 @@ export class LineSplitter {
     this.#wanted = false;
     this.#redrawn = false;
     this.#overlong = false;
-    this.#parts = [];
+    // (Not a new array per line: millions of short lines would be as many for the GC.)
+    if (this.#parts.length > 0) this.#parts = [];
     this.#join = undefined;
     this.#collected = 0;
     this.#length = 0;

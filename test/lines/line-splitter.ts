@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LineEnd } from '../../src/events.js';
-import { LineSplitter, MAX_LINE_BYTES, type HoldCheck, type SplitLine } from '../../src/lines/line-splitter.js';
-import { markerVerdict } from '../../src/parsers/marker.js';
+import fc from 'fast-check';
+import { LineSplitter, MAX_LINE_BYTES, type HoldCheck, type LineSplitterOptions, type SplitLine } from '../../src/lines/line-splitter.js';
+import { MARKER_NEEDLE, markerVerdict } from '../../src/parsers/marker.js';
 
 interface Seen {
   text: string;
@@ -16,7 +17,9 @@ interface Seen {
 
 interface Options {
   hold?: HoldCheck;
-  allLines?: boolean;
+  allLines?: LineSplitterOptions['allLines'];
+  /** Default: the marker needle, as prog runs it (so chunks with no marker pass in one piece). */
+  holdNeedle?: Buffer | null;
   /** Which held lines the handler consumes; default: every held line starting `::prog::{"ok"`. */
   consume?: (line: SplitLine) => boolean;
   maxLineBytes?: number;
@@ -31,6 +34,7 @@ function feed(chunks: (string | Buffer)[], options: Options = {}) {
   const consume = options.consume ?? ((line: SplitLine) => line.held && line.bytes.toString().includes('::prog::{"ok"'));
   const splitter = new LineSplitter({
     hold: options.hold ?? markerVerdict,
+    ...(options.holdNeedle === null || options.hold !== undefined ? {} : { holdNeedle: options.holdNeedle ?? MARKER_NEEDLE }),
     allLines: options.allLines ?? true,
     // Copies: the splitter may hand out views of the caller's chunk.
     pass: (bytes) => shown.push(Buffer.from(bytes)),
@@ -248,6 +252,25 @@ test('a hold check that says "yes" to everything holds every non-empty line (the
   const r = feed(['a\nb', '\r\n\n'], { hold: () => 'yes', allLines: false, consume: () => true });
   assert.is(r.shown.toString(), '\n', 'an empty line has no start to judge and is never held');
   assert.equal(r.ends, [['a', '\n'], ['b', '\r\n']]);
+});
+
+test('passing whole runs of lines in one piece changes nothing: same bytes shown, same lines handed over, wherever the chunks are cut', () => {
+  const piece = fc.constantFrom('a', 'x', 'xy', ' ', '\n', '\r', '\r\n', '::prog::{"ok":1}', '::prog::{"ok"', '::pr', 'é', '\x1b[1m');
+  // Lines starting with x are picked, as the parsers' prefilter picks lines by their first bytes.
+  const pickX = () => (chunk: Buffer, start: number, end: number) => end > start && chunk[start] === 0x78;
+  fc.assert(fc.property(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 6 }), fc.constantFrom('none', 'all', 'pick'), (pieces, cuts, mode) => {
+    const bytes = Buffer.from(pieces.join(''));
+    const at = [...new Set(cuts.map((c) => Math.min(c, bytes.length)))].sort((a, b) => a - b);
+    const chunks = [...at, bytes.length].map((end, k) => bytes.subarray(k === 0 ? 0 : at[k - 1]!, end));
+    const allLines = mode === 'none' ? false : mode === 'all' ? true : pickX;
+    const fast = feed(chunks, { allLines });
+    // The reference: one chunk, and no needle (every line read one by one).
+    const slow = feed([bytes], { allLines, holdNeedle: null });
+    assert.is(fast.shown.toString('latin1'), slow.shown.toString('latin1'));
+    const picked = (r: typeof fast) => r.lines.filter((l) => l.held || l.text.startsWith('x')).map((l) => [l.text, l.eol, l.held]);
+    if (mode === 'pick') assert.equal(picked(fast), picked(slow));
+    else assert.equal(fast.ends, slow.ends);
+  }), { numRuns: 2000 });
 });
 
 test.run();
