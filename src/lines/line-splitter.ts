@@ -35,6 +35,8 @@ export interface SplitLine {
   truncated: boolean;
   /** The line was held back from passthrough, so the handler decides whether it is shown. */
   held: boolean;
+  /** allLines wanted it (all lines, or picked); false for a line handed over only for everyLine. */
+  picked: boolean;
   /** The line started like a consumable one (held now, or released for being over the cap). */
   candidate: boolean;
 }
@@ -49,6 +51,11 @@ export interface LineSplitterOptions {
    * sees half a line; under a pick it is always handed over.
    */
   allLines: boolean | ((chunk: Buffer, continued: Buffer | undefined) => LinePick);
+  /**
+   * Hand every line over whatever allLines says (the JSON view shows each line as an event), each
+   * marked with whether allLines picked it.
+   */
+  everyLine?: boolean;
   /**
    * Bytes every line `hold` may answer 'yes' for contains: a chunk without them, and wanting no
    * line, is passed on with one native search for them and one for its last line end.
@@ -121,7 +128,7 @@ export class LineSplitter {
       if (crlf) i = 1;
       this.#finishLine(crlf ? '\r\n' : '\r');
     }
-    if (pick !== true) {
+    if (pick !== true && this.#o.everyLine !== true) {
       const to = this.#passable(chunk, i, pick);
       if (to > i) {
         // Whole lines no one reads: out in one piece, as `cat` would pass them.
@@ -157,7 +164,7 @@ export class LineSplitter {
       // A line that may go on in the next chunk (no end yet, or a `\r` that may be half a `\r\n`)
       // is kept whichever way that chunk's decision goes.
       const spans = end === -1 || (end === n - 1 && chunk[end] === CR);
-      if (this.#mode !== 'pass' || this.#wanted || spans) this.#collect(chunk, i, segEnd);
+      if (this.#mode !== 'pass' || this.#wanted || this.#o.everyLine === true || spans) this.#collect(chunk, i, segEnd);
       else this.#length += segEnd - i;
 
       if (this.#mode === 'hold' && this.#length > this.#max) {
@@ -299,13 +306,13 @@ export class LineSplitter {
 
   #finishLine(eol: LineEnd): void {
     const held = this.#mode === 'hold';
-    if (held || this.#overlong || this.#wanted) {
+    if (held || this.#overlong || this.#wanted || this.#o.everyLine === true) {
       const parts = this.#parts;
       const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       const bytes = whole.length > this.#max ? whole.subarray(0, this.#max) : whole;
       const line: SplitLine = {
         bytes, eol, length: this.#length, truncated: this.#length > this.#max, held,
-        candidate: held || this.#overlong,
+        candidate: held || this.#overlong, picked: this.#wanted,
       };
       const consumed = this.#o.line(line);
       if (held && !consumed) this.#o.pass(Buffer.concat([bytes, EOL_BYTES[eol]]));

@@ -41,7 +41,9 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
   return new LineSplitter({
     hold: markerVerdict,
     holdNeedle: MARKER_NEEDLE,
-    allLines: outputEvents ? true : hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : false,
+    // The parsers' prefilter picks the lines they read; the JSON view takes every line besides.
+    allLines: hub ? (chunk, continued) => hub.wantsChunk(chunk, continued) : outputEvents,
+    everyLine: outputEvents,
     pass: tail ? (bytes) => {
       tail.push(bytes);
       options.pass(bytes);
@@ -66,7 +68,7 @@ export function routeOutput(stream: StreamName, options: RouterOptions): LineSpl
         bus.emit({ type: 'marker.invalid', channel: stream, reason: result.reason });
       }
       if (outputEvents) bus.emit(outputEvent(stream, text, bytes, line));
-      if (!redrawn) hub?.line(stream, text, line.eol);
+      if (!redrawn && line.picked) hub?.line(stream, text, line.eol);
       redrawn = false;
       return false;
     },
