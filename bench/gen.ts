@@ -8,7 +8,11 @@
 //   node gen.js text    <bytes>       ordinary text: 100-byte lines of logs, prose and numbers, starting
 //                                     with every letter and digit (what parsers' first-byte tests see)
 //   node gen.js tiny    <bytes>       2-byte lines (`a\n`): the most lines per byte
-import { writeSync } from 'node:fs';
+//
+// With GEN_TIME_FILE set, the generator writes to that file its own elapsed milliseconds, from
+// process start to the return of its last write: how long it took itself, whatever was reading.
+import { writeFileSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 export const LINE_BYTES = 100;
@@ -165,6 +169,9 @@ function main(argv: string[]): void {
     default:
       throw new Error(`gen: unknown mode ${mode}; use lines <bytes> | text <bytes> | tiny <bytes> | markers <n> [fd] | plain <n>`);
   }
+  // performance.now() counts from performance.timeOrigin, the start of this process.
+  const elapsedMs = performance.now();
+  if (process.env.GEN_TIME_FILE) writeFileSync(process.env.GEN_TIME_FILE, `${elapsedMs.toFixed(3)}\n`);
   if (eagain > 0) process.stderr.write(`gen: ${eagain} EAGAIN retries (non-blocking output; timings are pessimistic)\n`);
 }
 

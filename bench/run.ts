@@ -1,8 +1,10 @@
 // The benchmark suite: `npm run bench` (or `npm run bench -- --quick` for a smoke run).
-// Every figure is a ratio against a baseline measured in the same run, next to the absolute numbers.
+// Every figure is a ratio against a baseline measured in the same run, next to the absolute numbers;
+// rows that issue 13 set a goal for print the goal and whether this run met it.
 // Timings are wall-clock medians (process.hrtime around spawnSync, runs of a group interleaved so
 // drift hits every case alike); peak RSS comes from `/usr/bin/time -v`. Each prog run gets a
-// fresh PROG_HOME, checked (exit status, counts, raw log size) and deleted afterwards.
+// fresh PROG_HOME, checked (exit status, counts, raw log size), measured where a row reports what
+// was stored, and deleted afterwards.
 //
 // Environment:
 //   BENCH_BYTES         output volume for passthrough and RSS rows (default 1 GiB; --quick 64 MiB); 512M, 1G… accepted
@@ -11,16 +13,21 @@
 //   BENCH_STARTUP_REPS  repetitions of each startup case (default 15)
 //   BENCH_RSS_REPS      repetitions of each peak-RSS case, median reported (default 3, --quick 1; GC timing moves it ±20 MiB)
 //   BENCH_TMPDIR        where the temporary PROG_HOMEs go (default the OS temp dir; needs room for BYTES)
-// Row groups: 1 startup, 2 passthrough, 3 markers, 4 peak RSS, 5 the rich view in a pty (bench/rich.ts),
-// 6 lines per second per tool-output parser (bench/parsers.ts), 7 the CPU cost of resource sampling
-// (bench/resources.ts).
+//   BENCH_RICH_SECONDS, BENCH_RICH_REPS    row group 5 (bench/rich.ts)
+//   BENCH_STORE_RUNS, BENCH_STORE_REPS     row group 8 (bench/store.ts)
+// Row groups: 1 startup, 2 passthrough of uniform lines, 3 markers (rate, the child's own time, what
+// is stored), 4 peak RSS, 5 the rich view in a pty (bench/rich.ts), 6 lines per second per
+// tool-output parser (bench/parsers.ts), 7 the CPU cost of resource sampling (bench/resources.ts),
+// 8 `prog ls` / `prog history` / the history prior with many stored runs (bench/store.ts),
+// 9 ordinary text and tiny lines (passthrough, --parser none, --format json, what is stored).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineCount, LINE_BYTES, markerBytes, shellLines, shellMarkers } from './gen.js';
+import { type BenchRow, verdict } from './row.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -135,13 +142,27 @@ interface Cmd {
   tail?: string;
   /** Open /dev/null as fd 3 (the generator alone, writing markers to fd 3). */
   fd3?: boolean;
-  /** A prog run: a fresh PROG_HOME under this directory, checked and removed afterwards. */
-  prog?: { home: string; expect: Expect };
+  /** A file for the generator's own elapsed time (GEN_TIME_FILE, see gen.ts), read after each run. */
+  timeFile?: string;
+  /** A prog run: a fresh PROG_HOME under this directory, checked and removed afterwards; with
+   * `stored`, what the run left in runs/<id> is measured before the PROG_HOME goes. */
+  prog?: { home: string; expect: Expect; stored?: boolean };
+}
+
+/** What one run left in runs/<id>: sizes in bytes, and the number of records in events.ndjson. */
+interface Stored {
+  dirBytes: number;
+  stdoutLog: number;
+  eventsBytes: number;
+  events: number;
 }
 
 interface Result {
   ms: number;
   stderr: string;
+  /** The generator's own time, start to last write returning, when the command had a timeFile. */
+  childMs?: number;
+  stored?: Stored;
 }
 
 let devnull = -1;
@@ -163,6 +184,48 @@ function gen(...args: (string | number)[]): string[] {
   return [NODE, GEN, ...args.map(String)];
 }
 
+let scratchSeq = 0;
+/** A path for a small result file (a generator's own time, a byte count), in the bench tmp dir. */
+function scratchFile(cfg: Config, what: string): string {
+  return join(cfg.tmp, `prog-bench-${what}-${process.pid}-${++scratchSeq}.txt`);
+}
+
+/** Apparent size of a file or of a directory tree, as `du -sb` counts it. */
+function treeBytes(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, name) => sum + treeBytes(join(path, name)), st.size);
+}
+
+/** Newlines in a file, read in 1 MiB pieces: events.ndjson of a million markers is tens of MiB. */
+function lineTotal(path: string): number {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(MiB);
+  let lines = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      for (let at = buf.indexOf(10, 0); at !== -1 && at < n; at = buf.indexOf(10, at + 1)) lines++;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
+function storedIn(home: string): Stored {
+  const runs = readdirSync(join(home, 'runs'));
+  if (runs.length !== 1) throw new Error(`expected one run in ${home}, found ${runs.length}`);
+  const dir = join(home, 'runs', runs[0]!);
+  const sizeOf = (name: string) => (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : 0);
+  const events = join(dir, 'events.ndjson');
+  return {
+    dirBytes: treeBytes(dir) - statSync(dir).size,
+    stdoutLog: sizeOf('stdout.log'),
+    eventsBytes: sizeOf('events.ndjson'),
+    events: existsSync(events) ? lineTotal(events) : 0,
+  };
+}
+
 /** Runs once; `wrap` goes before argv (`/usr/bin/time -v -o file`). Throws on any failure. */
 function exec(cmd: Cmd, wrap: string[] = []): Result {
   const argv = [...wrap, ...cmd.argv];
@@ -171,6 +234,10 @@ function exec(cmd: Cmd, wrap: string[] = []): Result {
   if (cmd.prog) {
     home = mkdtempSync(join(cmd.prog.home, 'prog-bench-'));
     env.PROG_HOME = home;
+  }
+  if (cmd.timeFile) {
+    rmSync(cmd.timeFile, { force: true });
+    env.GEN_TIME_FILE = cmd.timeFile; // prog passes its environment on to the command
   }
   try {
     const [file, args] = cmd.tail === undefined ? [argv[0]!, argv.slice(1)] : ['/bin/sh', ['-c', `${argv.map(shellQuote).join(' ')} ${cmd.tail}`]];
@@ -182,9 +249,16 @@ function exec(cmd: Cmd, wrap: string[] = []): Result {
     if (r.error) throw new Error(`${cmd.name}: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`${cmd.name}: exit ${r.status ?? r.signal}\n${stderr.slice(-2000)}`);
     if (home && cmd.prog) verify(cmd, home, cmd.prog.expect);
-    return { ms, stderr };
+    const result: Result = { ms, stderr };
+    if (cmd.timeFile) {
+      if (!existsSync(cmd.timeFile)) throw new Error(`${cmd.name}: the generator wrote no time file`);
+      result.childMs = Number(readFileSync(cmd.timeFile, 'utf8'));
+    }
+    if (home && cmd.prog?.stored) result.stored = storedIn(home);
+    return result;
   } finally {
     if (home) rmSync(home, { recursive: true, force: true });
+    if (cmd.timeFile) rmSync(cmd.timeFile, { force: true });
   }
 }
 
@@ -222,18 +296,31 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+interface Timing {
+  /** Median wall time. */
+  ms: number;
+  /** Median of the generator's own time, for commands with a timeFile. */
+  childMs?: number;
+  /** What the last repetition stored, for prog runs with `stored`. */
+  stored?: Stored;
+}
+
 /** Median wall time of each command; repetitions interleaved (A B C A B C …) after optional warm-ups. */
-function timeAll(cmds: Cmd[], reps: number, warmup = false): number[] {
+function timeAll(cmds: Cmd[], reps: number, warmup = false): Timing[] {
   if (warmup) for (const cmd of cmds) exec(cmd);
-  const samples: number[][] = cmds.map(() => []);
+  const samples = cmds.map(() => ({ ms: [] as number[], child: [] as number[], stored: undefined as Stored | undefined }));
   for (let r = 0; r < reps; r++) {
     cmds.forEach((cmd, i) => {
-      const { ms } = exec(cmd);
-      samples[i]!.push(ms);
-      if (reps <= 5 || r === reps - 1) log(`${cmd.name} [${r + 1}/${reps}]: ${ms.toFixed(1)} ms`);
+      const result = exec(cmd);
+      const s = samples[i]!;
+      s.ms.push(result.ms);
+      if (result.childMs !== undefined) s.child.push(result.childMs);
+      if (result.stored) s.stored = result.stored;
+      const child = result.childMs === undefined ? '' : ` (the generator's own ${result.childMs.toFixed(1)} ms)`;
+      if (reps <= 5 || r === reps - 1) log(`${cmd.name} [${r + 1}/${reps}]: ${result.ms.toFixed(1)} ms${child}`);
     });
   }
-  return samples.map(median);
+  return samples.map((s) => ({ ms: median(s.ms), ...(s.child.length > 0 ? { childMs: median(s.child) } : {}), ...(s.stored ? { stored: s.stored } : {}) }));
 }
 
 let rssSeq = 0;
@@ -256,14 +343,8 @@ function peakRss(cmd: Cmd, tmp: string): { bytes: number; ms: number } {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-interface Row {
+interface Row extends BenchRow {
   id: string;
-  what: string;
-  value: string;
-  baseline: string;
-  baseValue: string;
-  ratio: string;
-  note: string;
 }
 
 const rows: Row[] = [];
@@ -279,11 +360,17 @@ function mib(bytes: number): string {
 function size(bytes: number): string {
   if (bytes >= GiB && bytes % (GiB / 4) === 0) return `${bytes / GiB} GiB`;
   if (bytes >= MiB) return `${+(bytes / MiB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} B`;
 }
 
 function rate(bytes: number, wallMs: number): string {
   return `${(bytes / MiB / (wallMs / 1000)).toFixed(0)} MiB/s`;
+}
+
+/** Decimal megabytes per second (10⁶ B), the unit issue 13's JSON goal is stated in. */
+function mbps(bytes: number, wallMs: number): string {
+  return `${(bytes / 1e6 / (wallMs / 1000)).toFixed(0)} MB/s`;
 }
 
 function perSec(n: number, wallMs: number, what: string): string {
@@ -304,11 +391,19 @@ function add(row: Partial<Row> & Pick<Row, 'id' | 'what' | 'value'>): void {
 }
 
 function table(): string {
-  const head = ['#', 'Case', 'Value', 'Baseline', 'Baseline value', 'Ratio', 'Note'];
+  const head = ['#', 'Case', 'Value', 'Baseline', 'Baseline value', 'Ratio', 'Goal', 'Met', 'Note'];
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'Ratio' || h.endsWith('alue') ? '---:' : '---')).join('|')}|`];
-  for (const r of rows) lines.push(`| ${[r.id, r.what, r.value, r.baseline, r.baseValue, r.ratio, r.note].map(cell).join(' | ')} |`);
+  for (const r of rows) {
+    lines.push(`| ${[r.id, r.what, r.value, r.baseline, r.baseValue, r.ratio, r.goal ?? '—', verdict(r), r.note].map(cell).join(' | ')} |`);
+  }
   return lines.join('\n');
+}
+
+/** The stored-bytes part of a note: each file, and the events log per record. */
+function storedNote(s: Stored): string {
+  const perEvent = s.events > 0 ? ` (${(s.eventsBytes / s.events).toFixed(0)} B/event)` : '';
+  return `stdout.log ${size(s.stdoutLog)}, events.ndjson ${size(s.eventsBytes)} in ${count(s.events)} records${perEvent}, the whole run dir ${size(s.dirBytes)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,8 +416,11 @@ function startup(cfg: Config): void {
     { name: 'prog run -- true', argv: [NODE, PROG, 'run', '--', 'true'], prog: { home: cfg.tmp, expect: { stdoutBytes: 0 } } },
   ];
   if (cfg.shm) cmds.push({ ...cmds[1]!, name: 'prog run -- true (PROG_HOME on tmpfs)', prog: { home: cfg.shm, expect: {} } });
-  const [base, progMs, shmMs] = timeAll(cmds, cfg.startupReps, true);
-  add({ id: '1a', what: '`prog run -- true` (stdout /dev/null, so plain)', value: ms(progMs!), baseline: '`node -e 0`', baseValue: ms(base!), ratio: ratio(progMs!, base!), note: `+${ms(progMs! - base!)} over bare node` });
+  const [base, progMs, shmMs] = timeAll(cmds, cfg.startupReps, true).map((t) => t.ms);
+  add({
+    id: '1a', what: '`prog run -- true` (stdout /dev/null, so plain)', value: ms(progMs!), baseline: '`node -e 0`', baseValue: ms(base!), ratio: ratio(progMs!, base!),
+    goal: '≤ 2 × `node -e 0`', met: progMs! <= 2 * base!, note: `+${ms(progMs! - base!)} over bare node`,
+  });
   if (shmMs !== undefined) {
     add({ id: '1b', what: 'same, PROG_HOME on tmpfs (diagnostic: fsync cost)', value: ms(shmMs), baseline: '`node -e 0`', baseValue: ms(base!), ratio: ratio(shmMs, base!), note: `1a − 1b = ${ms(progMs! - shmMs)}: the share of disk syncs (≈ 0 means noise)` });
   }
@@ -348,7 +446,7 @@ function passthrough(cfg: Config): void {
   const pvAt = cfg.pv ? cmds.push({ name: 'gen | pv > /dev/null', argv: g, tail: `| ${shellQuote(cfg.pv)} -f 2> /dev/null > /dev/null` }) - 1 : -1;
   let t: number[];
   try {
-    t = timeAll(cmds, cfg.reps);
+    t = timeAll(cmds, cfg.reps).map((r) => r.ms);
   } finally {
     rmSync(rawLog, { force: true });
   }
@@ -380,16 +478,22 @@ function markerRate(cfg: Config): void {
   const n = cfg.markers;
   const bytes = markerBytes(n);
   log(`3. markers: ${count(n)} item.done markers (${size(bytes)}), ${cfg.reps} runs each`);
-  const stdoutExpect = { home: cfg.tmp, expect: { stdoutBytes: bytes, succeeded: n } };
+  const stdoutExpect = { stdoutBytes: bytes, succeeded: n };
   const cmds: Cmd[] = [
-    { name: 'gen markers > /dev/null', argv: gen('markers', n) },
+    { name: 'gen markers > /dev/null', argv: gen('markers', n), timeFile: scratchFile(cfg, 'time') },
     { name: 'prog none -- gen plain lines', argv: prog('none', gen('plain', n)), prog: { home: cfg.tmp, expect: { stdoutBytes: bytes } } },
-    { name: 'prog none -- gen markers', argv: prog('none', gen('markers', n)), prog: stdoutExpect },
-    { name: 'prog plain -- gen markers', argv: prog('plain', gen('markers', n)), prog: stdoutExpect },
-    { name: 'gen markers 3>/dev/null', argv: gen('markers', n, 3), fd3: true },
-    { name: 'prog none --progress-fd 3 -- gen markers to fd 3', argv: prog('none', gen('markers', n, 3), ['--progress-fd', '3']), prog: { home: cfg.tmp, expect: { stdoutBytes: 0, succeeded: n } } },
+    { name: 'prog none -- gen markers', argv: prog('none', gen('markers', n)), timeFile: scratchFile(cfg, 'time'), prog: { home: cfg.tmp, expect: stdoutExpect, stored: true } },
+    { name: 'prog plain -- gen markers', argv: prog('plain', gen('markers', n)), prog: { home: cfg.tmp, expect: stdoutExpect } },
+    { name: 'gen markers 3>/dev/null', argv: gen('markers', n, 3), fd3: true, timeFile: scratchFile(cfg, 'time') },
+    {
+      name: 'prog none --progress-fd 3 -- gen markers to fd 3', argv: prog('none', gen('markers', n, 3), ['--progress-fd', '3']), timeFile: scratchFile(cfg, 'time'),
+      prog: { home: cfg.tmp, expect: { stdoutBytes: 0, succeeded: n } },
+    },
   ];
-  const [base, plainLines, none, plain, base3, fd3] = timeAll(cmds, cfg.reps) as [number, number, number, number, number, number];
+  const timings = timeAll(cmds, cfg.reps);
+  const [base, plainLines, none, plain, base3, fd3] = timings.map((t) => t.ms) as [number, number, number, number, number, number];
+  const [childBase, , childNone, , childBase3, childFd3] = timings.map((t) => t.childMs ?? NaN);
+  const stored = timings[2]!.stored!;
   const v = (wall: number, markers = true) => {
     return `${ms(wall)} · ${perSec(n, wall, markers ? 'markers' : 'lines')}`;
   };
@@ -397,11 +501,26 @@ function markerRate(cfg: Config): void {
   const bl = '`gen markers > /dev/null`';
   add({ id: '3a', what: `generator alone: phase + ${count(n)} \`item.done\` markers (${size(bytes)}) > /dev/null`, value: v(base), note: 'baseline' });
   add({ id: '3b', what: `\`prog --format none\`: ${count(n)} plain lines of the same length`, value: v(plainLines, false), baseline: bl, baseValue: v(base), ratio: ratio(plainLines, base) });
-  add({ id: '3c', what: `\`prog --format none\`: the ${count(n)} markers on stdout`, value: v(none), baseline: bl, baseValue: v(base), ratio: ratio(none, base), note: over(none, base) });
+  add({
+    id: '3c', what: `\`prog --format none\`: the ${count(n)} markers on stdout`, value: v(none), baseline: bl, baseValue: v(base), ratio: ratio(none, base),
+    goal: '≥ 1 M markers/s', met: n / (none / 1000) >= 1e6, note: `${over(none, base)}${n < 1e6 ? `; with fewer than 1 M markers prog's start-up weighs on the rate` : ''}`,
+  });
   add({ id: '3d', what: 'same as 3c, against the plain lines of 3b', value: v(none), baseline: '3b: same bytes, no markers', baseValue: v(plainLines, false), ratio: ratio(none, plainLines), note: `${(((none - plainLines) * 1000) / n).toFixed(2)} µs/marker for parsing + model + record` });
   add({ id: '3e', what: '`prog --format plain`: the markers on stdout', value: v(plain), baseline: bl, baseValue: v(base), ratio: ratio(plain, base), note: `plain / none = ${ratio(plain, none)}` });
   add({ id: '3f', what: 'generator alone, markers to fd 3 (fd 3 = /dev/null)', value: v(base3), baseline: bl, baseValue: v(base), ratio: ratio(base3, base) });
   add({ id: '3g', what: '`prog --format none --progress-fd 3`: markers on fd 3', value: v(fd3), baseline: '3f: gen to fd 3 alone', baseValue: v(base3), ratio: ratio(fd3, base3), note: `${over(fd3, base3)}; fd 3 / stdout (3c) = ${ratio(fd3, none)}` });
+  add({
+    id: '3h', what: "the child's own time (gen, from its start to its last write returning), markers on stdout under `prog --format none` (3c)",
+    value: ms(childNone!), baseline: '3a: the same writes to /dev/null', baseValue: ms(childBase!), ratio: ratio(childNone!, childBase!),
+    goal: '≤ 1.1 × alone', met: childNone! <= 1.1 * childBase!,
+    note: `prog held the child back ${ms(Math.max(0, childNone! - childBase!))}; markers to fd 3 (3g vs 3f): ${ms(childFd3!)} vs ${ms(childBase3!)}, ${ratio(childFd3!, childBase3!)}`,
+  });
+  const kept = stored.stdoutLog + stored.eventsBytes;
+  add({
+    id: '3i', what: `stored for 3c's run: stdout.log + events.ndjson, against the ${size(bytes)} the child wrote`,
+    value: size(kept), baseline: "the child's output", baseValue: size(bytes), ratio: ratio(kept, bytes),
+    goal: '≤ 1.1 × (each byte and event stored once)', met: kept <= 1.1 * bytes, note: storedNote(stored),
+  });
 }
 
 function memory(cfg: Config): void {
@@ -431,11 +550,66 @@ function memory(cfg: Config): void {
   add({ id: '4b', what: `generator alone: awk printing ${count(n)} markers (reference)`, value: mib(genM), baseline: bl, baseValue: b, ratio: ratio(genM, base), note: "/usr/bin/time counts prog's children too, so rows 4 use tiny generators" });
   add({ id: '4c', what: `generator alone: yes | head, ${size(lines * LINE_BYTES)} of lines (reference)`, value: mib(genL), baseline: bl, baseValue: b, ratio: ratio(genL, base) });
   add({ id: '4d', what: `\`prog --format plain\`, ${count(half)} markers (N/2)`, value: mib(mHalf), baseline: bl, baseValue: b, ratio: ratio(mHalf, base) });
-  add({ id: '4e', what: `\`prog --format plain\`, ${count(n)} markers (N)`, value: mib(mFull), baseline: bl, baseValue: b, ratio: ratio(mFull, base), note: `N vs N/2: ${ratio(mFull, mHalf)}` });
+  const flat = '≤ 1.2 × N/2 (memory flat)';
+  add({ id: '4e', what: `\`prog --format plain\`, ${count(n)} markers (N)`, value: mib(mFull), baseline: bl, baseValue: b, ratio: ratio(mFull, base), goal: flat, met: mFull <= 1.2 * mHalf, note: `N vs N/2 (4d): ${ratio(mFull, mHalf)}` });
   add({ id: '4f', what: `\`prog --format plain\`, ${size(halfLines * LINE_BYTES)} of lines > /dev/null (N/2)`, value: mib(lHalf), baseline: bl, baseValue: b, ratio: ratio(lHalf, base) });
-  add({ id: '4g', what: `\`prog --format plain\`, ${size(lines * LINE_BYTES)} of lines > /dev/null (N)`, value: mib(lFull), baseline: bl, baseValue: b, ratio: ratio(lFull, base), note: `N vs N/2: ${ratio(lFull, lHalf)}` });
+  add({ id: '4g', what: `\`prog --format plain\`, ${size(lines * LINE_BYTES)} of lines > /dev/null (N)`, value: mib(lFull), baseline: bl, baseValue: b, ratio: ratio(lFull, base), goal: flat, met: lFull <= 1.2 * lHalf, note: `N vs N/2 (4f): ${ratio(lFull, lHalf)}` });
   add({ id: '4h', what: `\`prog --format none\`, ${size(halfLines * LINE_BYTES)} of lines | cat (stdout a pipe, N/2)`, value: mib(pHalf), baseline: bl, baseValue: b, ratio: ratio(pHalf, base) });
-  add({ id: '4i', what: `\`prog --format none\`, ${size(lines * LINE_BYTES)} of lines | cat (stdout a pipe, N)`, value: mib(pFull), baseline: bl, baseValue: b, ratio: ratio(pFull, base), note: `N vs N/2: ${ratio(pFull, pHalf)}` });
+  add({ id: '4i', what: `\`prog --format none\`, ${size(lines * LINE_BYTES)} of lines | cat (stdout a pipe, N)`, value: mib(pFull), baseline: bl, baseValue: b, ratio: ratio(pFull, base), goal: flat, met: pFull <= 1.2 * pHalf, note: `N vs N/2 (4h): ${ratio(pFull, pHalf)}` });
+}
+
+/** Row group 9: ordinary text and tiny lines through prog, against one pipe hop (`gen | cat`). */
+function ordinaryText(cfg: Config): void {
+  const bytes = lineCount(cfg.bytes) * LINE_BYTES;
+  const tinyBytes = Math.floor(cfg.bytes / 2) * 2;
+  log(`9. ordinary text: ${size(bytes)} of log and prose lines, and ${count(tinyBytes / 2)} tiny lines; ${cfg.reps} runs each`);
+  const g = gen('text', cfg.bytes);
+  const tiny = gen('tiny', cfg.bytes);
+  const home = cfg.tmp;
+  const expect = { stdoutBytes: bytes };
+  const jsonCount = scratchFile(cfg, 'json-bytes');
+  const catTail = '| cat > /dev/null';
+  const cmds: Cmd[] = [
+    { name: 'gen text | cat > /dev/null', argv: g, tail: catTail, timeFile: scratchFile(cfg, 'time') },
+    { name: 'prog none -- gen text > /dev/null', argv: prog('none', g), timeFile: scratchFile(cfg, 'time'), prog: { home, expect, stored: true } },
+    { name: 'prog none --parser none -- gen text > /dev/null', argv: prog('none', g, ['--parser', 'none']), prog: { home, expect } },
+    { name: 'prog json -- gen text | wc -c', argv: prog('json', g), tail: `| wc -c > ${shellQuote(jsonCount)}`, prog: { home, expect } },
+    { name: 'gen tiny | cat > /dev/null', argv: tiny, tail: catTail },
+    { name: 'prog none -- gen tiny > /dev/null', argv: prog('none', tiny), prog: { home, expect: { stdoutBytes: tinyBytes } } },
+  ];
+  let timings: Timing[];
+  let jsonBytes: number;
+  try {
+    timings = timeAll(cmds, cfg.reps);
+    jsonBytes = Number(readFileSync(jsonCount, 'utf8').trim()); // the last repetition's; they differ by a few records at most
+  } finally {
+    rmSync(jsonCount, { force: true });
+  }
+  const [cat, none, bare, json, tinyCat, tinyNone] = timings.map((t) => t.ms) as [number, number, number, number, number, number];
+  const stored = timings[1]!.stored!;
+  const [childCat, childNone] = [timings[0]!.childMs!, timings[1]!.childMs!];
+  const v = (wall: number, n = bytes) => `${ms(wall)} · ${rate(n, wall)}`;
+  const bl = '`gen text | cat > /dev/null`';
+  add({ id: '9a', what: `\`gen text | cat > /dev/null\`: ${size(bytes)} of ${LINE_BYTES}-byte log and prose lines, one pipe hop`, value: v(cat), note: 'baseline of 9b-9d: what any filter pays' });
+  add({
+    id: '9b', what: '`prog run --format none -- gen text > /dev/null` (default parsers)', value: v(none), baseline: bl, baseValue: v(cat), ratio: ratio(none, cat),
+    goal: '≤ 2 × cat', met: none <= 2 * cat, note: `the child's own time ${ms(childNone)} under prog, ${ms(childCat)} into cat (${ratio(childNone, childCat)})`,
+  });
+  add({ id: '9c', what: 'same with `--parser none` (diagnostic: the splitter and the record alone)', value: v(bare), baseline: bl, baseValue: v(cat), ratio: ratio(bare, cat), note: `9b − 9c = ${ms(none - bare)}: the parsers' share` });
+  add({
+    id: '9d', what: '`prog run --format json -- gen text | wc -c`: NDJSON out', value: `${ms(json)} · ${mbps(jsonBytes, json)} of JSON (${size(jsonBytes)})`,
+    baseline: bl, baseValue: v(cat), ratio: ratio(json, cat), goal: '≥ 250 MB/s of JSON (MB = 10⁶ B)', met: jsonBytes / 1e6 / (json / 1000) >= 250,
+    note: `${(jsonBytes / bytes).toFixed(2)} B of JSON per byte of output`,
+  });
+  add({
+    id: '9e', what: `stored for 9b's run: the run directory, against the ${size(bytes)} the child wrote`, value: size(stored.dirBytes), baseline: "the child's output",
+    baseValue: size(bytes), ratio: ratio(stored.dirBytes, bytes), goal: '≤ 1.1 × (each byte stored once)', met: stored.dirBytes <= 1.1 * bytes, note: storedNote(stored),
+  });
+  add({ id: '9f', what: `\`gen tiny | cat > /dev/null\`: ${count(tinyBytes / 2)} lines \`a\\n\` (${size(tinyBytes)})`, value: v(tinyCat, tinyBytes), note: 'baseline of 9g' });
+  add({
+    id: '9g', what: '`prog run --format none -- gen tiny > /dev/null`: the most lines per byte', value: v(tinyNone, tinyBytes), baseline: '`gen tiny | cat > /dev/null`',
+    baseValue: v(tinyCat, tinyBytes), ratio: ratio(tinyNone, tinyCat), goal: '≤ 3 × cat', met: tinyNone <= 3 * tinyCat,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +633,12 @@ async function resourceCost(): Promise<void> {
   for (const [i, row] of (await resourceRows()).entries()) add({ id: `7${String.fromCharCode(97 + i)}`, ...row });
 }
 
+/** Row group 8, `prog ls`, `prog history` and the history prior with many stored runs (bench/store.ts). */
+async function storeCost(cfg: Config): Promise<void> {
+  const { storeRows } = await import('./store.js');
+  for (const [i, row] of (await storeRows(cfg.quick)).entries()) add({ id: `8${String.fromCharCode(97 + i)}`, ...row });
+}
+
 async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
   for (const path of [PROG, GEN, TIME]) {
@@ -479,6 +659,8 @@ async function main(): Promise<void> {
     if (want(5)) await richView();
     if (want(6)) await parserSpeed();
     if (want(7)) await resourceCost();
+    if (want(8)) await storeCost(cfg);
+    if (want(9)) ordinaryText(cfg);
   } finally {
     closeSync(devnull);
   }
@@ -491,7 +673,8 @@ async function main(): Promise<void> {
       `PROG_HOME in ${cfg.tmp} · took ${((Date.now() - started) / 1000).toFixed(0)} s · load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
       (Math.max(loadBefore, loadavg()[0]!) > cpu.length / 2 ? ' (other work was running: expect noise)' : ''),
     '',
-    'Ratio = case / baseline (wall time, peak RSS in rows 4, CPU cores in 5a-b); lower is better, 1.00× is free. ' +
+    'Ratio = case / baseline (wall time, peak RSS in rows 4, CPU cores in 5a-b, bytes in 3i and 9e); lower is better, 1.00× is free. ' +
+      'Goal: the target issue 13 set for the row, and Met whether this run reached it (— where there is none). ' +
       '"gen" is `node dist/bench/gen.js`, which writes with blocking writeSync in ~1 MiB batches. ' +
       'Peak RSS is `/usr/bin/time -v` "Maximum resident set size", which also covers the children prog waits for: rows 4 therefore feed prog from awk and `yes | head` (4b, 4c), the same bytes as gen.',
     '',
