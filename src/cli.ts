@@ -375,7 +375,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
             prune: { type: 'boolean', default: false, describe: 'rewrite history.ndjson without the records older than --older-than (unreadable lines are dropped too)' },
             'older-than': { type: 'string', describe: 'with --prune: the age beyond which records go, e.g. 90d' },
           })
-          .example('prog history', 'every workflow: runs, last result, median, p90, success rate, recent durations')
+          .example('prog history', 'one row per workflow of the newest 1,000 runs (--since for more): runs, last result, median, p90, success rate, recent durations')
           .example('prog history nightly --since 7d --failed', "this week's failed runs of the workflow named nightly")
           .example('prog history --format json | jq .', 'the same, as NDJSON')
           .example('prog history --prune --older-than 90d', 'forget runs older than 90 days'),
