@@ -95,7 +95,7 @@ export interface ParserSpec {
    * prefixes in which `9` stands for a run of digits, or tests of the line's bytes (`at` is its
    * first byte that is not a space or tab). A line beginning with one of firstChars but matching
    * none of these is not decoded while this parser waits. Without firstChars, the string leads'
-   * first characters are used.
+   * first characters are used (a spec with test leads gives firstChars, or every line is read).
    */
   leads?: (string | LeadTest)[];
   /** A literal every line `detect` matches contains (or one of several), for formats that may start mid-line. */

@@ -40,6 +40,12 @@ const ESCAPES = [Buffer.from([0x1b]), Buffer.from([0xc2, 0x9b])];
 
 const DIGITS = '0123456789';
 
+/** The characters string leads begin with (`9`: any digit); function leads say nothing ('' then). */
+function leadChars(leads: NonNullable<ParserSpec['leads']>): string {
+  if (leads.some((lead) => typeof lead !== 'string')) return '';
+  return [...new Set(leads.flatMap((lead) => [...((lead as string).startsWith('9') ? DIGITS : (lead as string).charAt(0))]))].join('');
+}
+
 function addLeads(prefilter: Prefilter, spec: ParserSpec): void {
   const { byFirst } = prefilter;
   prefilter.anyLead = true;
@@ -47,7 +53,9 @@ function addLeads(prefilter: Prefilter, spec: ParserSpec): void {
     first: typeof lead === 'string' ? (lead.startsWith('9') ? DIGITS : lead.charAt(0)) : undefined,
     test: typeof lead === 'string' ? leadTest(lead) : lead,
   }));
-  const chars = spec.firstChars ?? [...new Set(leads.flatMap((l) => [...(l.first ?? '')]))].join('');
+  const chars = spec.firstChars ?? leadChars(spec.leads ?? []);
+  // Tests for leads, and no firstChars to say where they begin: every line is the parser's to judge.
+  if (chars === '') prefilter.unfiltered = true;
   for (const ch of chars) {
     const b = ch.charCodeAt(0) & 0xff;
     if (byFirst[b] === null) continue;
@@ -129,8 +137,7 @@ interface Active {
 export class ParserHub {
   readonly #active: Active[] = [];
   #waiting: ParserSpec[];
-  #detectText: RegExp[] = [];
-  #detectRaw: RegExp[] = [];
+  #detectors: { spec: ParserSpec; chars?: Set<number>; literals?: string[] }[] = [];
   /** What the waiting parsers' lines can begin with or must contain: the cheap test before any line is decoded. */
   #prefilter: Prefilter = { byFirst: [], anyLead: false, literals: [], unfiltered: false };
   readonly #emit: Emit;
@@ -234,13 +241,7 @@ export class ParserHub {
   line(stream: StreamName, raw: string, eol: LineEnd): void {
     const cut = head(raw);
     const text = stripAnsi(cut);
-    if (this.#waiting.length > 0 && (this.#detectText.some((re) => re.test(text)) || this.#detectRaw.some((re) => re.test(cut)))) {
-      for (const spec of this.#waiting) {
-        if (spec.detect.test(spec.detectRaw ? cut : text)) this.#activate(spec);
-      }
-      this.#waiting = this.#waiting.filter((s) => !this.#active.some((a) => a.spec === s));
-      this.#compile();
-    }
+    if (this.#waiting.length > 0) this.#detect(cut, text);
     const line: FormatLine = { stream, raw: cut, text, eol };
     let whole: FormatLine | undefined;
     for (const { spec, parser, emit } of this.#active) {
@@ -248,6 +249,31 @@ export class ParserHub {
     }
     // The line is over: the next one on this stream has its own allowance.
     this.#budget[stream] = MAX_LINE_EVENTS;
+  }
+
+  /**
+   * Switches on the waiting parsers that recognise the line. Each one's pattern is tried only when
+   * the line could be its (its first character, after spaces, is one the format begins with; or it
+   * holds one of the format's literals): a picked line that begins `x = 1` meets pytest's anchored
+   * pattern alone, not every detector (some of which scan the whole line).
+   */
+  #detect(cut: string, text: string): void {
+    let at = 0;
+    while (at < text.length && (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)) at++;
+    const first = at < text.length ? text.charCodeAt(at) : -1;
+    let found = false;
+    for (const { spec, chars, literals } of this.#detectors) {
+      if (spec.detectRaw ? !(cut.includes('\x1b') || cut.includes('\x9b'))
+        : chars !== undefined ? !chars.has(first)
+        : literals !== undefined && !literals.some((l) => text.includes(l))) continue;
+      if (spec.detect.test(spec.detectRaw ? cut : text)) {
+        this.#activate(spec);
+        found = true;
+      }
+    }
+    if (!found) return;
+    this.#waiting = this.#waiting.filter((s) => !this.#active.some((a) => a.spec === s));
+    this.#compile();
   }
 
   /** Whether any active parser reads unfinished lines (so the splitter hands them over). */
@@ -297,15 +323,13 @@ export class ParserHub {
     });
   }
 
-  /** One alternation of the waiting parsers' patterns (per set of flags), so an unrecognised line costs one test. */
+  /** The waiting parsers' tests: which lines each could be switched on at, by bytes and by characters. */
   #compile(): void {
-    const join = (specs: ParserSpec[]) => {
-      const byFlags = new Map<string, string[]>();
-      for (const spec of specs) byFlags.set(spec.detect.flags, [...(byFlags.get(spec.detect.flags) ?? []), `(?:${spec.detect.source})`]);
-      return [...byFlags].map(([flags, sources]) => new RegExp(sources.join('|'), flags.replace(/[gy]/g, '')));
-    };
-    this.#detectText = join(this.#waiting.filter((s) => !s.detectRaw));
-    this.#detectRaw = join(this.#waiting.filter((s) => s.detectRaw));
+    this.#detectors = this.#waiting.map((spec) => {
+      if (spec.detectRaw || spec.contains !== undefined) return { spec, ...(spec.contains === undefined ? {} : { literals: [spec.contains].flat() }) };
+      const chars = spec.firstChars ?? leadChars(spec.leads ?? []);
+      return { spec, ...(chars === '' ? {} : { chars: new Set([...chars].map((c) => c.charCodeAt(0))) }) };
+    });
     const prefilter: Prefilter = { byFirst: new Array(256), anyLead: false, literals: [...ESCAPES], unfiltered: false };
     for (const spec of this.#waiting) {
       if (spec.detectRaw) continue; // made of escapes: lines with escapes are always read
