@@ -7,19 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { FormatLine } from '../src/parsers/format-parser.js';
 import { loadParserSpecs } from '../src/parsers/parser-hub.js';
 import { stripAnsi } from '../src/lines/ansi.js';
+import type { BenchRow } from './row.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, '..', '..', 'test', 'fixtures');
 const TARGET_LINES = Number(process.env.BENCH_PARSER_LINES ?? (process.argv.includes('--quick') ? 100_000 : 1_000_000));
 
-export interface ParserRow {
-  what: string;
-  value: string;
-  baseline: string;
-  baseValue: string;
-  ratio: string;
-  note: string;
-}
+/** A row without a goal (bench/row.ts). */
+export type ParserRow = BenchRow;
 
 /** The lines a recording holds, split as prog splits them (`\n`, `\r\n`, lone `\r`). */
 function recordedLines(dir: string): FormatLine[] {

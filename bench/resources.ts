@@ -17,20 +17,15 @@ import type { ProcessSource } from '../src/resources/process-source.js';
 import { ProcessIndex, TreeMeter } from '../src/resources/process-tree.js';
 import { ResourceSampler } from '../src/resources/sampler.js';
 import { SiProcesses } from '../src/resources/si-processes.js';
+import type { BenchRow } from './row.js';
 
 const TREE = 50;
 /** The budget the issue sets: half a percent of one core at 1 Hz. */
 const BUDGET_PERCENT = 0.5;
 const quick = process.argv.includes('--quick');
 
-export interface ResourceRow {
-  what: string;
-  value: string;
-  baseline: string;
-  baseValue: string;
-  ratio: string;
-  note: string;
-}
+/** A row without a goal (bench/row.ts). */
+export type ResourceRow = BenchRow;
 
 /** CPU seconds used so far by this process and the children it has waited for. */
 function cpuSeconds(): number {
