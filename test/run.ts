@@ -1,4 +1,5 @@
-// Runs every test file in its own process, two at a time (this machine has two cores), and ends
+// Runs every test file in its own process, as many at a time as the machine has cores
+// (PROG_TEST_JOBS to choose), and ends
 // with one line: `N passed, N failed`. A file that crashes before uvu reports counts as a failure;
 // a skipped test is reported, never hidden.
 import { spawn } from 'node:child_process';
@@ -68,7 +69,8 @@ async function worker(): Promise<void> {
     if (result.failed > 0) process.stdout.write(result.output.replace(/^/gm, '    ') + '\n');
   }
 }
-await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
+const jobs = Number(process.env.PROG_TEST_JOBS) > 0 ? Math.floor(Number(process.env.PROG_TEST_JOBS)) : availableParallelism();
+await Promise.all(Array.from({ length: jobs }, worker));
 
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
