@@ -28,7 +28,10 @@ interface FileResult {
   file: string;
   passed: number;
   failed: number;
+  /** Skipped for another reason than a missing tool: a defect. */
   skipped: number;
+  /** Live tests skipped for a tool this machine lacks (test/helpers/tools.ts). */
+  toolSkips: { test: string; tool: string; debian: string }[];
   output: string;
   ms: number;
 }
@@ -43,13 +46,16 @@ function runFile(file: string): Promise<FileResult> {
     child.on('close', (code) => {
       const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
-      const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      const skippedAll = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      const toolSkips = [...output.matchAll(/^TOOL-SKIP (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as FileResult['toolSkips'][number]);
+      const skipped = Math.max(0, skippedAll - new Set(toolSkips.map((t) => t.test)).size);
       const ms = Date.now() - started;
       if (Number.isNaN(total) || Number.isNaN(passed)) {
-        resolve({ file, passed: 0, failed: 1, skipped: 0, output: `${output}\n(exited ${code} without a uvu summary)`, ms });
+        resolve({ file, passed: 0, failed: 1, skipped: 0, toolSkips, output: `${output}\n(exited ${code} without a uvu summary)`, ms });
       } else {
-        const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0);
-        resolve({ file, passed, failed, skipped, output, ms });
+        // uvu's Total leaves skipped tests out.
+        const failed = total - passed + (code !== 0 && total === passed ? 1 : 0);
+        resolve({ file, passed, failed, skipped, toolSkips, output, ms });
       }
     });
   });
@@ -65,7 +71,8 @@ async function worker(): Promise<void> {
     results.push(result);
     const name = relative(root, file);
     const mark = result.failed > 0 ? 'FAIL' : 'ok  ';
-    process.stdout.write(`${mark} ${name}  ${result.passed} passed${result.failed ? `, ${result.failed} failed` : ''}${result.skipped ? `, ${result.skipped} SKIPPED` : ''}  (${(result.ms / 1000).toFixed(1)}s)\n`);
+    const tools = new Set(result.toolSkips.map((t) => t.test)).size;
+    process.stdout.write(`${mark} ${name}  ${result.passed} passed${result.failed ? `, ${result.failed} failed` : ''}${result.skipped ? `, ${result.skipped} SKIPPED` : ''}${tools ? `, ${tools} skipped (missing tools)` : ''}  (${(result.ms / 1000).toFixed(1)}s)\n`);
     if (result.failed > 0) process.stdout.write(result.output.replace(/^/gm, '    ') + '\n');
   }
 }
@@ -76,5 +83,9 @@ const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
 if (skipped > 0) process.stdout.write(`${skipped} skipped: a skipped test is a defect\n`);
-process.stdout.write(`${passed} passed, ${failed + skipped} failed\n`);
+// Live tests a missing tool kept from running: named, with what to install (CI fails them instead).
+const toolSkips = results.flatMap((r) => r.toolSkips.map((t) => ({ ...t, file: relative(root, r.file) })));
+for (const t of toolSkips) process.stdout.write(`skipped: ${t.file} "${t.test}": needs ${t.tool} (apt-get install ${t.debian})\n`);
+const skippedTests = new Set(toolSkips.map((t) => `${t.file}\0${t.test}`)).size;
+process.stdout.write(`${passed} passed, ${failed + skipped} failed${skippedTests ? `, ${skippedTests} skipped for missing tools (${[...new Set(toolSkips.map((t) => t.debian))].join(', ')})` : ''}\n`);
 process.exit(failed + skipped > 0 || files.length === 0 ? 1 : 0);

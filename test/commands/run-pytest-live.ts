@@ -9,8 +9,13 @@ import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clean, startProg, type Live } from '../helpers/live.js';
 import { ndjson, tempDir } from '../helpers/prog.js';
+import { liveTest as liveUvuTest, tools } from '../helpers/tools.js';
+
+/** A live test with the file's clean-up of prog processes. */
+const liveTest = (needs: Parameters<typeof liveUvuTest>[0], name: string, fn: () => void | Promise<void>) => liveUvuTest(needs, name, clean(async () => fn()));
 
 const test = (name: string, fn: () => void | Promise<void>) => uvuTest(name, clean(async () => fn()));
+const pytest = tools.pytest();
 const PYTHON = '/usr/bin/python3';
 /** Snapshots every 100 ms (the least allowed), so a count reaches the JSON stream soon after it is made. */
 const JSON_ARGS = ['run', '--format', 'json', '--update-interval', '0.1', '--'];
@@ -61,11 +66,6 @@ const waitFor = (name) => new Promise((done) => { const start = Date.now(); cons
 
 /** A real pytest suite whose second test waits for `seen-failure` and whose session teardown waits for `seen-all`. */
 function pausingSuite(): string {
-  try {
-    execFileSync(PYTHON, ['-c', 'import pytest'], { stdio: 'ignore' });
-  } catch {
-    assert.unreachable('pytest is not installed: this test needs `/usr/bin/python3 -m pytest` (Debian package python3-pytest)');
-  }
   const dir = tempDir('prog-pytest-live-');
   const waitFor = 'def wait_for(name):\n    end = time.time() + 20\n    while not os.path.exists(name) and time.time() < end:\n        time.sleep(0.02)\n';
   writeFileSync(join(dir, 'pytest.ini'), '[pytest]\naddopts = -p no:cacheprovider\n');
@@ -86,7 +86,7 @@ def test_passes():
 }
 
 for (const [mode, args] of [['default', []], ['-v', ['-v']]] as const) {
-  test(`LIVE pytest ${mode}: the failure counts while the next test runs; the last result counts while the session's teardown runs`, async () => {
+  liveTest([pytest], `LIVE pytest ${mode}: the failure counts while the next test runs; the last result counts while the session's teardown runs`, async () => {
     const dir = pausingSuite();
     const live = startProg([...JSON_ARGS, PYTHON, '-m', 'pytest', ...args], { cwd: dir, env: { PYTHONDONTWRITEBYTECODE: '1' } });
     await waitCounts(live, { succeeded: 0, failed: 1 }, 'the failure, while test_waits runs');

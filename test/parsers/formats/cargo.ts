@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
+import { liveTest, tools } from '../../helpers/tools.js';
 import * as assert from 'uvu/assert';
 import type { LineEnd, MarkerEvent, StreamName, Unstamped } from '../../../src/events.js';
 import { parser } from '../../../src/parsers/formats/cargo.js';
@@ -322,9 +323,10 @@ function findCargo(): string | undefined {
   return undefined;
 }
 
-test('LIVE: the real cargo builds the project under prog, then fails with --features broken', async () => {
+const cargoTool = tools.cargo(findCargo());
+
+liveTest([cargoTool], 'LIVE: the real cargo builds the project under prog, then fails with --features broken', async () => {
   const cargo = findCargo();
-  if (!cargo) assert.unreachable('cargo is not installed: this test needs `cargo` on PATH or in ~/.cargo/bin (Debian package cargo)');
   execFileSync(cargo!, ['--version'], { stdio: 'ignore' });
   const work = tempDir('prog-cargo-');
   cpSync(join(dir, 'project'), work, { recursive: true });
@@ -352,9 +354,8 @@ function crate(name: string, cargo: string): { work: string; env: Record<string,
   return { work, env: { CARGO_TARGET_DIR: join(work, 'target'), CARGO_TERM_COLOR: 'never', RUST_BACKTRACE: '0', PATH: `${join(cargo, '..')}${delimiter}${process.env.PATH ?? ''}` } };
 }
 
-test('LIVE: the real cargo build of a crate with 2 warnings and 1 error: the summary counts what rustc reported, each with its location', async () => {
+liveTest([cargoTool], 'LIVE: the real cargo build of a crate with 2 warnings and 1 error: the summary counts what rustc reported, each with its location', async () => {
   const cargo = findCargo();
-  if (!cargo) assert.unreachable('cargo is not installed');
   const { work, env } = crate('diagnostics', cargo!);
   const own = crate('diagnostics', cargo!);
   // What rustc reported, from cargo's own JSON messages (not from prog's reading of the text), in
@@ -376,9 +377,8 @@ test('LIVE: the real cargo build of a crate with 2 warnings and 1 error: the sum
   assert.equal(events.filter((e) => e.type === 'log').map((e) => (e.location as { file: string }).file), ['src/main.rs', 'src/main.rs', 'src/main.rs']);
 });
 
-test('LIVE: the real cargo test --no-fail-fast --lib --tests (doc tests take long to build): prog\'s counts are the sum of libtest\'s test result: lines, with no warning', async () => {
+liveTest([cargoTool], 'LIVE: the real cargo test --no-fail-fast --lib --tests (doc tests take long to build): prog\'s counts are the sum of libtest\'s test result: lines, with no warning', async () => {
   const cargo = findCargo();
-  if (!cargo) assert.unreachable('cargo is not installed');
   const { work, env } = crate('testing', cargo!);
   const r = await runProg(['run', '--format', 'json', '--', cargo!, 'test', '--offline', '--no-fail-fast', '--lib', '--tests'], { cwd: work, env });
   const events = ndjson(r.stdout);

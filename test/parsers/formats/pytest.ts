@@ -6,6 +6,7 @@ import { cpSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
+import { liveTest, tools } from '../../helpers/tools.js';
 import * as assert from 'uvu/assert';
 import type { LineEnd, MarkerEvent, Unstamped } from '../../../src/events.js';
 import { parser } from '../../../src/parsers/formats/pytest.js';
@@ -440,12 +441,7 @@ for (const name of ['quiet', 'verbose-pty', 'q']) {
   });
 }
 
-test('LIVE: the real pytest (/usr/bin/python3 -m pytest, Debian python3-pytest) under prog', async () => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import pytest'], { stdio: 'ignore' });
-  } catch {
-    assert.unreachable('pytest is not installed: this test needs `/usr/bin/python3 -m pytest` (Debian package python3-pytest)');
-  }
+liveTest([tools.pytest()], 'LIVE: the real pytest (/usr/bin/python3 -m pytest, Debian python3-pytest) under prog', async () => {
   const work = tempDir('prog-pytest-');
   cpSync(join(dir, 'suite'), work, { recursive: true });
   const r = await runProg(['run', '--format', 'json', '--', PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider'], { cwd: work });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
+import { liveTest, tools } from '../../helpers/tools.js';
 import * as assert from 'uvu/assert';
 import type { StreamName } from '../../../src/events.js';
 import type { Emit } from '../../../src/parsers/format-parser.js';
@@ -348,11 +349,7 @@ test('end to end: plain mode prints no line per test or subtest of node --test',
   for (const id of ['store › opens', 'store › index › builds', 'cleanup', 'sync › pulls']) assert.not.ok(said.some((l) => l.includes(id)), id);
 });
 
-test('LIVE: Perl Test::More with subtests, SKIP, TODO and BAIL_OUT', async () => {
-  // perl is part of every Debian system (and of git's dependencies); missing, it is a failure.
-  if (!have('perl')) {
-    assert.unreachable('perl is not installed: the live Test::More check cannot run');
-  }
+liveTest([tools.perl()], 'LIVE: Perl Test::More with subtests, SKIP, TODO and BAIL_OUT', async () => {
   const runs = await Promise.all([progJson(['perl', join(dir, 'perl-suite.t')]), progJson(['perl', join(dir, 'perl-bail.t')])]);
   checkSummary('perl-suite', runs[0]!);
   checkSummary('perl-bail', runs[1]!);
