@@ -1,6 +1,6 @@
 // Runs the real prog binary as a user would, in a fresh state dir, and collects what it printed.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,26 @@ export const progBin = join(projectRoot, 'bin', 'prog.js');
 /** Source fixtures (shell scripts, small programs) live beside the tests, not in dist. */
 export const fixtures = join(projectRoot, 'test', 'fixtures');
 
+/** Temp dirs this test file made: removed when it exits (PROG_TEST_KEEP_TMP=1 keeps them to look at). */
+const made: string[] = [];
+
 export function tempDir(prefix = 'prog-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0 && process.env.PROG_TEST_KEEP_TMP !== '1') process.on('exit', removeTempDirs);
+  made.push(dir);
+  return dir;
+}
+
+function removeTempDirs(): void {
+  for (const dir of made) {
+    try {
+      // A test may have taken write permission away (a read-only state dir).
+      chmodSync(dir, 0o700);
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Left behind: the OS temp dir is cleaned some day; a test result is not worth a crash.
+    }
+  }
 }
 
 export interface ProgResult {
