@@ -3,7 +3,6 @@
 // first. `--prune --older-than AGE` rewrites the file without old records, atomically.
 // Both views read the file from its end (store/history-tail.ts): the summary a window of the newest
 // runs, one workflow its own runs until there are enough to show and to give statistics.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { printError, writeStderr } from '../diagnostics.js';
@@ -17,10 +16,11 @@ import { terminalStdout } from '../display/terminal-output.js';
 import { ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
 import {
-  byStart, filterRuns, groupByKey, parseAge, pruneLines, workflowStats, type HistoryRun, type RunFilter, type WorkflowStats,
+  byStart, filterRuns, groupByKey, parseAge, workflowStats, type HistoryRun, type RunFilter, type WorkflowStats,
 } from '../store/history-query.js';
 import { findWorkflow, newestRuns, SUMMARY_RUNS, type TailRead, type WorkflowQuery } from '../store/history-tail.js';
 import { stateDir } from '../store/state-dir.js';
+import { rewriteHistory } from '../store/prune.js';
 
 export const HISTORY_FORMATS = ['text', 'json'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
@@ -303,9 +303,8 @@ function phasesText(run: HistoryRun, ascii: boolean): string {
 // ---- prune ------------------------------------------------------------------------------------
 
 /**
- * Rewrites history.ndjson without the records older than the age: the kept lines (byte for byte)
- * go to a temporary file beside it, synced, then renamed over it. Should a run append meanwhile
- * (the file grew since it was read), the prune starts over, so that record is not lost.
+ * Rewrites history.ndjson without the records older than the age, as the automatic compaction does
+ * (store/prune.ts: under its lock, through a synced temporary file, runs that end meanwhile kept).
  */
 function prune(path: string, olderThan: string, now: number, format: HistoryFormat): void {
   const cutoff = now - parseAge(olderThan)!;
@@ -321,55 +320,21 @@ function prune(path: string, olderThan: string, now: number, format: HistoryForm
     if (unreadable > 0) text += `; ${unreadable} unreadable ${unreadable === 1 ? 'line' : 'lines'} dropped`;
     terminalStdout().write(text + '\n');
   };
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    let data: Buffer;
-    try {
-      data = readFileSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        report(0, 0, 0);
-        return;
-      }
-      fail(`cannot read ${path}: ${(error as Error).message}`);
+  let result: ReturnType<typeof rewriteHistory>;
+  try {
+    result = rewriteHistory(path, cutoff, undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      report(0, 0, 0);
       return;
     }
-    const { kept, removed, unreadable } = pruneLines(data.toString('utf8'), cutoff);
-    if (removed === 0 && unreadable === 0) {
-      report(0, kept.length, 0);
-      return;
-    }
-    const tmp = `${path}.${process.pid}.prune.tmp`;
-    try {
-      writeFileSync(tmp, kept.length > 0 ? kept.join('\n') + '\n' : '', { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      if (statSync(path).size !== data.length) {
-        rmSync(tmp, { force: true });
-        continue;
-      }
-      renameSync(tmp, path);
-      syncDir(dirname(path));
-    } catch (error) {
-      rmSync(tmp, { force: true });
-      fail(`cannot rewrite ${path}: ${(error as Error).message}; it is unchanged`);
-      return;
-    }
-    report(removed, kept.length, unreadable);
+    fail(`cannot rewrite ${path}: ${(error as Error).message}; it is unchanged`);
     return;
   }
-  fail(`${path} kept growing while it was pruned (runs are finishing); try again`);
+  if (result === undefined) {
+    fail(`another prog is rewriting ${path} right now (${path}.lock); try again in a moment`);
+    return;
+  }
+  report(result.removed, result.kept, result.unreadable);
 }
 
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every file system syncs directories; the rename itself is already done.
-  }
-}

@@ -17,7 +17,8 @@ import { dirname, join } from 'node:path';
 import { pruneLines } from './history-query.js';
 import { isAlive, selfIdentity, type ProcessIdentity } from './liveness.js';
 import { appendLines, parseRecord } from './ndjson.js';
-import type { RunRecord } from './run-store.js';
+import { idStamp, type RunRecord } from './run-store.js';
+import { RUN_ID } from './runs.js';
 
 /** What to keep; a limit left out is no limit (the config's `all`). */
 export interface PrunePolicy {
@@ -47,7 +48,6 @@ export interface PruneResult {
   historyRemoved: number;
 }
 
-const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]+$/;
 const TRASH = '.pruned-';
 /** Deleting a run directory takes about a millisecond; this bounds the rare large backlog. */
 const BUDGET_MS = 50;
@@ -112,11 +112,6 @@ function pruneRunDirs(runs: string, policy: PrunePolicy, now: number, options: P
   }
 }
 
-/** `YYYYMMDD-HHMMSS` of a time, as run ids start (newRunId). */
-function idStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
 /** Whether a run directory may go: its run has ended, or nothing of it is alive any more. */
 function removable(dir: string, now: number): boolean {
   let text: string;
@@ -176,9 +171,7 @@ function compactHistory(path: string, policy: PrunePolicy, now: number, result: 
     closeSync(fd);
   }
   if (!due) return;
-  withLock(`${path}.lock`, () => {
-    result.historyRemoved = rewrite(path, forMs === undefined ? undefined : now - forMs, keep);
-  });
+  result.historyRemoved = rewriteHistory(path, forMs === undefined ? undefined : now - forMs, keep)?.removed ?? 0;
 }
 
 /** Lines in the file, from the length of the lines in its last 64 KiB. */
@@ -199,23 +192,43 @@ function firstStart(fd: number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** What a rewrite of history.ndjson did. */
+export interface RewriteResult {
+  /** Records that went for their age or beyond `keep`. */
+  removed: number;
+  kept: number;
+  /** Lines that were not records (a torn write, damage): dropped. */
+  unreadable: number;
+}
+
 /**
- * Rewrites the file with the lines kept: those of runs started at or after `cutoffMs` (lines that
- * cannot be read go too), then the newest `keep`. Returns how many lines went.
+ * Rewrites history.ndjson with the records kept (`prog history --prune`, and compaction at the end
+ * of a run), holding its lock: undefined when another prog holds it. Throws when the file cannot be
+ * read or replaced (it is then unchanged).
  */
-function rewrite(path: string, cutoffMs: number | undefined, keep: number | undefined): number {
+export function rewriteHistory(path: string, cutoffMs: number | undefined, keep: number | undefined): RewriteResult | undefined {
+  let result: RewriteResult | undefined;
+  withLock(`${path}.lock`, () => {
+    result = rewrite(path, cutoffMs, keep);
+  });
+  return result;
+}
+
+/**
+ * Rewrites the file with the lines kept: records of runs started at or after `cutoffMs`, then the
+ * newest `keep`; lines that are not records go too. Byte for byte, through a synced temporary file
+ * renamed over it; what runs appended to the old file meanwhile is carried over.
+ */
+function rewrite(path: string, cutoffMs: number | undefined, keep: number | undefined): RewriteResult {
   const fd = openSync(path, 'r');
   try {
     const data = readAt(fd, 0, fstatSync(fd).size);
-    // Whole lines only: a last line without its newline is torn, or still being written (then the
-    // copy after the rename takes it).
-    const end = data.lastIndexOf(0x0a) + 1;
-    const text = data.subarray(0, end).toString('utf8');
-    let lines = text.split('\n').filter((line) => line.trim() !== '');
-    const before = lines.length;
-    if (cutoffMs !== undefined) lines = pruneLines(text, cutoffMs).kept;
-    if (keep !== undefined && lines.length > keep) lines = lines.slice(-keep);
-    if (lines.length === before) return 0;
+    let { kept: lines, removed, unreadable } = pruneLines(data.toString('utf8'), cutoffMs ?? -Infinity);
+    if (keep !== undefined && lines.length > keep) {
+      removed += lines.length - keep;
+      lines = lines.slice(-keep);
+    }
+    if (removed === 0 && unreadable === 0) return { removed, kept: lines.length, unreadable };
     const tmp = `${path}.${process.pid}.compact.tmp`;
     try {
       writeFileSync(tmp, lines.length > 0 ? lines.join('\n') + '\n' : '', { mode: 0o600 });
@@ -228,12 +241,12 @@ function rewrite(path: string, cutoffMs: number | undefined, keep: number | unde
     syncPath(dirname(path));
     // Runs that finished while this ran appended to the old file (still open here): carry them over.
     const grown = fstatSync(fd).size;
-    if (grown > end) {
-      const late = readAt(fd, end, grown - end);
+    if (grown > data.length) {
+      const late = readAt(fd, data.length, grown - data.length);
       const whole = late.lastIndexOf(0x0a) + 1;
       if (whole > 0) appendLines(path, late.subarray(0, whole).toString('utf8'));
     }
-    return before - lines.length;
+    return { removed, kept: lines.length, unreadable };
   } finally {
     closeSync(fd);
   }
@@ -272,7 +285,9 @@ function withLock(lock: string, work: () => void): void {
   try {
     fd = openSync(lock, 'wx', 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !staleLock(lock)) return;
+    // No state dir, or no right to write there: the rewrite could not happen either.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!staleLock(lock)) return;
     rmSync(lock, { force: true });
     try {
       fd = openSync(lock, 'wx', 0o600);

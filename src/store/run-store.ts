@@ -98,8 +98,12 @@ function overwriteInPlace(path: string, data: Buffer): boolean {
 }
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${idStamp(now.getTime())}-${randomBytes(3).toString('hex')}`;
+}
+
+/** `YYYYMMDD-HHMMSS` (UTC) of a time: how run ids start, so they sort by start time. */
+export function idStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
 export class RunStore {

@@ -19,7 +19,8 @@ export interface StoredRun {
   state: RunState;
 }
 
-const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]+$/;
+/** A run directory's name (newRunId). */
+export const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]+$/;
 
 /** Run ids sort by start time (the id starts with it): newest last. */
 export function runIds(root: string): string[] {
@@ -143,10 +144,10 @@ export function listRuns(root: string, damaged?: (error: ProgError) => void): St
  * time to the second, so runs are read a second at a time from the newest (within a second the
  * start time in run.json decides) until enough are found. `older` is how many run directories were
  * not read: what `… N older runs` counts (a leftover directory without a run.json among them
- * counts too). A damaged run among those read is handed to `damaged`, else it throws.
+ * counts too). A damaged run among those read is handed to `damaged`, else it throws. `ids`: the
+ * names under runs/, when the caller has listed them already.
  */
-export function newestRuns(root: string, limit: number, damaged?: (error: ProgError) => void): { runs: StoredRun[]; older: number } {
-  const ids = runIdNames(root);
+export function newestRuns(root: string, limit: number, damaged?: (error: ProgError) => void, ids = runIdNames(root)): { runs: StoredRun[]; older: number } {
   const runs: StoredRun[] = [];
   let end = ids.length;
   while (end > 0 && runs.length < limit) {
@@ -183,20 +184,6 @@ function newestFirst(runs: StoredRun[]): StoredRun[] {
 }
 
 /**
- * The newest run with a run.json: runs still being created are passed over, a damaged one is not
- * (it is named). Second by second from the newest; within one, the start time in run.json decides.
- */
-function latestRun(root: string, ids: string[]): StoredRun | undefined {
-  for (let end = ids.length; end > 0;) {
-    const start = secondStart(ids, end);
-    const runs = ids.slice(start, end).map((id) => loadOrDamage(root, id)).filter((r): r is StoredRun => r !== undefined);
-    if (runs.length > 0) return newestFirst(runs)[0];
-    end = start;
-  }
-  return undefined;
-}
-
-/**
  * The run a user named: an exact id, a unique prefix of one, or `latest` (the newest run). Refused
  * with a message that says what was found instead.
  */
@@ -205,7 +192,8 @@ export function findRun(root: string, target: string): StoredRun {
   if (ids.length === 0) throw new ProgError('NO_SUCH_RUN', `no runs recorded in ${root} yet`);
   let id: string | undefined;
   if (target === 'latest') {
-    const run = latestRun(root, ids);
+    // Runs still being created are passed over; a damaged one is not (it is named).
+    const run = newestRuns(root, 1, undefined, ids).runs[0];
     if (run) return run;
     throw new ProgError('NO_SUCH_RUN', `no run in ${root} has a run.json yet (they are being created, or their prog died before writing it)`);
   }

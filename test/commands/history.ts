@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { formatDuration } from '../../src/display/duration.js';
 import { ASCII_LEVELS, bar, BLOCKS, sparkline } from '../../src/display/sparkline.js';
 import { ndjson, runProg, tempDir, type ProgResult } from '../helpers/prog.js';
+import { selfIdentity } from '../../src/store/liveness.js';
 import { Chalk } from 'chalk';
 
 const UTC = { TZ: 'UTC' };
@@ -229,6 +230,19 @@ test('--prune --older-than rewrites the file without old records and unreadable 
   // New runs still append to the pruned file.
   await runProg(['run', '--format', 'none', '--name', 'after', '--', 'true'], { home });
   assert.equal(ndjson(readFileSync(path)).map((h) => h.key), ['stats', 'after']);
+});
+
+test('--prune while the automatic compaction holds history.ndjson.lock says so and changes nothing', async () => {
+  const home = writtenHome();
+  const path = join(home, 'history.ndjson');
+  const before = readFileSync(path, 'utf8');
+  // The holder is alive (this test's own process): the lock is not stale.
+  writeFileSync(`${path}.lock`, JSON.stringify(selfIdentity()));
+  const r = await prog(home, ['--prune', '--older-than', '90d']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr.toString(), /another prog is rewriting .*history\.ndjson right now/);
+  assert.is(readFileSync(path, 'utf8'), before);
+  assert.ok(existsSync(`${path}.lock`), "another prog's lock is not taken away");
 });
 
 test('prune of a missing history removes nothing and creates nothing', async () => {
