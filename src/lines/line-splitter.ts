@@ -96,8 +96,6 @@ export class LineSplitter {
   #crPending = false;
   /** The pending line was handed to `redraw` already. */
   #redrawn = false;
-  /** The allLines decision for the chunk being split. */
-  #pick: LinePick = false;
   /** The line being read is handed to line() when it ends (all lines, or picked). */
   #wanted = false;
   /** A held line outgrew the cap and was released; the handler still hears of it. */
@@ -116,7 +114,6 @@ export class LineSplitter {
     const pick = typeof allLines === 'function'
       ? allLines(chunk, this.#parts.length === 0 ? undefined : this.#joined())
       : allLines;
-    this.#pick = pick;
     // The line this chunk continues: wanted whole under any pick (its start is in an earlier chunk).
     if (this.#mode !== 'start' || this.#crPending) this.#wanted = pick !== false;
     let i = 0;

@@ -44,11 +44,6 @@ export class Backlog {
     this.#max = options.maxBytes ?? MAX_BACKLOG_BYTES;
   }
 
-  /** Bytes read and not yet processed. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** Reads a pipe to its end into the backlog; resolves once all of it was taken and `end` called. */
   read(stream: Readable, sink: BacklogSink): Promise<void> {
     this.#streams.add(stream);

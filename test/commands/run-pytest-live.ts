@@ -2,7 +2,6 @@
 // be minutes later: the next file's start, or the session's teardown for the last line), and a
 // failure counts at once, its message following from pytest's short summary. Each test pauses the
 // command until it has seen prog's JSON snapshots show the counts, so a late count cannot pass.
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as uvuTest } from 'uvu';

@@ -1,7 +1,6 @@
 // pytest's report → events: unit tests over recorded lines, the recordings replayed as prog reads
 // them (chunk by chunk, unfinished lines included) and through the real binary (counts checked
 // against pytest's own summary), live runs, and robustness.
-import { execFileSync } from 'node:child_process';
 import { cpSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -461,7 +460,7 @@ liveTest([tools.pytest()], 'LIVE: the real pytest (/usr/bin/python3 -m pytest, D
   assert.is(summary.counts.processed, 83);
 });
 
-test('LIVE: results count as pytest writes them, before their line ends at [ NN%]', async () => {
+liveTest([tools.pytest()], 'LIVE: results count as pytest writes them, before their line ends at [ NN%]', async () => {
   const work = tempDir('prog-pytest-');
   // One file of five tests of 300 ms each: its results line ends only after the fifth.
   writeFileSync(join(work, 'test_slow.py'), Array.from({ length: 5 }, (_, i) => `def test_${i}():\n    __import__('time').sleep(0.3)\n`).join('\n'));

@@ -2,7 +2,6 @@
 // Test::More), the recordings replayed through the real binary, and the real tools run live.
 // Each recording's expected counts (<name>.expect.json) come from the test file that produced it
 // and the tool's own footer, not from this parser.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -305,14 +304,6 @@ test('end to end: each recording replayed under prog run --format json gives the
   NAMES.forEach((name, i) => checkSummary(name, runs[i]!));
 });
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 
 /** node's own summary lines (`# tests 18` …) among the lines the run printed, as prog's counts would be. */
