@@ -1,4 +1,2 @@
-#!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
-
-await main(process.argv.slice(2));
+// Interim: the command is bin/prog.cjs.
+import './prog.cjs';

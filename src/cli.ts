@@ -3,6 +3,7 @@ import { printError } from './diagnostics.js';
 import { FORMATS, type RequestedFormat } from './display/format.js';
 import { exitCodeFor, ProgError } from './errors.js';
 import { SETTING_KEYS, SETTINGS, type RunFlags } from './config/settings.js';
+import { progVersion } from './version.js';
 
 const RUN_OPTIONS = {
   format: {
@@ -97,6 +98,11 @@ export async function main(argv: string[]): Promise<void> {
     if (argv[0] === 'emit' && !argv.includes('--help') && !argv.includes('-h')) {
       const { emitCommand } = await import('./commands/emit.js');
       emitCommand(argv.slice(1));
+      return;
+    }
+    // `prog --version` answers without the CLI framework too.
+    if (argv.length === 1 && argv[0] === '--version') {
+      process.stdout.write(`${progVersion()}\n`);
       return;
     }
     const { own, command } = splitRunArgv(argv);
@@ -400,7 +406,7 @@ async function parse(own: string[], command: string[]): Promise<void> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(progVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       if (error instanceof ProgError) throw error;

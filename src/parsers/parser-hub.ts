@@ -10,11 +10,9 @@
 //
 // Nesting follows the output (PhaseNesting): a phase one parser starts while another parser's CI
 // group is open (make inside `::group::Build`) is that group's child.
-import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LineEnd, MarkerEvent, StreamName, Unstamped } from '../events.js';
 import { stripAnsi } from '../lines/ansi.js';
-import { warnOnce } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
 import { PhaseNesting } from './phase-nesting.js';
 import type { LinePick } from '../lines/line-splitter.js';
@@ -69,21 +67,9 @@ function addLeads(prefilter: Prefilter, spec: ParserSpec): void {
 }
 
 
-/** Every parser under parsers/formats/, sorted by name: adding a format is adding a file. */
+/** Every parser prog knows (parsers/registry.ts), loaded only by the commands that read output. */
 export async function loadParserSpecs(): Promise<ParserSpec[]> {
-  const dir = new URL('./formats/', import.meta.url);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
-  // A parser that cannot load is a bug in prog, not a reason to fail the user's command: it is
-  // left out with a warning, and the run goes on with the others.
-  const modules = await Promise.all(files.map(async (f) => {
-    try {
-      return (await import(new URL(f, dir).href)) as { parser?: ParserSpec; parsers?: ParserSpec[] };
-    } catch (error) {
-      warnOnce(`parser:${f}`, `the ${f.replace(/\.js$/, '')} parser could not be loaded (${error instanceof Error ? error.message : String(error)}); running without it`);
-      return {};
-    }
-  }));
-  return modules.flatMap((m) => m.parsers ?? (m.parser ? [m.parser] : [])).sort((a, b) => a.name.localeCompare(b.name));
+  return [...(await import('./registry.js')).PARSERS];
 }
 
 /** `--parser` values: 'auto' (detect), 'none', or names to force (comma-separated or repeated). */

@@ -47,7 +47,8 @@ function lastCompleteRuns(path: string, key: string): RunRecord[] {
     runs.push(run);
     if (runs.length === RUNS) break;
   }
-  return runs.sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
+  // ISO times sort as strings (and localeCompare would load ICU's collator: ~9 ms at start-up).
+  return runs.sort((a, b) => (String(a.startedAt) < String(b.startedAt) ? -1 : String(a.startedAt) > String(b.startedAt) ? 1 : 0));
 }
 
 type PhaseRecord = NonNullable<RunRecord['phases']>[number];

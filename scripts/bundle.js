@@ -1,0 +1,87 @@
+// Builds what the `prog` command runs (bin/prog.cjs loads it): src/ bundled by esbuild into one
+// CommonJS file, dist/bundle/prog.cjs, so `prog run` reads one file instead of ~200 modules, and
+// Node's built-ins are loaded by require() (no ES-module facades). The big packages only some
+// commands use (yargs for everything but the `prog run` fast path, conf for `prog config`,
+// systeminformation off Linux) are bundles of their own under dist/bundle/vendor/, loaded when
+// asked for. Type checking stays with tsc (npm test).
+//
+// The last line of prog.cjs names the build (a hash of its content): bin/prog.cjs keys V8's code
+// cache by it, so a cache is never used with another build's code.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'bundle');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** Packages bundled apart from prog.cjs, and loaded from there only when used. */
+const VENDORS = ['yargs', 'conf', 'systeminformation'];
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // import() of a vendor bundle becomes require(): vm.Script code (bin/prog.cjs) has no import().
+  supported: { 'dynamic-import': false },
+  // ES-module packages read import.meta.url (yargs, to find itself); in CommonJS it is the file's URL.
+  define: { 'import.meta.url': '__progMetaUrl', PROG_BUILD_VERSION: JSON.stringify(version) },
+  banner: { js: 'var __progMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+
+const main = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli.ts')],
+  outfile: join(outdir, 'prog.cjs'),
+  plugins: [{
+    name: 'vendors',
+    setup(b) {
+      const filter = new RegExp(`^(${VENDORS.join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+    },
+  }],
+});
+
+const vendors = await Promise.all(VENDORS.map((name) => build({
+  ...common,
+  // prog imports only their default export, which Node's import() of a CommonJS file makes module.exports.
+  stdin: { contents: `const m = require(${JSON.stringify(name)}); module.exports = m && m.__esModule ? m.default : m;`, resolveDir: root, loader: 'js' },
+  outfile: join(outdir, 'vendor', `${name}.cjs`),
+})));
+
+const mainFile = join(outdir, 'prog.cjs');
+const id = createHash('sha256').update(readFileSync(mainFile)).digest('hex').slice(0, 16);
+appendFileSync(mainFile, `\n//# prog-build-id=${id}\n`);
+
+const metas = [main, ...vendors].map((r) => r.metafile);
+writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), notices(metas.flatMap((m) => Object.keys(m.inputs))));
+
+/** The licence of every package the bundle holds code from: the bundle ships them with it. */
+function notices(inputs) {
+  const dirs = new Set();
+  for (const input of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  const parts = [...dirs].sort().map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
+    return `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})\n\n${text}\n`;
+  });
+  return `prog bundles code from these packages; their licences follow.\n\n${parts.join('\n' + '-'.repeat(72) + '\n\n')}`;
+}
+
+const outputs = metas.flatMap((m) => Object.entries(m.outputs));
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+process.stdout.write(`bundle ${id}: ${outputs.map(([path, o]) => `${path.replace(/^dist\/bundle\//, '')} ${kib(o.bytes)}`).join(', ')}\n`);
+if (process.env.PROG_BUNDLE_META) writeFileSync(process.env.PROG_BUNDLE_META, JSON.stringify(metas));
