@@ -6,16 +6,19 @@
 // and Node version; it is written once, when prog exits after a run without one. A cache that is
 // missing, unreadable, unwritable or rejected by V8 only means compiling as usual.
 'use strict';
-const { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } = require('node:fs');
+const { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
+/** Enough for a few prog versions used side by side on one machine. */
+const KEEP_CACHES = 4;
 const file = join(__dirname, '..', 'dist', 'bundle', 'prog.cjs');
 let source;
 try {
-  source = readFileSync(file, 'utf8');
+  // ASCII by construction (scripts/bundle.js checks): latin1 is the cheapest way to read it.
+  source = readFileSync(file, 'latin1');
 } catch {
   process.stderr.write(`prog: not built yet (${file} is missing): run \`npm run build\` in the prog checkout\n`);
   process.exit(125);
@@ -55,7 +58,17 @@ function writeCache(compiled, path) {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    removeOldCaches(dirname(path));
   } catch {
     // A read-only home or a full disk: the next run compiles again; nothing else depends on it.
   }
+}
+
+/** Caches of other builds (each rebuild, each upgrade) are dropped beyond the newest few. */
+function removeOldCaches(dir) {
+  const caches = readdirSync(dir)
+    .filter((name) => name.endsWith('.v8cache'))
+    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of caches.slice(KEEP_CACHES)) rmSync(old.path, { force: true });
 }

@@ -59,6 +59,16 @@ const vendors = await Promise.all(VENDORS.map((name) => build({
 })));
 
 const mainFile = join(outdir, 'prog.cjs');
+// bin/prog.cjs reads the bundle as latin1 (a one-byte string, cheaper to read and to hand to V8), so
+// it must be ASCII. esbuild escapes other characters in strings but not in regular expression
+// literals: those get the same \uXXXX escapes here (per UTF-16 unit, which means the same in a
+// regular expression, with or without the u flag). Only String.raw text would read them
+// differently, hence the check.
+const text = readFileSync(mainFile, 'utf8');
+if (/[^\x00-\x7f]/.test(text)) {
+  if ((text.match(/String\.raw`[^`]*`/g) ?? []).some((raw) => /[^\x00-\x7f]/.test(raw))) throw new Error('prog.cjs has non-ASCII text in String.raw: escape it in src/');
+  writeFileSync(mainFile, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
 const id = createHash('sha256').update(readFileSync(mainFile)).digest('hex').slice(0, 16);
 appendFileSync(mainFile, `\n//# prog-build-id=${id}\n`);
 

@@ -22,7 +22,7 @@ import { exitLike } from '../process/exit-like.js';
 import { groupAlive } from '../process/group.js';
 import { SignalForwarder } from '../process/signals.js';
 import { spawnChild, type Child } from '../process/spawn-child.js';
-import { openChildPipes } from '../process/child-pipes.js';
+import { openChildPipes, refillPipePool } from '../process/child-pipes.js';
 import { Backlog } from '../process/backlog.js';
 import { newRunId, RunStore } from '../store/run-store.js';
 import { stateDir } from '../store/state-dir.js';
@@ -190,6 +190,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
     ...(nonce === undefined ? {} : { markerNonce: true as const }),
   });
   bus.emit({ type: 'run.start', ...info, pid: child.pid });
+  // Now that the command runs, not before: pipes for the runs after this one.
+  if (!(made instanceof Error)) refillPipePool();
   if (options.resume) bus.emit(resumeEvent(options.resume.from, options.resume.items));
   signals.attach(child.pid);
   // Should prog itself fail while the child runs, the child's group goes with it (no orphans).
