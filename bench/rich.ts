@@ -16,7 +16,7 @@ import type { BenchRow } from './row.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const PROG = join(root, 'bin', 'prog.js');
+const PROG = join(root, 'bin', 'prog.cjs');
 const AGENTS = join(root, 'test', 'fixtures', 'agents.js');
 const NODE = process.execPath;
 const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux

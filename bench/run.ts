@@ -22,7 +22,7 @@
 // 9 ordinary text and tiny lines (passthrough, --parser none, --format json, what is stored).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ import { type BenchRow, verdict } from './row.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const NODE = process.execPath;
-const PROG = join(root, 'bin', 'prog.js');
+const PROG = join(root, 'bin', 'prog.cjs');
 const GEN = join(here, 'gen.js');
 const TIME = '/usr/bin/time';
 /** The least a Node filter can do: read stdin, write each chunk to stdout. */
@@ -147,6 +147,8 @@ interface Cmd {
   /** A prog run: a fresh PROG_HOME under this directory, checked and removed afterwards; with
    * `stored`, what the run left in runs/<id> is measured before the PROG_HOME goes. */
   prog?: { home: string; expect: Expect; stored?: boolean };
+  /** Extra environment for this command. */
+  env?: Record<string, string>;
 }
 
 /** What one run left in runs/<id>: sizes in bytes, and the number of records in events.ndjson. */
@@ -230,7 +232,7 @@ function storedIn(home: string): Stored {
 function exec(cmd: Cmd, wrap: string[] = []): Result {
   const argv = [...wrap, ...cmd.argv];
   let home: string | undefined;
-  const env = { ...childEnv };
+  const env = { ...childEnv, ...cmd.env };
   if (cmd.prog) {
     home = mkdtempSync(join(cmd.prog.home, 'prog-bench-'));
     env.PROG_HOME = home;
@@ -411,18 +413,83 @@ function storedNote(s: Stored): string {
 
 function startup(cfg: Config): void {
   log(`1. startup: ${cfg.startupReps} runs each, after a warm-up`);
+  const run = (name: string, extra: Partial<Cmd> = {}): Cmd => ({
+    name, argv: [NODE, PROG, 'run', '--format', 'none', '--', 'true'], prog: { home: cfg.tmp, expect: { stdoutBytes: 0 } }, ...extra,
+  });
   const cmds: Cmd[] = [
     { name: 'node -e 0', argv: [NODE, '-e', '0'] },
-    { name: 'prog run -- true', argv: [NODE, PROG, 'run', '--', 'true'], prog: { home: cfg.tmp, expect: { stdoutBytes: 0 } } },
+    run('prog run --format none -- true'),
+    // No code cache: XDG_CACHE_HOME where no directory can be made (bin/prog.cjs).
+    run('same, without the code cache', { env: { XDG_CACHE_HOME: '/dev/null/none' } }),
+    { name: 'prog --version', argv: [NODE, PROG, '--version'] },
+    { name: 'prog emit item-done', argv: [NODE, PROG, 'emit', 'item-done', '--id', 'x'] },
   ];
-  if (cfg.shm) cmds.push({ ...cmds[1]!, name: 'prog run -- true (PROG_HOME on tmpfs)', prog: { home: cfg.shm, expect: {} } });
-  const [base, progMs, shmMs] = timeAll(cmds, cfg.startupReps, true).map((t) => t.ms);
+  if (cfg.shm) cmds.push(run('same, PROG_HOME on tmpfs', { prog: { home: cfg.shm, expect: {} } }));
+  const [base, progMs, coldMs, versionMs, emitMs, shmMs] = timeAll(cmds, cfg.startupReps, true).map((t) => t.ms);
+  const vs = { baseline: '`node -e 0`', baseValue: ms(base!) };
   add({
-    id: '1a', what: '`prog run -- true` (stdout /dev/null, so plain)', value: ms(progMs!), baseline: '`node -e 0`', baseValue: ms(base!), ratio: ratio(progMs!, base!),
+    id: '1a', what: '`prog run --format none -- true` (parsers armed)', value: ms(progMs!), ...vs, ratio: ratio(progMs!, base!),
     goal: '≤ 2 × `node -e 0`', met: progMs! <= 2 * base!, note: `+${ms(progMs! - base!)} over bare node`,
   });
+  add({ id: '1b', what: 'same, without the V8 code cache (a first run)', value: ms(coldMs!), ...vs, ratio: ratio(coldMs!, base!), note: `the cache saves ${ms(coldMs! - progMs!)}` });
+  add({ id: '1c', what: '`prog --version`', value: ms(versionMs!), ...vs, ratio: ratio(versionMs!, base!), goal: 'well under 2 ×', met: versionMs! <= 1.5 * base! });
+  add({ id: '1d', what: '`prog emit item-done --id x` (to stdout)', value: ms(emitMs!), ...vs, ratio: ratio(emitMs!, base!), goal: 'well under 2 ×', met: emitMs! <= 1.5 * base! });
   if (shmMs !== undefined) {
-    add({ id: '1b', what: 'same, PROG_HOME on tmpfs (diagnostic: fsync cost)', value: ms(shmMs), baseline: '`node -e 0`', baseValue: ms(base!), ratio: ratio(shmMs, base!), note: `1a − 1b = ${ms(progMs! - shmMs)}: the share of disk syncs (≈ 0 means noise)` });
+    add({ id: '1e', what: '1a with PROG_HOME on tmpfs (diagnostic: fsync cost)', value: ms(shmMs), ...vs, ratio: ratio(shmMs, base!), note: `1a − 1e = ${ms(progMs! - shmMs)}: the share of disk syncs (≈ 0 means noise)` });
+  }
+  moduleCount(cfg);
+  installSize(cfg);
+}
+
+/** Node built-ins and files prog loads for `prog run -- true`, from a preload that reports them at exit. */
+function moduleCount(cfg: Config): void {
+  const report = scratchFile(cfg, 'modules');
+  const preload = scratchFile(cfg, 'preload').replace(/\.txt$/, '.cjs');
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
+    builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).length,
+    files: Object.keys(require.cache).length - 1,
+  })));`);
+  const loads = (argv: string[], prog?: Cmd['prog']) => {
+    exec({ name: 'module count', argv: [NODE, '--require', preload, ...argv], ...(prog ? { prog } : {}) });
+    return JSON.parse(readFileSync(report, 'utf8')) as { builtins: number; files: number };
+  };
+  try {
+    const node = loads(['-e', '0']);
+    const p = loads([PROG, 'run', '--format', 'none', '--', 'true'], { home: cfg.tmp, expect: {} });
+    add({
+      id: '1f', what: 'modules loaded by `prog run -- true`', value: `${p.files + 1} files, ${p.builtins} Node built-ins`,
+      baseline: '`node -e 0`', baseValue: `${node.builtins} built-ins`, ratio: ratio(p.builtins, node.builtins),
+      note: 'files: bin/prog.cjs and dist/bundle/prog.cjs (plus a vendor bundle only for commands that need it)',
+    });
+  } finally {
+    rmSync(report, { force: true });
+    rmSync(preload, { force: true });
+  }
+}
+
+/** What `npm install -g` of the packed package puts on disk: the tarball installed offline, production only. */
+function installSize(cfg: Config): void {
+  const npm = which('npm');
+  if (npm === null) {
+    log('npm not found: no install size row');
+    return;
+  }
+  const dir = mkdtempSync(join(cfg.tmp, 'prog-bench-install-'));
+  try {
+    const packed = spawnSync(npm, ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', env: childEnv });
+    if (packed.status !== 0) throw new Error(`npm pack: ${packed.stderr}`);
+    const tarball = join(dir, packed.stdout.trim().split('\n').pop()!);
+    const prefix = join(dir, 'prefix');
+    const installed = spawnSync(npm, ['install', '--prefix', prefix, '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { encoding: 'utf8', env: childEnv });
+    if (installed.status !== 0) throw new Error(`npm install of the tarball: ${installed.stderr}`);
+    const modules = join(prefix, 'node_modules');
+    const packages = readdirSync(modules).filter((n) => !n.startsWith('.')).length;
+    add({
+      id: '1g', what: 'production install of the packed package (`npm install --omit=dev` of `npm pack`)', value: size(treeBytes(modules)),
+      note: `${packages} package(s) in node_modules; tarball ${size(statSync(tarball).size)}`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -20,7 +20,7 @@ import type { BenchRow } from './row.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const PROG = join(root, 'bin', 'prog.js');
+const PROG = join(root, 'bin', 'prog.cjs');
 const NODE = process.execPath;
 const GOAL = 1.2;
 const FEW = 10;

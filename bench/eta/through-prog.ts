@@ -35,7 +35,7 @@ function firstChunk(rec: string): Rec {
  * start-up): the first `output` event, against the recording's first chunk, gives the offset.
  */
 export async function runThroughProg(root: string, rec: string, home: string, updateInterval = 0.2): Promise<ProgTimeline> {
-  const args = [join(root, 'bin', 'prog.js'), 'run', '--format', 'json', '--update-interval', String(updateInterval), '--', process.execPath, join(root, 'test', 'fixtures', 'replay.js'), rec];
+  const args = [join(root, 'bin', 'prog.cjs'), 'run', '--format', 'json', '--update-interval', String(updateInterval), '--', process.execPath, join(root, 'test', 'fixtures', 'replay.js'), rec];
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, PROG_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8');
