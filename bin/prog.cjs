@@ -9,7 +9,7 @@
 const { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
-const { dirname, join } = require('node:path');
+const { dirname, isAbsolute, join } = require('node:path');
 const { Script } = require('node:vm');
 
 /** Enough for a few prog versions used side by side on one machine. */
@@ -25,7 +25,9 @@ try {
 }
 
 const build = /prog-build-id=(\w+)\s*$/.exec(source.slice(-64))?.[1];
-const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'prog');
+// The XDG rule: a relative XDG_CACHE_HOME is ignored.
+const xdgCache = process.env.XDG_CACHE_HOME;
+const cacheDir = join(xdgCache && isAbsolute(xdgCache) ? xdgCache : join(homedir(), '.cache'), 'prog');
 const cacheFile = build && join(cacheDir, `${build}-v8-${process.versions.v8}-${process.arch}.v8cache`);
 let cachedData;
 try {

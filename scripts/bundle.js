@@ -69,6 +69,8 @@ if (/[^\x00-\x7f]/.test(text)) {
   if ((text.match(/String\.raw`[^`]*`/g) ?? []).some((raw) => /[^\x00-\x7f]/.test(raw))) throw new Error('prog.cjs has non-ASCII text in String.raw: escape it in src/');
   writeFileSync(mainFile, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+// bin/prog.cjs runs the bundle as a vm.Script, which has no import(): every one must have become require().
+if (/(?<![\w$.])import\(/.test(readFileSync(mainFile, 'latin1'))) throw new Error('prog.cjs still calls import(): vm.Script cannot run it');
 const id = createHash('sha256').update(readFileSync(mainFile)).digest('hex').slice(0, 16);
 appendFileSync(mainFile, `\n//# prog-build-id=${id}\n`);
 
