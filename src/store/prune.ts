@@ -98,16 +98,20 @@ function pruneRunDirs(runs: string, policy: PrunePolicy, now: number, options: P
     if (entry.name.startsWith(TRASH)) rmSync(join(runs, entry.name), { recursive: true, force: true });
     else if (RUN_ID.test(entry.name)) ids.push(entry.name);
   }
-  // Ids start with the start time: sorted, the oldest come first.
-  ids.sort();
-  let over = policy.keepRuns === undefined ? 0 : Math.max(0, ids.length - policy.keepRuns);
+  // Ids start with the start time: sorted, the oldest come first. Runs started in the same second
+  // sort by their random part, so the current run is set aside rather than met in the loop: it
+  // counts towards keep-runs and is never a candidate (else it could be spared in place of an
+  // older run, leaving the state dir over its limit).
+  const others = ids.filter((id) => id !== options.current).sort();
+  const keep = policy.keepRuns === undefined ? undefined : Math.max(0, policy.keepRuns - (others.length < ids.length ? 1 : 0));
+  let over = keep === undefined ? 0 : Math.max(0, others.length - keep);
   if (policy.keepRunsForMs !== undefined) {
     const cutoff = idStamp(now - policy.keepRunsForMs);
-    while (over < ids.length && ids[over]!.slice(0, 15) < cutoff) over++;
+    while (over < others.length && others[over]!.slice(0, 15) < cutoff) over++;
   }
   for (let i = 0; i < over && Date.now() <= deadline; i++) {
-    const id = ids[i]!;
-    if (id === options.current || !removable(join(runs, id), now)) result.runsSpared++;
+    const id = others[i]!;
+    if (!removable(join(runs, id), now)) result.runsSpared++;
     else if (removeRun(runs, id)) result.runsRemoved++;
   }
 }

@@ -53,7 +53,7 @@ test('run directories: older than keep-runs-for go, whatever their number', () =
   assert.is(prune(root, { keepRuns: 5, keepRunsForMs: 30 * DAY }).runsRemoved, 25, 'both limits: the stricter wins');
 });
 
-test('never removed: a running run, a lost run whose command still runs, one being created, the current run', async () => {
+test('never removed: a running run, a lost run whose command still runs, one being created, the current run (which counts towards keep-runs)', async () => {
   const root = tempDir();
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   try {
@@ -71,11 +71,26 @@ test('never removed: a running run, a lost run whose command still runs, one bei
     utimesSync(join(root, 'runs', abandoned), new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
     const fresh = writeRun(root, NOW, 6);
     const result = pruneStore(root, { keepRuns: 1 }, { current, budgetMs: Infinity });
-    assert.equal(ids(root), [creating, live, command, current, fresh].sort());
-    assert.equal([result.runsRemoved, result.runsSpared], [3, 4]);
-    assert.not.ok([lost, ended, abandoned].some((id) => existsSync(join(root, 'runs', id))));
+    // The current run is the one run keep-runs 1 allows (it counts, wherever its id sorts): even
+    // the newest other run goes, and only what must not be removed is spared.
+    assert.equal(ids(root), [creating, live, command, current].sort());
+    assert.equal([result.runsRemoved, result.runsSpared], [4, 3]);
+    assert.not.ok([lost, ended, abandoned, fresh].some((id) => existsSync(join(root, 'runs', id))));
   } finally {
     sleeper.kill();
+  }
+});
+
+test('runs started in the same second as the current one: the limit holds wherever the current id sorts', () => {
+  // The current run's random part sorts first (100000), then last (fffff0), among 100001-100003.
+  for (const n of [0, 0xeffff0]) {
+    const root = tempDir();
+    for (const other of [1, 2, 3]) writeRun(root, NOW, other);
+    const current = writeRun(root, NOW, n, running({ supervisor: selfIdentity() }));
+    pruneStore(root, { keepRuns: 2 }, { current, budgetMs: Infinity });
+    const left = ids(root);
+    assert.is(left.length, 2, left.join(' '));
+    assert.ok(left.includes(current), 'the current run stays');
   }
 });
 
