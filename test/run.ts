@@ -1,15 +1,25 @@
 // Runs every test file in its own process, as many at a time as the machine has cores
 // (PROG_TEST_JOBS to choose), and ends
 // with one line: `N passed, N failed`. A file that crashes before uvu reports counts as a failure;
-// a skipped test is reported, never hidden.
+// a skipped test is reported, never hidden. PROG_TEST_TIMEOUT_SCALE (default 1) multiplies every
+// deadline the tests wait with (test/helpers/time.ts): 3 for a slow or busy machine.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeoutScale } from './helpers/time.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
+
+// Checked here once, rather than by every test file; the files read it from the environment.
+try {
+  process.env.PROG_TEST_TIMEOUT_SCALE = String(timeoutScale(process.env.PROG_TEST_TIMEOUT_SCALE));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
 
 function findTests(dir: string): string[] {
   const files: string[] = [];
@@ -31,7 +41,7 @@ interface FileResult {
   /** Skipped for another reason than a missing tool: a defect. */
   skipped: number;
   /** Live tests skipped for a tool this machine lacks (test/helpers/tools.ts). */
-  toolSkips: { test: string; tool: string; debian: string }[];
+  toolSkips: { test: string; tool: string; debian: string; problem?: string }[];
   output: string;
   ms: number;
 }
@@ -85,7 +95,19 @@ const skipped = results.reduce((n, r) => n + r.skipped, 0);
 if (skipped > 0) process.stdout.write(`${skipped} skipped: a skipped test is a defect\n`);
 // Live tests a missing tool kept from running: named, with what to install (CI fails them instead).
 const toolSkips = results.flatMap((r) => r.toolSkips.map((t) => ({ ...t, file: relative(root, r.file) })));
-for (const t of toolSkips) process.stdout.write(`skipped: ${t.file} "${t.test}": needs ${t.tool} (apt-get install ${t.debian})\n`);
-const skippedTests = new Set(toolSkips.map((t) => `${t.file}\0${t.test}`)).size;
-process.stdout.write(`${passed} passed, ${failed + skipped} failed${skippedTests ? `, ${skippedTests} skipped for missing tools (${[...new Set(toolSkips.map((t) => t.debian))].join(', ')})` : ''}\n`);
+// One line a test: the tools it lacks and the packages that bring them, then what a package would not fix.
+const byTest = new Map<string, typeof toolSkips>();
+for (const t of toolSkips) byTest.set(`${t.file}\0${t.test}`, [...(byTest.get(`${t.file}\0${t.test}`) ?? []), t]);
+for (const skips of byTest.values()) {
+  const missing = skips.filter((t) => t.problem === undefined);
+  const needs = [
+    ...(missing.length ? [`${missing.map((t) => t.tool).join(', ')} (apt-get install ${[...new Set(missing.map((t) => t.debian))].join(' ')})`] : []),
+    ...skips.flatMap((t) => (t.problem === undefined ? [] : [t.problem])),
+  ];
+  process.stdout.write(`skipped: ${skips[0]!.file} "${skips[0]!.test}": needs ${needs.join('; ')}\n`);
+}
+const skippedTests = byTest.size;
+// What would make them run: packages to install, and what installing would not fix.
+const remedies = [...new Set(toolSkips.map((t) => (t.problem === undefined ? t.debian : `${t.tool} installed but not usable here`)))];
+process.stdout.write(`${passed} passed, ${failed + skipped} failed${skippedTests ? `, ${skippedTests} skipped for missing tools (${remedies.join(', ')})` : ''}\n`);
 process.exit(failed + skipped > 0 || files.length === 0 ? 1 : 0);

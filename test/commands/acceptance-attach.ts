@@ -11,8 +11,10 @@ import { ndjson, progBin, runProg, tempDir } from '../helpers/prog.js';
 import { isLive, procStat, waitUntil } from '../helpers/procfs.js';
 import { CTRL_C, ptyLines, startInPty } from '../helpers/pty.js';
 import { startOnHangupPty } from '../helpers/hangup-pty.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
-const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
+// The closed terminal is the Python pty driver's; the new ones are `script`'s.
+const test = (name: string, fn: () => Promise<void>) => liveTest([tools.python3(), tools.script()], name, clean(fn));
 const node = process.execPath;
 
 /** `seq N` every 50 ms until the stop file exists, then `end` and exit 7; logs any SIGINT it gets. */

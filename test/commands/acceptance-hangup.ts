@@ -12,8 +12,11 @@ import { clean, progSh, startBash, TAG_NAME, trackGroup, type Live } from '../he
 import { progBin, tempDir } from '../helpers/prog.js';
 import { isLive, liveWithEnv, procStat, waitUntil } from '../helpers/procfs.js';
 import { startOnHangupPty } from '../helpers/hangup-pty.js';
+import { scaled } from '../helpers/time.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
-const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
+// The terminals here are the Python pty driver's (helpers/hangup-pty.ts).
+const test = (name: string, fn: () => Promise<void>) => liveTest([tools.python3()], name, clean(fn));
 const node = process.execPath;
 const MiB = 1024 * 1024;
 
@@ -37,14 +40,16 @@ function logText(home: string): string {
   return dir && existsSync(join(dir, 'stdout.log')) ? readFileSync(join(dir, 'stdout.log'), 'utf8') : '';
 }
 
-// seq 0..99, one every 100 ms (10 s), then exit 7.
-const SEQ = "let i = 0; const t = setInterval(() => { console.log('seq ' + i); if (++i === 100) { clearInterval(t); process.exitCode = 7; } }, 100);";
+// seq 0..99, one every 100 ms (10 s), then exit 7. After seq 49 it waits for the go file (argv[1]),
+// so that however late the test looks, the child is still there to be seen alive.
+const SEQ = "const go = process.argv[1]; let i = 0; const t = setInterval(() => { if (i === 50 && !require('fs').existsSync(go)) return; console.log('seq ' + i); if (++i === 100) { clearInterval(t); process.exitCode = 7; } }, 100);";
 
 async function check10(stderrToFile: boolean): Promise<void> {
   const home = tempDir();
   const stderrFile = stderrToFile ? join(tempDir('prog-stderr-'), 'prog.stderr') : undefined;
+  const go = join(tempDir('prog-go-'), 'go');
   const startedAt = Date.now();
-  const pty = await startOnHangupPty(node, [progBin, 'run', '--', node, '-e', SEQ], { home, stderrFile });
+  const pty = await startOnHangupPty(node, [progBin, 'run', '--', node, '-e', SEQ, go], { home, stderrFile });
   const what = stderrToFile ? 'stderr to a file' : 'stderr on the pty';
   // t = 2 s: seq 19 is on the terminal.
   await pty.live.waitOut(/seq 19\b/, 10_000, `seq 19 on the terminal (${what})`);
@@ -58,6 +63,7 @@ async function check10(stderrToFile: boolean): Promise<void> {
   await waitUntil(() => /^seq 49$/m.test(logText(home)) || `log ends ${JSON.stringify(logText(home).slice(-12))}`, 10_000, `seq 49 in the log (${what})`);
   assert.ok(isLive(child), `the child is alive at t=${Date.now() - startedAt} ms (state ${procStat(child)?.state}); hung up at ${hungUpAt} ms`);
   assert.ok(isLive(pty.pid), 'prog survived the hang-up');
+  await writeFile(go, '');
   const status = await pty.status(20_000);
   // README: after a hang-up prog ends by SIGHUP once the run is recorded; never by SIGABRT.
   assert.equal(status, { code: null, signal: constants.signals.SIGHUP }, `prog's end as its parent saw it (${what}); SIGABRT is ${constants.signals.SIGABRT}`);
@@ -145,7 +151,8 @@ test('check 11: after a hang-up a child flooding 50 MiB is not blocked: done wit
   progPeaks(pty.live.tag, peaks);
   assert.ok(isLive(pty.pid), 'prog survived the hang-up');
   await writeFile(join(dir, 'go'), '');
-  const budget = Math.max(5 * baseline, 1000);
+  // A floor for a baseline of a few hundred ms, where a busy moment weighs more than 5×.
+  const budget = Math.max(5 * baseline, scaled(2000));
   const took = await floodMs(join(dir, 'done'), pty.live, peaks, Math.max(budget * 3, 30_000));
   const status = await pty.status(30_000);
   assert.is(status.signal, constants.signals.SIGHUP, `prog ended by SIGHUP after recording (got ${JSON.stringify(status)})`);

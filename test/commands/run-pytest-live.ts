@@ -8,6 +8,7 @@ import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clean, startProg, type Live } from '../helpers/live.js';
 import { ndjson, tempDir } from '../helpers/prog.js';
+import { scaled } from '../helpers/time.js';
 import { liveTest as liveUvuTest, tools } from '../helpers/tools.js';
 
 /** A live test with the file's clean-up of prog processes. */
@@ -36,9 +37,9 @@ function ended(live: Live) {
 test('prog run: pytest writes `test_a.py ..`, pauses, then `.F [100%]` and pauses before the line end: each pause shows every result', async () => {
   const dir = tempDir('prog-pytest-live-');
   const flag = (name: string) => JSON.stringify(join(dir, name));
-  // A pytest-like command: each pause lasts until the test has seen the counts (or 20 s).
+  // A pytest-like command: each pause lasts until the test has seen the counts (or 20 s, scaled).
   const child = `const fs = require('fs');
-const waitFor = (name) => new Promise((done) => { const start = Date.now(); const t = setInterval(() => { if (fs.existsSync(name) || Date.now() - start > 20000) { clearInterval(t); done(); } }, 20); });
+const waitFor = (name) => new Promise((done) => { const start = Date.now(); const t = setInterval(() => { if (fs.existsSync(name) || Date.now() - start > ${scaled(20_000)}) { clearInterval(t); done(); } }, 20); });
 (async () => {
   process.stdout.write('collected 4 items\\n\\ntest_a.py ..');
   await waitFor(${flag('two')});
@@ -66,7 +67,7 @@ const waitFor = (name) => new Promise((done) => { const start = Date.now(); cons
 /** A real pytest suite whose second test waits for `seen-failure` and whose session teardown waits for `seen-all`. */
 function pausingSuite(): string {
   const dir = tempDir('prog-pytest-live-');
-  const waitFor = 'def wait_for(name):\n    end = time.time() + 20\n    while not os.path.exists(name) and time.time() < end:\n        time.sleep(0.02)\n';
+  const waitFor = `def wait_for(name):\n    end = time.time() + ${scaled(20_000) / 1000}\n    while not os.path.exists(name) and time.time() < end:\n        time.sleep(0.02)\n`;
   writeFileSync(join(dir, 'pytest.ini'), '[pytest]\naddopts = -p no:cacheprovider\n');
   writeFileSync(join(dir, 'conftest.py'), `import os, time\nimport pytest\n\n${waitFor}\n\n@pytest.fixture(scope="session", autouse=True)\ndef held_teardown():\n    yield\n    wait_for("seen-all")\n`);
   writeFileSync(join(dir, 'test_live.py'), `import os, time\n\n${waitFor}\n

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { LineSplitter, type SplitLine } from '../../src/lines/line-splitter.js';
 import { clean, recordedRun, startProg } from '../helpers/live.js';
 import { tempDir } from '../helpers/prog.js';
+import { scaled } from '../helpers/time.js';
 
 const test = (name: string, fn: () => void | Promise<void>) => uvuTest(name, clean(async () => fn()));
 
@@ -44,9 +45,9 @@ const PV_LINE = '1.00MiB 0:00:05 [ 200MiB/s] [=====>        ] 45% ETA 0:00:06';
 
 test('prog run: pv\'s redraw then a stall: 45 % reaches the JSON stream while pv is silent', async () => {
   const flag = join(tempDir('prog-redraw-'), 'seen');
-  // Writes one redraw, then nothing until the test has seen its progress (or gives up after 60 s).
+  // Writes one redraw, then nothing until the test has seen its progress (or gives up after 60 s, scaled).
   const child = `process.stderr.write(${JSON.stringify(PV_LINE + '\r')});
-const wait = setInterval(() => { if (require('fs').existsSync(${JSON.stringify(flag)}) || Date.now() - start > 60000) { clearInterval(wait); process.stderr.write('\\n'); } }, 20);
+const wait = setInterval(() => { if (require('fs').existsSync(${JSON.stringify(flag)}) || Date.now() - start > ${scaled(60_000)}) { clearInterval(wait); process.stderr.write('\\n'); } }, 20);
 const start = Date.now();`;
   const live = startProg(['run', '--format', 'json', '--', process.execPath, '-e', child]);
   await live.waitOut(/"type":"progress","phase":"pv","current":45/, 20_000, 'the 45 % progress event while pv is stalled');

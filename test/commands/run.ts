@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fixtures, ndjson, progBin, runProg, tempDir, testEnv } from '../helpers/prog.js';
+import { pause, scaled } from '../helpers/time.js';
 import { join } from 'node:path';
 
 const fx = join(fixtures, 'fx.js');
@@ -41,7 +42,7 @@ async function conversation(first: string): Promise<string> {
       }
     });
   });
-  const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const bound = setTimeout(() => child.kill('SIGKILL'), scaled(10_000));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(bound);
   await Promise.race([answered, Promise.resolve()]);
@@ -77,9 +78,10 @@ test('a reader that stops reading makes the child wait, and prog still answers S
       }
     });
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // Time for the queues to fill (the assertions hold whether they have or not).
+  await pause(300);
   child.kill('SIGTERM');
-  const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const bound = setTimeout(() => child.kill('SIGKILL'), scaled(10_000));
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
   clearTimeout(bound);
   // The child died of the forwarded SIGTERM, so prog died of it too: not of the test's SIGKILL.

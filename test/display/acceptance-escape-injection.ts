@@ -12,6 +12,7 @@ import { ndjson, progBin, runProg, tempDir } from '../helpers/prog.js';
 import { waitUntil } from '../helpers/procfs.js';
 import { marker, runDirs, statusLines } from '../helpers/runs.js';
 import { startOnHangupPty } from '../helpers/hangup-pty.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 const node = process.execPath;
@@ -77,7 +78,7 @@ test('check 19, plain and prog ls: the labels are escaped in the status lines an
   for (const label of ['wf', 'Phase', 'step', 'item', 'err', 'src', 'msg']) assert.ok(joined.includes(`${label} ${SHOWN}`), `${label} escaped in:\n${joined}`);
 });
 
-test('check 19, rich view on a real terminal: the labels appear only escaped; the raw sequence reaches the terminal once, from the child\'s own line', async () => {
+liveTest([tools.python3()], 'check 19, rich view on a real terminal: the labels appear only escaped; the raw sequence reaches the terminal once, from the child\'s own line', clean(async () => {
   const home = tempDir();
   const stop = join(tempDir('prog-esc-'), 'stop');
   const pty = await startOnHangupPty(node, [progBin, 'run', '--', node, '-e', childCode(), stop], { home, env: { NO_COLOR: undefined, CI: undefined } });
@@ -96,6 +97,6 @@ test('check 19, rich view on a real terminal: the labels appear only escaped; th
   }
   assert.ok(screen.includes('wf \\x1b]0;pwned') || screen.includes(`Phase ${SHOWN.slice(0, 20)}`), 'labels shown escaped');
   assert.ok(readFileSync(join(dir, 'stdout.log'), 'utf8').endsWith(`raw ${HOSTILE}\n`), 'the log has the raw bytes');
-});
+}));
 
 uvuTest.run();

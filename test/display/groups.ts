@@ -6,18 +6,20 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { removeBuild } from '../fixtures/cmake-project/harness.js';
-import { ciScript, configure, ctest, job, make, PASSING } from '../fixtures/github-actions/ci-script.js';
+import { ciScript, configure, ctest, job, jobTools, make, PASSING } from '../fixtures/github-actions/ci-script.js';
 import { progBin, runProg, tempDir } from '../helpers/prog.js';
 import { statusLines } from '../helpers/runs.js';
 import { shellQuote, Tmux } from '../helpers/tmux.js';
+import { haveAll, liveTest, tools } from '../helpers/tools.js';
 
 let builds: string[] = [];
 test.before(async () => {
-  builds = await Promise.all([configure(), configure()]);
+  // Without cmake and the rest the tests below are skipped by name: nothing to configure.
+  if (haveAll(jobTools())) builds = await Promise.all([configure(), configure()]);
 });
 test.after(() => builds.forEach(removeBuild));
 
-test('plain: a tool\'s phase inside a group is named by its path, Build › make, when it starts and ends and in the summary', async () => {
+liveTest(jobTools(), 'plain: a tool\'s phase inside a group is named by its path, Build › make, when it starts and ends and in the summary', async () => {
   const build = builds[0]!;
   const r = await runProg(['run', '--format', 'plain', '--', 'sh', job('github-actions', build)], { env: { MAKEFLAGS: undefined } });
   assert.is(r.code, 0, r.stderr.toString());
@@ -36,7 +38,7 @@ test('plain: a tool\'s phase inside a group is named by its path, Build › make
   assert.equal(summary.filter((l) => /^\[prog\] {3}✔ /.test(l)).map((l) => /^\[prog\] {3}✔ (.*?) ok in/.exec(l)![1]), ['Build', 'Build › make', 'Test', 'Test › ctest']);
 });
 
-test('rich, in a real terminal: make is a subtask indented under Build, running as long as Build runs, and in the final frame', async () => {
+liveTest([...jobTools(), tools.tmux()], 'rich, in a real terminal: make is a subtask indented under Build, running as long as Build runs, and in the final frame', async () => {
   const build = builds[1]!;
   const go = join(tempDir(), 'go');
   // After make, Build waits for the test to have seen the frame (no fixed sleep on either side).

@@ -2,7 +2,7 @@
 // session and later writes to the terminal fail with EIO), driven by a small Python helper
 // (os.openpty, setsid, TIOCSCTTY: the technique of oven-sh/bun#33485). Unlike util-linux `script`,
 // the helper stays the parent of the command after the hang-up and reports how it ended (waitpid),
-// so a SIGABRT from Node at exit cannot go unseen.
+// so a SIGABRT from Node at exit cannot go unseen. Tests that use it need tools.python3().
 //
 // Python's stdout carries the terminal's output; its stderr carries control lines:
 //   PID <pid>            the command started (it leads its own session on the pty)

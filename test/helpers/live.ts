@@ -1,12 +1,14 @@
 // A process a test drives while it runs: read its output as it arrives (readiness handshakes such as
 // `READY <pid>`), signal it, wait for its end with a bound. Every process started here, every group
 // and pid a test registers, and every process carrying the test's env tag is SIGKILLed by cleanup().
+// Every bound given here in ms is scaled by PROG_TEST_TIMEOUT_SCALE (test/helpers/time.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, progBin, projectRoot, tempDir, testEnv } from './prog.js';
 import { describe, killGroup, killPid, liveWithEnv } from './procfs.js';
+import { scaled } from './time.js';
 
 export const fx = join(fixtures, 'fx.js');
 /** `node fx.js …` as a command line for prog. */
@@ -34,10 +36,10 @@ export interface Live {
   stderr(): string;
   /** The tail of both outputs, for failure messages. */
   transcript(): string;
-  /** Waits until stdout (or stderr) matches; the error shows what arrived so far. */
+  /** Waits until stdout (or stderr) matches, for at most scaled(ms); the error shows what arrived so far. */
   waitOut(pattern: RegExp, ms: number, what?: string): Promise<RegExpMatchArray>;
   waitErr(pattern: RegExp, ms: number, what?: string): Promise<RegExpMatchArray>;
-  /** Waits for the process to end; on timeout SIGKILLs it and throws. */
+  /** Waits for the process to end, for at most scaled(ms); on timeout SIGKILLs it and throws. */
   waitExit(ms: number, what?: string): Promise<Ended>;
   write(data: string): void;
   kill(signal: NodeJS.Signals): void;
@@ -99,8 +101,9 @@ export function start(file: string, args: string[], options: StartOptions = {}):
   proc.on('error', () => undefined);
 
   const transcript = () => `\n--- stdout ---\n${out.slice(-3000)}\n--- stderr ---\n${err.slice(-3000)}`;
-  const waitText = (text: () => string, pattern: RegExp, ms: number, what: string): Promise<RegExpMatchArray> =>
+  const waitText = (text: () => string, pattern: RegExp, unscaled: number, what: string): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {
+      const ms = scaled(unscaled);
       const timer = setTimeout(() => {
         reject(new Error(`timed out after ${ms} ms waiting for ${what} (${pattern})${transcript()}`));
       }, ms);
@@ -130,7 +133,8 @@ export function start(file: string, args: string[], options: StartOptions = {}):
     transcript,
     waitOut: (pattern, ms, what = 'output') => waitText(() => out, pattern, ms, what),
     waitErr: (pattern, ms, what = 'error output') => waitText(() => err, pattern, ms, what),
-    async waitExit(ms, what = 'the process to exit') {
+    async waitExit(unscaled, what = 'the process to exit') {
+      const ms = scaled(unscaled);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -182,12 +186,12 @@ export function strays(live: Live): string {
 
 /**
  * Kills whatever is left: tagged processes, registered groups and pids, started processes. Processes
- * get `graceMs` to finish dying first (a SIGKILLed process is briefly still there). Returns what had
- * to be killed: '' when the test left nothing behind.
+ * get scaled(graceMs) to finish dying first (a SIGKILLed process is briefly still there). Returns
+ * what had to be killed: '' when the test left nothing behind.
  */
 export async function cleanup(graceMs = 2000): Promise<string> {
   const lives = started.splice(0);
-  const deadline = Date.now() + graceMs;
+  const deadline = Date.now() + scaled(graceMs);
   let left: string[] = [];
   for (;;) {
     left = lives.flatMap((live) => liveWithEnv(TAG_NAME, live.tag)).map((p) => describe([p]));

@@ -2,6 +2,7 @@
 // that never reaps (some containers), orphans stay in /proc as `Z` with their old group, so every
 // probe here ignores them.
 import { readdirSync, readFileSync } from 'node:fs';
+import { scaled } from './time.js';
 
 export interface ProcStat {
   pid: number;
@@ -81,8 +82,9 @@ export function describe(procs: ProcStat[]): string {
   return procs.map((p) => `${p.pid} (${p.comm}, state ${p.state}, pgid ${p.pgid}, ppid ${p.ppid})`).join('; ');
 }
 
-/** Polls `check` until it returns true; throws `what` (plus the last detail) after `ms`. */
-export async function waitUntil(check: () => boolean | string, ms: number, what: string): Promise<number> {
+/** Polls `check` until it returns true; throws `what` (plus the last detail) after scaled(ms). */
+export async function waitUntil(check: () => boolean | string, unscaled: number, what: string): Promise<number> {
+  const ms = scaled(unscaled);
   const started = Date.now();
   let last: boolean | string = false;
   for (;;) {
@@ -95,7 +97,7 @@ export async function waitUntil(check: () => boolean | string, ms: number, what:
   }
 }
 
-/** Waits until no live process is in the group; the error lists who is left. */
+/** Waits (up to scaled(ms)) until no live process is in the group; the error lists who is left. */
 export function groupGone(pgid: number, ms: number): Promise<number> {
   return waitUntil(() => {
     const left = liveInGroup(pgid);

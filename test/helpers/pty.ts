@@ -1,6 +1,7 @@
 // Runs a shell command line on a real pseudo-terminal with util-linux `script`: the command's session
 // has the pty as its controlling terminal, so a \x03 written to script's stdin goes through the line
 // discipline and becomes SIGINT for the terminal's foreground process group, exactly as Ctrl-C.
+// Tests that use it are registered with liveTest([tools.script()], …) (test/helpers/tools.ts).
 import { start, type Live, type StartOptions } from './live.js';
 
 export const CTRL_C = '\x03';

@@ -18,7 +18,7 @@ export function readJson(path: string): Record<string, any> | undefined {
 
 export type Step =
   | { o: string } | { e: string } | { ob: string } | { eb: string } | { fd: number; w: string }
-  | { sleep: number } | { exit: number };
+  | { sleep: number } | { until: string } | { exit: number };
 
 /** The command line of a scripted child. */
 export function child(steps: Step[]): string[] {
@@ -114,6 +114,7 @@ export function collect(command: string, args: string[], env: NodeJS.ProcessEnv,
 /**
  * Runs `prog <args>` in a private user and mount namespace after a shell setup step (mounts), so a
  * test can give prog a read-only or full state dir without privileges. `$PROG` is prog's binary.
+ * Tests that use it need tools.unshare() (test/helpers/tools.ts): not every machine allows that.
  */
 export function progInNamespace(
   setup: string, args: string[], env: Record<string, string | undefined>, after = '',
@@ -126,16 +127,6 @@ export function progInNamespace(
     ? `set -e; ${setup}; exec "$NODE" "$PROG" "$@"`
     : `set -e; ${setup}; set +e; "$NODE" "$PROG" "$@"; rc=$?; ${after}; exit $rc`;
   return collect('unshare', ['-rm', 'sh', '-c', body, 'sh', ...args], full);
-}
-
-/** Whether unprivileged user and mount namespaces work here (the storage-failure tests need them). */
-export async function namespacesWork(): Promise<boolean> {
-  try {
-    const r = await collect('unshare', ['-rm', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d" && rmdir "$d"'], process.env);
-    return r.code === 0;
-  } catch {
-    return false;
-  }
 }
 
 /** prog's own lines on stderr in the plain view (`[prog] …`, colour codes removed). */

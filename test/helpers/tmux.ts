@@ -1,6 +1,8 @@
 // A real terminal for view tests: a tmux session of a given size, read back with capture-pane.
+// Tests that use it need tools.tmux() (test/helpers/tools.ts).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { scaled } from './time.js';
 
 export class Tmux {
   readonly socket = `prog-test-${randomBytes(4).toString('hex')}`;
@@ -38,12 +40,12 @@ export class Tmux {
     this.#tmux('send-keys', '-t', 't', ...keys);
   }
 
-  /** Polls the screen until `ready` holds; fails with the last screen after `ms`. */
+  /** Polls the screen until `ready` holds; fails with the last screen after scaled(ms). */
   async waitFor(ready: (screen: string[]) => boolean, ms = 20_000, what = 'the expected screen'): Promise<string[]> {
-    const until = Date.now() + ms;
+    const until = Date.now() + scaled(ms);
     let screen = this.screen();
     while (!ready(screen)) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${screen.join('\n')}`);
+      if (Date.now() > until) throw new Error(`timed out after ${scaled(ms)} ms waiting for ${what}; screen:\n${screen.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
       screen = this.screen();
     }

@@ -11,11 +11,13 @@ import { clean, fxCmd, progSh, recordedRun, startBash, startProg, trackGroup, tr
 import { ndjson, runProg, tempDir } from '../helpers/prog.js';
 import { describe, groupGone, isLive, liveInGroup, procStat, waitUntil } from '../helpers/procfs.js';
 import { ptyLines, startInPty } from '../helpers/pty.js';
+import { scaled } from '../helpers/time.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
 const node = process.execPath;
 
-test('check 2 on a terminal: the child SIGKILLs itself after 3 lines; all 3 lines on the pty and in stdout.log, the status is 137, the record says SIGKILL', async () => {
+liveTest([tools.script()], 'check 2 on a terminal: the child SIGKILLs itself after 3 lines; all 3 lines on the pty and in stdout.log, the status is 137, the record says SIGKILL', clean(async () => {
   const live = startInPty(progSh(['run', '--', ...fxCmd('self-kill', 'SIGKILL', '3')]));
   const end = await live.waitExit(10_000);
   assert.is(end.code, 137, live.stdout());
@@ -24,7 +26,7 @@ test('check 2 on a terminal: the child SIGKILLs itself after 3 lines; all 3 line
   const { run, stdoutLog } = recordedRun(live.home);
   assert.is(stdoutLog, 'line 0\nline 1\nline 2\n');
   assert.equal([run.exitCode, run.signal], [null, 'SIGKILL']);
-});
+}));
 
 test('check 6 variant: a child that ignores SIGTERM, no --grace: the group is SIGKILLed after the default 10 s, and the calling shell sees 137', async () => {
   // bash runs prog in the background so the test can signal prog's pid alone, then reports $?.
@@ -42,7 +44,9 @@ test('check 6 variant: a child that ignores SIGTERM, no --grace: the group is SI
   const after = Date.now() - sentAt;
   assert.match(live.stdout(), /^rc=137$/m, live.transcript());
   assert.ok(after >= 9900, `SIGKILL came ${after} ms after SIGTERM, before the default 10 s grace`);
-  assert.ok(after < 14_000, `SIGKILL came ${after} ms after SIGTERM`);
+  // The grace's own timer did it (not a second signal); how late it fired is the machine's business.
+  assert.ok(after < 10_000 + scaled(4000), `SIGKILL came ${after} ms after SIGTERM`);
+  assert.ok(recordedRun(live.home).events.some((e) => e.type === 'signal' && e.action === 'grace-expired'), 'the grace ran out');
   assert.is(live.stdout().match(/^SIGTERM count=\d+$/gm)?.length, 1, 'the child got exactly one SIGTERM');
   await groupGone(child, 5000);
   const { run } = recordedRun(live.home);

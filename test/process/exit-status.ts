@@ -1,12 +1,12 @@
 // prog ends exactly like its child: the same exit code, or death by the same signal as the calling
 // shell sees it (128+N, `kill -l`), and 125/126/127 for prog's own failures. Real processes only.
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clean, fxCmd, progSh, recordedRun, sh, start, startBash, startProg } from '../helpers/live.js';
-import { projectRoot, runProg } from '../helpers/prog.js';
+import { projectRoot, runProg, tempDir } from '../helpers/prog.js';
 import { signalNumber } from '../../src/process/exit-like.js';
 
 const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
@@ -51,7 +51,7 @@ test('prog itself dies by the re-raised signal (not exit 137) when the child is 
 for (const [signal, status] of [['SIGSEGV', 139], ['SIGABRT', 134]] as const) {
   test(`child dies by ${signal}: $? is ${status}, prog exits normally and leaves no core, record has ${signal}`, async () => {
     assert.is(128 + signalNumber(signal), status);
-    const cwd = mkdtempSync(join(tmpdir(), 'prog-core-'));
+    const cwd = tempDir('prog-core-');
     const child = ['sh', '-c', `ulimit -c 0; exec ${sh(fxCmd('self-kill', signal, '1'))}`];
     const live = startBash(`ulimit -c unlimited 2>/dev/null; ${progSh(['run', '--', ...child])}; echo "rc=$?"`, { cwd });
     const end = await live.waitExit(15_000);
@@ -116,7 +116,7 @@ test('127: command not found, one `prog:` line, record has spawnError', async ()
 });
 
 test('126: a file that is not executable, one `prog:` line, record has spawnError', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prog-noexec-'));
+  const dir = tempDir('prog-noexec-');
   const file = join(dir, 'not-executable.txt');
   writeFileSync(file, 'echo hi\n');
   chmodSync(file, 0o644);
@@ -137,7 +137,7 @@ test('126: a directory is not a program', async () => {
 });
 
 test('127 with a clear message when a script\'s #! interpreter is missing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prog-interp-'));
+  const dir = tempDir('prog-interp-');
   const file = join(dir, 'script');
   writeFileSync(file, '#!/nonexistent/interpreter\necho hi\n');
   chmodSync(file, 0o755);

@@ -5,8 +5,10 @@ import * as assert from 'uvu/assert';
 import { clean, fxCmd, progSh, recordedRun, trackGroup } from '../helpers/live.js';
 import { groupGone, procStat } from '../helpers/procfs.js';
 import { CTRL_C, CTRL_D, ptyLines, startInPty } from '../helpers/pty.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
-const test = (name: string, fn: () => Promise<void>) => uvuTest(name, clean(fn));
+// Every test here drives a pty through util-linux `script`.
+const test = (name: string, fn: () => Promise<void>) => liveTest([tools.script()], name, clean(fn));
 
 const READY = /READY (\d+)\r?$/m;
 

@@ -7,6 +7,7 @@ import { ProcfsMachine, SiMachine } from '../../src/resources/machine.js';
 import { ProcessIndex, TreeMeter } from '../../src/resources/process-tree.js';
 import { SiProcesses } from '../../src/resources/si-processes.js';
 import { killGroup, waitUntil } from '../helpers/procfs.js';
+import { pause } from '../helpers/time.js';
 
 const MiB = 2 ** 20;
 let proc: ChildProcess | undefined;
@@ -25,7 +26,7 @@ test('si.processes(): a child and its grandchild, with the memory the grandchild
   const source = await SiProcesses.load();
   const meter = new TreeMeter(proc.pid!, true);
   meter.measure(new ProcessIndex(await source.scan()), source, 0);
-  await new Promise((resolve) => setTimeout(resolve, 600)); // si answers from a cache for 500 ms
+  await pause(600); // si answers from a cache for 500 ms
   const reading = meter.measure(new ProcessIndex(await source.scan()), source, 0.6);
   assert.is(reading.processes, 2);
   assert.ok(reading.rssBytes >= 64 * MiB, `${(reading.rssBytes / MiB).toFixed(1)} MiB`);

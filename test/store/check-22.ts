@@ -7,7 +7,7 @@ import { chmodSync, chownSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { progBin, tempDir, testEnv } from '../helpers/prog.js';
-import { namespacesWork } from '../helpers/runs.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
 const BYTES = 200_000_000;
 const COMMAND = ['sh', '-c', `yes | head -c ${BYTES} >/dev/stderr; exit 3`];
@@ -106,7 +106,8 @@ function assertCheck22(r: Flooded, reason: RegExp, recordedAtStart: boolean): vo
   assert.ok(r.others.some((l) => /\[prog\] finished failed · exit 3/.test(l)), detail);
 }
 
-test('check 22, state dir chmod 500: all output through, exit 3, one warning, bounded memory, no record claimed', async () => {
+// As root the check runs as nobody, through util-linux setpriv.
+liveTest(process.getuid?.() === 0 ? [tools.setpriv()] : [], 'check 22, state dir chmod 500: all output through, exit 3, one warning, bounded memory, no record claimed', async () => {
   const home = tempDir();
   const env = testEnv(home, { HOME: home });
   let r: Flooded;
@@ -122,8 +123,7 @@ test('check 22, state dir chmod 500: all output through, exit 3, one warning, bo
   assertCheck22(r, /EACCES/, false);
 });
 
-test('check 22, a 1 MiB tmpfs for a state dir: all output through, exit 3, one warning, bounded memory', async () => {
-  assert.ok(await namespacesWork(), 'unshare -rm with a tmpfs mount must work');
+liveTest([tools.unshare()], 'check 22, a 1 MiB tmpfs for a state dir: all output through, exit 3, one warning, bounded memory', async () => {
   const home = tempDir();
   const env = { ...testEnv(home), PROG: progBin, NODE: process.execPath };
   const r = await flood('unshare', ['-rm', 'sh', '-c', `set -e; mount -t tmpfs -o size=1m tmpfs "${home}"; exec "$NODE" "$PROG" run -- "$@"`, 'sh', ...COMMAND], env);

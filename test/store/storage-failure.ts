@@ -1,12 +1,13 @@
 // A state dir that cannot be written (read-only, or full before or during the run) costs the
 // record, never the command: one warning, the child runs, output passes through byte for byte and
 // the exit status is the child's. Uses private mount namespaces (unshare -rm), so no root needed.
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, tempDir } from '../helpers/prog.js';
-import { child, history, loadRun, marker, namespacesWork, progInNamespace, runDirs } from '../helpers/runs.js';
+import { child, history, loadRun, marker, progInNamespace, runDirs } from '../helpers/runs.js';
+import { liveTest, tools } from '../helpers/tools.js';
 
 const fx = join(fixtures, 'fx.js');
 const OUT = 'to stdout\n\x00 nul ü\n';
@@ -33,9 +34,8 @@ function flood(bytes: number): Buffer {
   return Buffer.from(line.repeat(Math.ceil(bytes / 100))).subarray(0, bytes);
 }
 
-test('unprivileged mount namespaces work here (the tests below depend on them)', async () => {
-  assert.ok(await namespacesWork(), 'unshare -rm with a tmpfs mount must work');
-});
+// Every test here needs unshare -rm, and a machine that allows it.
+const test = (name: string, fn: () => Promise<void>) => liveTest([tools.unshare()], name, fn);
 
 for (const format of ['plain', 'none', 'json'] as const) {
   test(`read-only state dir (${format}): one warning, the child runs, output and exit status unchanged`, async () => {
@@ -127,4 +127,4 @@ test('a healthy run in a roomy tmpfs is recorded in full (the namespace itself c
   assert.is(history(copy).length, 1);
 });
 
-test.run();
+uvuTest.run();

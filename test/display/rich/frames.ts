@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtures, progBin, tempDir, testEnv } from '../../helpers/prog.js';
 import { shellQuote } from '../../helpers/tmux.js';
+import { liveTest, tools } from '../../helpers/tools.js';
 
 const SYNC_START = '\x1b[?2026h';
 const SYNC_END = '\x1b[?2026l';
@@ -22,7 +23,7 @@ function ptyRun(args: string, columns = 100, rows = 30): { raw: string; ms: numb
 
 const agents = (args: string) => `${shellQuote(process.execPath)} ${shellQuote(join(fixtures, 'agents.js'))} ${args}`;
 
-test('at most 10 frames a second, however many events and output lines arrive', () => {
+liveTest([tools.script()], 'at most 10 frames a second, however many events and output lines arrive', () => {
   // 20 agents × 100 updates/s plus a log line every 10 ms, for 3 s.
   const { raw, ms } = ptyRun(`run --format rich -- ${agents('20 50 3 0 10')}`);
   const frames = raw.split(SYNC_START).length - 1;
@@ -33,7 +34,7 @@ test('at most 10 frames a second, however many events and output lines arrive', 
   assert.equal(logs, logs.map((_, i) => `log line ${i}`), 'output lines arrive whole and in order');
 });
 
-test('every frame fits the terminal: no line reaches the last column, never more lines than rows', () => {
+liveTest([tools.script()], 'every frame fits the terminal: no line reaches the last column, never more lines than rows', () => {
   const { raw } = ptyRun(`run --format rich -- ${agents('40 5 2 3')}`, 60, 12);
   for (const block of raw.split(SYNC_START).slice(1)) {
     const erased = block.lastIndexOf('\x1b[J');
@@ -44,7 +45,7 @@ test('every frame fits the terminal: no line reaches the last column, never more
   }
 });
 
-test('the cursor is hidden while drawing and given back at the end', () => {
+liveTest([tools.script()], 'the cursor is hidden while drawing and given back at the end', () => {
   const { raw } = ptyRun(`run --format rich -- ${agents('2 5 1')}`);
   assert.ok(raw.indexOf('\x1b[?25l') !== -1 && raw.indexOf('\x1b[?25l') < raw.lastIndexOf('\x1b[?25h'));
 });

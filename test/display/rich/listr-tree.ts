@@ -4,15 +4,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ListrTree } from '../../../src/display/rich/listr-tree.js';
+import { scaled } from '../../helpers/time.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
-/** close(), or a failure if it does not settle within a second. */
+/** close(), or a failure if it does not settle within a second (scaled). */
 async function closed(tree: ListrTree, status: Parameters<ListrTree['close']>[0]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     tree.close(status),
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close() did not settle')), 1000))),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close() did not settle')), scaled(1000)))),
   ]);
   clearTimeout(timer);
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtures, progBin, runProg, tempDir } from '../../helpers/prog.js';
+import { waitUntil } from '../../helpers/procfs.js';
 import { shellQuote, Tmux } from '../../helpers/tmux.js';
+import { liveTest, tools } from '../../helpers/tools.js';
 
 const agents = join(fixtures, 'agents.js');
 const node = process.execPath;
@@ -21,7 +23,7 @@ function withTerminal(command: string, columns: number, rows: number, home = tem
 
 const exited = (screen: string[]) => screen.some((l) => /^\[exit \d+\]$/.test(l));
 
-test('a command with no progress of its own gets a header bar from its history, marked estimated', async () => {
+liveTest([tools.tmux()], 'a command with no progress of its own gets a header bar from its history, marked estimated', async () => {
   const home = tempDir();
   for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'nap', '--format', 'none', '--', 'sleep', '2'], { home })).code, 0);
   const t = withTerminal(prog('run --name nap -- sleep 2'), 160, 20, home);
@@ -36,7 +38,7 @@ test('a command with no progress of its own gets a header bar from its history, 
   }
 });
 
-test('auto picks the rich view on a terminal: rows appear, then update as items finish', async () => {
+liveTest([tools.tmux()], 'auto picks the rich view on a terminal: rows appear, then update as items finish', async () => {
   const t = withTerminal(prog(`run -- ${node} ${agents} 4 20 3`), 120, 40);
   try {
     const first = await t.waitFor((s) => s.some((l) => /❯ Map phase .*\d+\/240/.test(l)), 20_000, 'a running Map phase row');
@@ -51,7 +53,7 @@ test('auto picks the rich view on a terminal: rows appear, then update as items 
   }
 });
 
-test('20 agents at 100 updates a second each: no count is lost and the final frame is exact', async () => {
+liveTest([tools.tmux()], '20 agents at 100 updates a second each: no count is lost and the final frame is exact', async () => {
   const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 20 100 3 0`), 140, 50);
   try {
     const screen = await t.waitFor(exited, 40_000, 'the run to end');
@@ -65,18 +67,19 @@ test('20 agents at 100 updates a second each: no count is lost and the final fra
   }
 });
 
-test('resizing 120 → 60 → 120 columns leaves no fragments of old frames', async () => {
+liveTest([tools.tmux()], 'resizing 120 → 60 → 120 columns leaves no fragments of old frames', async () => {
   const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 6 5 8 0 200`), 120, 30);
   try {
     await t.waitFor((s) => s.some((l) => l.includes('Map phase')), 20_000, 'the frame');
-    // Output pushes the frame away for at most 50 ms: read the screen when a frame is on it.
+    // Output pushes the frame away for at most 50 ms: read the screen when a frame is on it, and one
+    // drawn for the new width (a frame drawn before prog saw the resize is wrapped by the terminal):
+    // at 60 columns the header is cut short with …, at 120 it is longer than 60.
     const framed = (s: string[]) => s.some((l) => /load · /.test(l)) && s.some((l) => l.includes('Map phase'));
+    const header = (s: string[]) => s.find((l) => /load · /.test(l)) ?? '';
     t.resize(60, 30);
-    await new Promise((r) => setTimeout(r, 600));
-    const narrow = await t.waitFor(framed, 5_000, 'the frame at 60 columns');
+    const narrow = await t.waitFor((s) => framed(s) && header(s).length < 60 && header(s).endsWith('…'), 5_000, 'a frame drawn for 60 columns');
     t.resize(120, 30);
-    await new Promise((r) => setTimeout(r, 600));
-    const wide = await t.waitFor(framed, 5_000, 'the frame at 120 columns');
+    const wide = await t.waitFor((s) => framed(s) && header(s).length > 60, 5_000, 'a frame drawn for 120 columns');
     for (const [name, screen, width] of [['narrow', narrow, 60], ['wide', wide, 120]] as const) {
       const frameLines = screen.filter((l) => /Map phase|load ·|agent-0\d/.test(l) && !/^log line/.test(l));
       const headers = screen.filter((l) => /load · /.test(l));
@@ -96,7 +99,7 @@ test('resizing 120 → 60 → 120 columns leaves no fragments of old frames', as
   }
 });
 
-test('the child\'s output lines all appear above the frame, in order, none lost or doubled', async () => {
+liveTest([tools.tmux()], 'the child\'s output lines all appear above the frame, in order, none lost or doubled', async () => {
   const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 8 50 3 0 20`), 100, 20);
   try {
     await t.waitFor(exited, 30_000, 'the run to end');
@@ -108,7 +111,7 @@ test('the child\'s output lines all appear above the frame, in order, none lost 
   }
 });
 
-test('a failing agent shows ✖ and its phase row counts the failure; the summary lists it', async () => {
+liveTest([tools.tmux()], 'a failing agent shows ✖ and its phase row counts the failure; the summary lists it', async () => {
   const t = withTerminal(prog(`run --format rich -- ${node} ${agents} 3 2 4 5`), 120, 30);
   try {
     const live = await t.waitFor((s) => s.some((l) => /^ {2}✖ agent-0\d +item-\d+ failed: boom/.test(l)), 20_000, 'a failed agent row');
@@ -121,16 +124,14 @@ test('a failing agent shows ✖ and its phase row counts the failure; the summar
   }
 });
 
-test('Ctrl-C: the command stops, and the final frame says so truthfully', async () => {
+liveTest([tools.tmux()], 'Ctrl-C: the command stops, and the final frame says so truthfully', async () => {
   const home = tempDir();
   const t = new Tmux(`echo '$ prog run'; env -u CI -u NO_COLOR -u FORCE_COLOR ${prog(`run --format rich -- ${node} ${agents} 4 5 60`)}`, 120, 30, { PROG_HOME: home, TERM: 'xterm-256color' });
   try {
     await t.waitFor((s) => s.some((l) => /❯ Map phase/.test(l)), 20_000, 'a running phase');
     t.keys('C-c');
     // prog dies of SIGINT like its command, and so does the shell around it: the pane ends.
-    const until = Date.now() + 20_000;
-    while (!t.dead() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(t.dead(), `the pane's shell ended with prog:\n${t.screen().join('\n')}`);
+    await waitUntil(() => t.dead() || `the pane's shell runs on:\n${t.screen().join('\n')}`, 20_000, 'the pane\'s shell to end with prog');
     const end = t.screen();
     assert.ok(end.some((l) => /^■ load · .* · interrupted$/.test(l)), `the header says interrupted:\n${end.join('\n')}`);
     assert.ok(end.some((l) => /^■ Map phase /.test(l)), 'the running phase ends interrupted (■), neither running nor failed');
@@ -145,7 +146,7 @@ test('Ctrl-C: the command stops, and the final frame says so truthfully', async 
   }
 });
 
-test('--format rich into a pipe is refused with a message, exit 125', async () => {
+liveTest([tools.tmux()], '--format rich into a pipe is refused with a message, exit 125', async () => {
   const t = withTerminal(`${prog('run --format rich -- true')} | cat`, 100, 10);
   try {
     const screen = await t.waitFor(exited, 10_000, 'prog to stop');

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parser as compiler } from '../../../src/parsers/formats/compiler.js';
 import { ndjson, runProg, tempDir } from '../../helpers/prog.js';
-import { feed, ofType, requireTool } from '../../fixtures/cmake-project/harness.js';
+import { feed, ofType } from '../../fixtures/cmake-project/harness.js';
+import { liveTest, tools } from '../../helpers/tools.js';
 
 test('gcc/clang and tsc lines become warn/error logs with file, line and column; notes are not counted', () => {
   const lines = [
@@ -36,9 +37,7 @@ test('gcc/clang and tsc lines become warn/error logs with file, line and column;
   assert.match(String(logs[4]!.message), /^src\/app\.ts:3:7: error: TS2322: Type/);
 });
 
-test('live: gcc under make -k: the summary counts the errors and warnings gcc printed; plain does not repeat them', async () => {
-  requireTool('make', 'make');
-  requireTool('cc', 'gcc');
+liveTest([tools.make(), tools.cc()], 'live: gcc under make -k: the summary counts the errors and warnings gcc printed; plain does not repeat them', async () => {
   const dir = tempDir('prog-diag-');
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src', 'warn.c'), 'int f(void) { int unused1; int unused2; return 0; }\n');
