@@ -9,12 +9,14 @@
 // cache by it, so a cache is never used with another build's code.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist', 'bundle');
+const target = join(root, 'dist', 'bundle');
+// Built aside and swapped in at the end: a prog started meanwhile (a test run) finds a whole bundle.
+const outdir = join(root, 'dist', `.bundle-${process.pid}`);
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Packages bundled apart from prog.cjs, and loaded from there only when used. */
 const VENDORS = ['yargs', 'conf', 'systeminformation'];
@@ -37,6 +39,7 @@ const common = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
+mkdirSync(join(root, 'dist'), { recursive: true });
 
 const main = await build({
   ...common,
@@ -93,7 +96,16 @@ function notices(inputs) {
   return `prog bundles code from these packages; their licences follow.\n\n${parts.join('\n' + '-'.repeat(72) + '\n\n')}`;
 }
 
+const old = join(root, 'dist', `.bundle-old-${process.pid}`);
+try {
+  renameSync(target, old);
+} catch {
+  // The first build.
+}
+renameSync(outdir, target);
+rmSync(old, { recursive: true, force: true });
+
 const outputs = metas.flatMap((m) => Object.entries(m.outputs));
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
-process.stdout.write(`bundle ${id}: ${outputs.map(([path, o]) => `${path.replace(/^dist\/bundle\//, '')} ${kib(o.bytes)}`).join(', ')}\n`);
+process.stdout.write(`bundle ${id}: ${outputs.map(([path, o]) => `${path.replace(/^dist\/\.bundle-\d+\//, '')} ${kib(o.bytes)}`).join(', ')}\n`);
 if (process.env.PROG_BUNDLE_META) writeFileSync(process.env.PROG_BUNDLE_META, JSON.stringify(metas));

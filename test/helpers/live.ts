@@ -159,7 +159,7 @@ export function start(file: string, args: string[], options: StartOptions = {}):
   return live;
 }
 
-/** Starts `node bin/prog.js <args>`. */
+/** Starts `node bin/prog.cjs <args>`. */
 export function startProg(args: string[], options: StartOptions = {}): Live {
   return start(process.execPath, [progBin, ...args], options);
 }
@@ -174,7 +174,7 @@ export function sh(words: string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** `node bin/prog.js` as shell words. */
+/** `node bin/prog.cjs` as shell words. */
 export function progSh(args: string[]): string {
   return sh([process.execPath, progBin, ...args]);
 }

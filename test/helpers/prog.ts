@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const progBin = join(projectRoot, 'bin', 'prog.js');
+export const progBin = join(projectRoot, 'bin', 'prog.cjs');
 /** Source fixtures (shell scripts, small programs) live beside the tests, not in dist. */
 export const fixtures = join(projectRoot, 'test', 'fixtures');
 

@@ -1,2 +1,0 @@
-// Interim: the command is bin/prog.cjs.
-import './prog.cjs';
