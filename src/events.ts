@@ -77,8 +77,15 @@ export interface ItemFailEvent extends Base {
   maxRetries?: number;
   /** The last lines of output shown before the failure (added by prog, not by the marker). */
   tail?: string[];
+  /**
+   * Whose output `tail` is (parsers/output-tail.ts): the failing item's agent, its phase, or (when
+   * neither printed anything prog could attribute) the whole run's latest lines.
+   */
+  tailFrom?: TailSource;
   extra?: Extra;
 }
+/** Where a failure's output lines come from: its own agent, its phase, or the run as a whole. */
+export type TailSource = 'agent' | 'phase' | 'run';
 /**
  * What a tool says later about an item that failed already (pytest's short summary): its error,
  * and its name where the failure was counted under a placeholder (`tests/a.py #3`). Counts nothing.

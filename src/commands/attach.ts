@@ -4,7 +4,7 @@
 // (the run goes on); when the run ends, attach ends the way its command did.
 import { EventBus } from '../event-bus.js';
 import type { ProgEvent, StreamName } from '../events.js';
-import { resolveFormat, type RequestedFormat } from '../display/format.js';
+import { resolveFormat, richTerminal, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
 import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { ProgressModel } from '../model/progress-model.js';
@@ -25,13 +25,14 @@ const TICK_MS = 1000;
 
 export async function attachCommand(options: AttachOptions): Promise<void> {
   const run = findRun(stateDir(), options.target);
-  const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
+  const terminals = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, env: process.env };
+  const format = resolveFormat(options.format, terminals);
   const startedMs = Date.parse(run.record.startedAt);
   const model = new ProgressModel();
   // The run's own clock (ms since it started), so elapsed times and ETAs read as they do there.
   let ended = false;
   const clock = () => (ended ? model.nowMs : Math.max(model.nowMs, Date.now() - startedMs));
-  const view = await loadView(format, { clock, title: run.record.command.join(' '), recordDir: run.dir });
+  const view = await loadView(format, { clock, title: run.record.command.join(' '), recordDir: run.dir, terminal: richTerminal(terminals) });
 
   // The command's bytes go through the same router as in the run, so marker lines are taken out
   // again and JSON gets its output events; the markers themselves come from the events log.

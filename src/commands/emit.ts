@@ -3,6 +3,11 @@
 import { writeSync } from 'node:fs';
 import { ProgError } from '../errors.js';
 import { MARKER_PREFIX, NONCE_PATTERN, parseMarker } from '../parsers/marker.js';
+import { MARKER_TYPES } from './cli-spec.js';
+import { didYouMean } from './suggest.js';
+
+/** emit's usage errors say where to read more, as prog's others do. */
+const invalid = (message: string) => new ProgError('EMIT_INVALID', `${message} (see prog emit --help)`);
 
 /** Fields whose values are numbers in the protocol; everything else is passed as a string. */
 const NUMERIC = new Set(['total', 'current', 'index', 'retry', 'maxRetries', 'pid']);
@@ -11,7 +16,7 @@ const NUMERIC = new Set(['total', 'current', 'index', 'retry', 'maxRetries', 'pi
 export function parseEmitArgs(argv: string[]): { type: string; fields: Record<string, unknown>; stdout: boolean } {
   const [type, ...rest] = argv;
   if (type === undefined || type.startsWith('-')) {
-    throw new ProgError('EMIT_INVALID', 'emit needs a marker type first, e.g. prog emit progress --phase build --current 3 --total 10');
+    throw invalid('emit needs a marker type first, e.g. prog emit progress --phase build --current 3 --total 10');
   }
   const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let stdout = false;
@@ -21,17 +26,17 @@ export function parseEmitArgs(argv: string[]): { type: string; fields: Record<st
       stdout = true;
       continue;
     }
-    if (!arg.startsWith('--') || arg.length === 2) throw new ProgError('EMIT_INVALID', `expected --field value, got "${arg}"`);
+    if (!arg.startsWith('--') || arg.length === 2) throw invalid(`expected --field value, got "${arg}"`);
     const eq = arg.indexOf('=');
     const key = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value: string;
     if (eq !== -1) value = arg.slice(eq + 1);
     else if (i + 1 < rest.length) value = rest[++i]!;
-    else throw new ProgError('EMIT_INVALID', `--${key} needs a value`);
-    if (key === 'type') throw new ProgError('EMIT_INVALID', 'the type is the first argument, not --type');
+    else throw invalid(`--${key} needs a value`);
+    if (key === 'type') throw invalid('the type is the first argument, not --type');
     if (NUMERIC.has(key)) {
       const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) throw new ProgError('EMIT_INVALID', `--${key} must be a number, got "${value}"`);
+      if (value.trim() === '' || !Number.isFinite(number)) throw invalid(`--${key} must be a number, got "${value}"`);
       fields[key] = number;
     } else {
       fields[key] = value;
@@ -48,7 +53,14 @@ export function formatMarker(type: string, fields: Record<string, unknown>, nonc
   const prefix = nonce === undefined ? MARKER_PREFIX : `::prog:${nonce}::`;
   const line = prefix + JSON.stringify({ type, ...fields });
   const check = parseMarker(line);
-  if (!check.ok) throw new ProgError('EMIT_INVALID', `not a valid marker: ${check.reason}`);
+  if (!check.ok) throw invalid(`not a valid marker: ${check.reason}`);
+  // prog would keep it and ignore it: from a script that is a typo (item.don), so say so. The
+  // parser decides what is known; the list is only for the message.
+  if (check.event.type === 'marker.unknown') {
+    const hint = didYouMean(type, MARKER_TYPES);
+    const types = `${hint === '' ? ': t' : ' T'}he types are ${MARKER_TYPES.join(', ')}`;
+    throw invalid(`unknown marker type "${type}"${hint}${types}`);
+  }
   return line + '\n';
 }
 

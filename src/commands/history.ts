@@ -13,7 +13,6 @@ import { padEnd, textWidth, truncate } from '../display/rich/text-width.js';
 import { bar, paint, sparkline, type DrawStyle } from '../display/sparkline.js';
 import { table } from '../display/table.js';
 import { terminalStdout } from '../display/terminal-output.js';
-import { ProgError } from '../errors.js';
 import { escapeForTerminal } from '../lines/ansi.js';
 import {
   byStart, filterRuns, groupByKey, parseAge, workflowStats, type HistoryRun, type RunFilter, type WorkflowStats,
@@ -21,6 +20,7 @@ import {
 import { findWorkflow, newestRuns, SUMMARY_RUNS, type TailRead, type WorkflowQuery } from '../store/history-tail.js';
 import { stateDir } from '../store/state-dir.js';
 import { rewriteHistory } from '../store/prune.js';
+import { usageError } from './usage.js';
 
 export const HISTORY_FORMATS = ['text', 'json'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
@@ -134,21 +134,21 @@ function noHistory(path: string, runs: readonly HistoryRun[], json: boolean): bo
 
 function checkUsage(options: HistoryOptions): void {
   if (options.prune && options.olderThan === undefined) {
-    throw new ProgError('USAGE', '--prune needs --older-than AGE, e.g. prog history --prune --older-than 90d');
+    throw usageError('--prune needs --older-than AGE, e.g. prog history --prune --older-than 90d', ['history']);
   }
   if (!options.prune && options.olderThan !== undefined) {
-    throw new ProgError('USAGE', '--older-than goes with --prune: prog history --prune --older-than 90d');
+    throw usageError('--older-than goes with --prune: prog history --prune --older-than 90d', ['history']);
   }
   if (options.prune && (options.target !== undefined || options.since !== undefined || options.failed || options.limit !== undefined)) {
-    throw new ProgError('USAGE', '--prune works on the whole history: it takes no workflow, --since, --failed or --limit');
+    throw usageError('--prune works on the whole history: it takes no workflow, --since, --failed or --limit', ['history']);
   }
   for (const [flag, value] of [['--since', options.since], ['--older-than', options.olderThan]] as const) {
     if (value !== undefined && parseAge(value) === undefined) {
-      throw new ProgError('USAGE', `${flag} takes an age: a number and s, m, h, d or w (30m, 12h, 7d, 2w); got "${value}"`);
+      throw usageError(`${flag} takes an age: a number and s, m, h, d or w (30m, 12h, 7d, 2w); got "${value}"`, ['history']);
     }
   }
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
-    throw new ProgError('USAGE', `--limit must be a whole number ≥ 1; got "${options.limit}"`);
+    throw usageError(`--limit must be a whole number ≥ 1; got "${options.limit}"`, ['history']);
   }
 }
 
@@ -159,7 +159,8 @@ function fail(message: string): void {
 }
 
 function drawStyle(): DrawStyle {
-  const ascii = process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb';
+  // The colour rule's NO_COLOR (non-empty, and FORCE_COLOR beats it) also asks for plain characters.
+  const ascii = (process.env.FORCE_COLOR === undefined && (process.env.NO_COLOR ?? '') !== '') || process.env.TERM === 'dumb';
   return { ascii, chalk: new Chalk({ level: colorLevel(process.stdout) }) };
 }
 

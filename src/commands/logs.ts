@@ -1,10 +1,10 @@
 // `prog logs <run>`: a recorded run's output lines and log markers, filtered, as text or NDJSON.
-// With --follow it reads on while the run is written, until the run ends (or is lost).
+// With -f/--follow it reads on while the run is written, until the run ends (or is lost); with
+// -n/--tail N it shows only the last N lines of what is there (then, with -f, every new one).
 import { Chalk, type ChalkInstance } from 'chalk';
 import { setTimeout as delay } from 'node:timers/promises';
 import { colorLevel } from '../display/color.js';
 import { terminalStdout } from '../display/terminal-output.js';
-import { ProgError } from '../errors.js';
 import type { LogLevel } from '../events.js';
 import { escapeForTerminal, stripAnsi } from '../lines/ansi.js';
 import { parseAge } from '../store/history-query.js';
@@ -12,6 +12,7 @@ import { LogLines, type LogLine } from '../store/log-lines.js';
 import { RunReader } from '../store/run-reader.js';
 import { findRun, readRunRecord, runState } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
+import { usageError } from './usage.js';
 
 export interface LogsOptions {
   target: string;
@@ -22,6 +23,8 @@ export interface LogsOptions {
   since?: string;
   stream?: 'stdout' | 'stderr';
   format: 'text' | 'json';
+  /** Only the last this many lines (after the filters) of what was written before prog logs started. */
+  tail?: number;
 }
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warn', 'error'];
@@ -36,25 +39,60 @@ export async function logsCommand(options: LogsOptions): Promise<void> {
   const out = terminalStdout();
   const reader = new RunReader(run.dir);
   const lines = new LogLines();
+  // Until the backlog has been read, --tail keeps only its last lines; later lines are live.
+  let backlog = options.tail === undefined ? undefined : new LastLines(options.tail);
   const print = (batch: LogLine[]) => {
-    for (const line of batch) if (keep(startMs, line)) out.write(format(startMs, line));
+    for (const line of batch) {
+      if (!keep(startMs, line)) continue;
+      if (backlog === undefined) out.write(format(startMs, line));
+      else backlog.push(format(startMs, line));
+    }
+  };
+  const endBacklog = () => {
+    for (const text of backlog?.lines() ?? []) out.write(text);
+    backlog = undefined;
   };
   try {
     for (;;) {
       // Asked before reading: whatever was written before the end is then in this read.
       const over = !options.follow || runOver(run.dir);
+      // One read takes everything written so far, so after the first the backlog is complete.
       print(lines.take(reader.read()));
-      if (out.closed) return; // `prog logs x | head` has read enough
       if (over || reader.ended) break;
+      endBacklog();
+      if (out.closed) return; // `prog logs x | head` has read enough
       // A slow reader holds the follow back rather than piling lines up in memory.
       await (out.congested ? out.drained() : delay(POLL_MS));
     }
     // The run is over: a last line without its newline is complete now. While following it waited.
     print(lines.end());
+    endBacklog();
   } finally {
     reader.close();
   }
   await out.drained();
+}
+
+/** The last `limit` lines pushed, in a ring: memory for `limit` lines however long the log. */
+class LastLines {
+  readonly #limit: number;
+  readonly #ring: string[] = [];
+  #next = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  push(text: string): void {
+    if (this.#limit === 0) return;
+    if (this.#ring.length < this.#limit) this.#ring.push(text);
+    else this.#ring[this.#next] = text;
+    this.#next = (this.#next + 1) % this.#limit;
+  }
+
+  lines(): string[] {
+    return this.#ring.length < this.#limit ? this.#ring : [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)];
+  }
 }
 
 /** Nothing more will be written: the run has ended, or its prog died (lost), or it is gone. */
@@ -66,10 +104,13 @@ function runOver(dir: string): boolean {
 function lineFilter(options: LogsOptions, now: number): (startMs: number, line: LogLine) => boolean {
   const { source, stream } = options;
   if (options.level !== undefined && !LEVELS.includes(options.level)) {
-    throw new ProgError('USAGE', `--level takes one of ${LEVELS.join(', ')}; got "${options.level}"`);
+    throw usageError(`--level takes one of ${LEVELS.join(', ')}; got "${options.level}"`, ['logs']);
+  }
+  if (options.tail !== undefined && !(Number.isSafeInteger(options.tail) && options.tail >= 0)) {
+    throw usageError(`--tail must be a whole number of lines ≥ 0; got "${options.tail}"`, ['logs']);
   }
   if (stream !== undefined && stream !== 'stdout' && stream !== 'stderr') {
-    throw new ProgError('USAGE', `--stream takes stdout or stderr; got "${String(stream)}"`);
+    throw usageError(`--stream takes stdout or stderr; got "${String(stream)}"`, ['logs']);
   }
   const minLevel = LEVELS.indexOf(options.level ?? 'debug');
   const cutoff = options.since === undefined ? undefined : now - sinceAge(options.since);
@@ -89,7 +130,7 @@ function lineFilter(options: LogsOptions, now: number): (startMs: number, line: 
 
 function sinceAge(text: string): number {
   const ms = parseAge(text);
-  if (ms === undefined) throw new ProgError('USAGE', `--since takes an age: a number and s, m, h, d or w (30s, 15m, 12h, 7d, 2w); got "${text}"`);
+  if (ms === undefined) throw usageError(`--since takes an age: a number and s, m, h, d or w (30s, 15m, 12h, 7d, 2w); got "${text}"`, ['logs']);
   return ms;
 }
 
@@ -97,7 +138,7 @@ function regex(source: string): RegExp {
   try {
     return new RegExp(source);
   } catch (error) {
-    throw new ProgError('USAGE', `--grep takes a JavaScript regular expression: ${(error as Error).message}`);
+    throw usageError(`--grep takes a JavaScript regular expression: ${(error as Error).message}`, ['logs']);
   }
 }
 

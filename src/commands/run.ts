@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { resolveFormat, type RequestedFormat } from '../display/format.js';
+import { resolveFormat, richTerminal, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
 import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { printError, warnOnce } from '../diagnostics.js';
 import { exitCodeFor, ProgError } from '../errors.js';
 import { EventBus } from '../event-bus.js';
-import { MAX_RESUMED_IDS, type ExitEvent, type ResumeEvent, type StreamName, type Unstamped } from '../events.js';
+import { MAX_RESUMED_IDS, type ExitEvent, type ProgEvent, type ResumeEvent, type StreamName, type Unstamped } from '../events.js';
 import { ProgressModel } from '../model/progress-model.js';
 import type { LineSplitter } from '../lines/line-splitter.js';
 import { routeOutput, routeProgressFd } from '../parsers/line-router.js';
@@ -82,13 +82,16 @@ const STOP_FLUSH_MS = 1000;
 const CR_WAIT_MS = 15;
 /** How often prog looks whether stragglers have gone after their SIGTERM. */
 const POLL_MS = 20;
+/** Workflow names a run may take that rewrite run.json and look history up (followWorkflowName). */
+const MAX_RENAMES = 16;
 
 export async function runCommand(options: RunOptions): Promise<void> {
   const [file, ...args] = options.command;
   if (file === undefined) throw new ProgError('USAGE', 'no command given: prog run [options] -- <command> [args…]');
 
   // A format or parser that cannot work here is a usage error, found before anything is recorded.
-  const format = resolveFormat(options.format, { stdoutIsTTY: process.stdout.isTTY === true, env: process.env });
+  const terminals = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, env: process.env };
+  const format = resolveFormat(options.format, terminals);
   const requested = options.parsers ?? [];
   // --parser none skips even loading them: markers only, and no line is decoded unless a view asks.
   const specs = requested.length === 1 && requested[0] === 'none' ? [] : await loadParserSpecs();
@@ -113,9 +116,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
     clock: () => bus.now(),
     title: options.command.join(' '),
     updateIntervalMs: tickMs,
+    terminal: richTerminal(terminals),
   });
 
   bus.subscribe((event) => model.apply(event));
+  // Named by a workflow marker (no --name): recorded, listed and found under that name, and its ETA
+  // goes by that workflow's history from the moment the name arrives.
+  if (options.name === undefined || options.name.trim() === '') bus.subscribe(followWorkflowName(info, store, model));
   bus.subscribe((event) => store.event(event));
   bus.subscribe((event) => view.event(event, model));
   bus.subscribe((event) => {
@@ -311,6 +318,28 @@ export async function runCommand(options: RunOptions): Promise<void> {
   // (Only when a terminal was involved: a SIGHUP to a prog writing to files or pipes changes nothing.)
   if ((hungUp && [0, 1, 2].some((fd) => isatty(fd))) || terminalStdout().hungUp || terminalStderr().hungUp) exitLike(null, 'SIGHUP');
   else exitLike(exit.exitCode, exit.signal);
+}
+
+/**
+ * A `workflow` marker names the run's workflow: its key (run.json, history) becomes that name, and
+ * that workflow's history (looked up here: the model reads no files) becomes the ETA's prior when it
+ * has one (else the command line's stays). The last name given wins, as in the summary. Past
+ * MAX_RENAMES names only the key follows: endless names cannot stall the run on writes and lookups.
+ */
+function followWorkflowName(info: { key: string; command: string[]; cwd: string }, store: RunStore, model: ProgressModel): (event: ProgEvent) => void {
+  let renames = 0;
+  return (event) => {
+    if (event.type !== 'workflow' || event.name.trim() === '') return;
+    const key = workflowKey(info.command, info.cwd, event.name);
+    if (key === info.key) return;
+    if (++renames > MAX_RENAMES) {
+      info.key = key;
+      return;
+    }
+    store.rename(key, event.name);
+    const prior = historyPrior(stateDir(), key);
+    if (prior) model.usePrior(prior);
+  };
 }
 
 /**

@@ -33,7 +33,7 @@ function readConfig(env: NodeJS.ProcessEnv): ConfigValues {
 
 /** The part of prog run's options its settings decide (rich as a mere default falls back in a pipe). */
 export function settingsOptions(settings: RunSettings): Pick<RunOptions, 'format' | 'progressFd' | 'graceMs' | 'updateIntervalMs' | 'etaWindowMs' | 'sampleIntervalMs' | 'parsers'> {
-  const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true ? 'plain' : settings.format;
+  const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true && process.stderr.isTTY !== true ? 'plain' : settings.format;
   return {
     format,
     progressFd: settings.progressFd,

@@ -1,6 +1,9 @@
 // Each view is imported only by the run that uses it, so startup pays for one.
 import type { ViewFormat } from './format.js';
-import type { View, ViewOptions } from './view.js';
+import { buildOnStderr, terminalStdout } from './terminal-output.js';
+import type { ProgressReader, View, ViewOptions } from './view.js';
+import type { ProgEvent, StreamName } from '../events.js';
+import type { Snapshot, Summary } from '../model/snapshot.js';
 
 export async function loadView(format: ViewFormat, options: ViewOptions): Promise<View> {
   switch (format) {
@@ -10,7 +13,46 @@ export async function loadView(format: ViewFormat, options: ViewOptions): Promis
       return new (await import('./none.js')).NoneView();
     case 'plain':
       return new (await import('./plain.js')).PlainView(options);
-    case 'rich':
-      return new (await import('./rich/rich-view.js')).RichView(options);
+    case 'rich': {
+      const [{ RichView }, { colorAs }] = await Promise.all([import('./rich/rich-view.js'), import('./color.js')]);
+      if (options.terminal !== 'stderr') return new RichView(options);
+      // The view asks stdout's colour when it is built: the terminal it draws on is stderr.
+      return new StdoutAside(buildOnStderr(() => colorAs(process.stdout, process.stderr, () => new RichView(options))));
+    }
+  }
+}
+
+/**
+ * The live view drawn on stderr: the command's stdout goes straight to prog's stdout (a pipe or a
+ * file), byte for byte, never through the frame; everything else is the view's.
+ */
+class StdoutAside implements View {
+  readonly wantsLines: boolean;
+  readonly #view: View;
+
+  constructor(view: View) {
+    this.#view = view;
+    this.wantsLines = view.wantsLines;
+  }
+
+  output(stream: StreamName, bytes: Buffer): void {
+    if (stream === 'stdout') terminalStdout().write(bytes);
+    else this.#view.output(stream, bytes);
+  }
+
+  event(event: ProgEvent, model: ProgressReader): void {
+    this.#view.event(event, model);
+  }
+
+  tick(snapshot: Snapshot): void {
+    this.#view.tick(snapshot);
+  }
+
+  finish(summary: Summary, snapshot: Snapshot): void | Promise<void> {
+    return this.#view.finish(summary, snapshot);
+  }
+
+  detach(message: string): void {
+    this.#view.detach?.(message);
   }
 }

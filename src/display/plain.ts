@@ -1,6 +1,12 @@
-// The plain view, for CI logs, pipes and NO_COLOR: the child's bytes pass through untouched and
-// prog's own lines go to stderr, each starting with `[prog]`. No `\r`, no cursor movement: every
-// line is final, so a log reads the same as the terminal did.
+// The plain view, for CI logs, pipes and dumb terminals: the child's bytes pass through untouched
+// and prog's own lines go to stderr, each starting with `[prog]`. No `\r`, no cursor movement:
+// every line is final, so a log reads the same as the terminal did.
+//
+// prog's lines always start a line (grep '^\[prog\]' finds them all) and, as far as it can, add
+// nothing to the command's output: where the command leaves a line open (a `\r` redraw, a prompt,
+// dots), prog's lines wait for it to end and go out right after its `\n`. They wait at most HOLD_MS,
+// and not past the end of the output: then, and only then, prog ends the open line with one `\n` of
+// its own before them. The run's stderr.log is always exactly the command's.
 import { fstatSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { willRetry, type ProgEvent, type StreamName } from '../events.js';
@@ -25,6 +31,8 @@ function usage(snapshot: Snapshot): string {
 }
 /** Failures printed as they happen; the rest wait for the summary. */
 const LIVE_FAILURES = 10;
+/** How long prog's lines wait for the command to end a line it left open (see above). */
+export const HOLD_MS = 1000;
 
 interface PhaseLine {
   printedMs: number;
@@ -45,11 +53,16 @@ export class PlainView implements View {
   /** Phases whose start has been shown and that have not ended since. */
   readonly #announced = new Set<string>();
   /**
-   * Whether the line prog's stderr is on was left unfinished by the child, so prog's line starts a
-   * new one. Only the child's stderr counts, unless prog's stdout and stderr are the same file, pipe
-   * or terminal (`2>&1`, a terminal): then the child's stdout leaves lines unfinished there too.
+   * Whether the line prog's stderr is on was left open by the child, so prog's lines wait. Only the
+   * child's stderr counts, unless prog's stdout and stderr are the same file, pipe or terminal
+   * (`2>&1`, a terminal): then the child's stdout leaves lines open there too.
    */
-  #midLine = false;
+  #open = false;
+  /** prog's lines waiting for the child's open line to end, and the bound on their wait. */
+  #held: string[] = [];
+  #holdTimer: NodeJS.Timeout | undefined;
+  /** The child's output is all in (finish, detach): nothing more will end its line. */
+  #ended = false;
   readonly #sharedOutput: boolean;
   #liveFailures = 0;
 
@@ -60,8 +73,22 @@ export class PlainView implements View {
   }
 
   output(stream: StreamName, bytes: Buffer): void {
-    this.#out[stream].write(bytes);
-    if ((stream === 'stderr' || this.#sharedOutput) && bytes.length > 0) this.#midLine = bytes[bytes.length - 1] !== 0x0a;
+    const out = this.#out[stream];
+    if ((stream !== 'stderr' && !this.#sharedOutput) || bytes.length === 0) {
+      out.write(bytes);
+      return;
+    }
+    const end = this.#held.length === 0 ? -1 : bytes.indexOf(0x0a);
+    if (end !== -1 && end + 1 < bytes.length) {
+      // The open line ends inside this chunk: prog's waiting lines go out right after its `\n`.
+      out.write(bytes.subarray(0, end + 1));
+      this.#open = false;
+      this.#release();
+      bytes = bytes.subarray(end + 1);
+    }
+    out.write(bytes);
+    this.#open = bytes[bytes.length - 1] !== 0x0a;
+    if (!this.#open) this.#release();
   }
 
   event(event: ProgEvent, model: ProgressReader): void {
@@ -156,11 +183,19 @@ export class PlainView implements View {
   }
 
   detach(message: string): void {
+    this.#end();
     this.#say(this.#c.dim(message));
   }
 
   finish(summary: Summary): void {
+    this.#end();
     for (const line of summaryLines(summary, this.#c, this.#options.recordDir)) this.#say(line);
+  }
+
+  /** No more of the child's bytes will come: waiting lines, and those to come, go out now. */
+  #end(): void {
+    this.#ended = true;
+    this.#release();
   }
 
   #phaseEnded(phase: PhaseSnapshot, name: string): void {
@@ -185,9 +220,27 @@ export class PlainView implements View {
   }
 
   #say(text: string): void {
-    const out = this.#out.stderr;
-    out.write(`${this.#midLine ? '\n' : ''}${this.#c.dim('[prog]')} ${text}\n`);
-    this.#midLine = false;
+    const line = `${this.#c.dim('[prog]')} ${text}\n`;
+    if (this.#ended || (!this.#open && this.#held.length === 0)) {
+      this.#out.stderr.write(`${this.#open ? '\n' : ''}${line}`);
+      this.#open = false;
+      return;
+    }
+    this.#held.push(line);
+    if (this.#holdTimer === undefined) {
+      this.#holdTimer = setTimeout(() => this.#release(), HOLD_MS);
+      this.#holdTimer.unref();
+    }
+  }
+
+  /** Writes prog's waiting lines, at once: after the child's `\n`, or, past HOLD_MS or the end, after one of prog's. */
+  #release(): void {
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    if (this.#held.length === 0) return;
+    this.#out.stderr.write(`${this.#open ? '\n' : ''}${this.#held.join('')}`);
+    this.#held = [];
+    this.#open = false;
   }
 }
 

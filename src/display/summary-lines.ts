@@ -8,10 +8,16 @@ import { formatDuration } from './duration.js';
 import { peaksText } from './resources-text.js';
 import { byId, phasePath } from './phase-name.js';
 
-/** Failures (the latest) shown with the output that came before them. */
+/**
+ * Failures (the latest) shown with the run's last output lines before them, when no output of
+ * their own agent or phase was found: the same lines would repeat under every earlier one.
+ */
 const TAILS_SHOWN = 3;
 /** Lines of a multi-line error shown under its failure. */
 const ERROR_LINES = 10;
+/** Past this many failures listed, each but the last TAILS_SHOWN shows at most BRIEF_LINES of context. */
+const FULL_CONTEXT = 10;
+const BRIEF_LINES = 2;
 
 export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: string): string[] {
   const lines: string[] = [];
@@ -34,15 +40,19 @@ export function summaryLines(summary: Summary, c: ChalkInstance, recordDir?: str
   if (summary.failures.length > 0) {
     const more = summary.failuresOmitted > 0 ? ` (the last ${summary.failures.length}; ${summary.failuresOmitted} earlier not listed)` : '';
     lines.push(c.red(`failed items${more}:`));
-    const withTail = summary.failures.length - TAILS_SHOWN;
+    const recent = summary.failures.length - TAILS_SHOWN;
+    const brief = summary.failures.length > FULL_CONTEXT;
     for (const [i, failure] of summary.failures.entries()) {
       const [first, ...more] = (failure.error ?? '').split(/\r?\n/);
       lines.push(`  ${itemName(failure)}${failure.error === undefined ? '' : `: ${safe(first!, TEXT_MAX)}`}`);
-      // For the last few failures, what explains them: the error's own further lines (a compiler's
-      // output), else the output before the failure, so the cause reads without scrolling back.
-      if (i < withTail) continue;
+      // What explains it: the error's own further lines (a compiler's output), else the output of its
+      // agent or phase before it (the run's last lines only for the last few), so the cause reads
+      // without scrolling back. Many failures: a couple of lines each but for the last few.
       const detail = more.filter((l) => l.trim() !== '').slice(0, ERROR_LINES);
-      for (const line of detail.length > 0 ? detail : failure.tail ?? []) lines.push(c.dim(`    │ ${safe(line, TEXT_MAX)}`));
+      const own = failure.tailFrom === 'agent' || failure.tailFrom === 'phase';
+      let context = detail.length > 0 ? detail : own || i >= recent ? failure.tail ?? [] : [];
+      if (brief && i < recent) context = detail.length > 0 ? context.slice(0, BRIEF_LINES) : context.slice(-BRIEF_LINES);
+      for (const line of context) lines.push(c.dim(`    │ ${safe(line, TEXT_MAX)}`));
     }
   }
   if (summary.logs) lines.push(`logs: ${logsText(summary.logs, c)}`);

@@ -76,11 +76,38 @@ export class TerminalOutput {
 
 let stdout: TerminalOutput | undefined;
 let stderr: TerminalOutput | undefined;
+/** While a view that draws on stderr is built: what it takes for stdout. */
+let standIn: TerminalOutput | undefined;
 
 export function terminalStdout(): TerminalOutput {
-  return (stdout ??= new TerminalOutput(process.stdout));
+  return standIn ?? (stdout ??= new TerminalOutput(process.stdout));
 }
 
 export function terminalStderr(): TerminalOutput {
   return (stderr ??= new TerminalOutput(process.stderr));
+}
+
+/**
+ * Builds the live view to draw on stderr, the terminal, while stdout goes to a pipe or a file
+ * (`prog run -- make | tee log`, as pv and docker buildx do). The rich view draws on what it knows
+ * as stdout (rich/rich-view.ts): while it is built, terminalStdout() is the terminal on stderr (the
+ * view keeps that output; load-view.ts makes its colour stderr's), and from then on process.stdout,
+ * which is no terminal, reports stderr's size and passes on its resizes: the only terminal facts
+ * the view reads later. The command's stdout bytes never go through that view (load-view.ts sends
+ * them on). (A `terminal` the rich view took from its options would make this unnecessary.)
+ */
+export function buildOnStderr<T>(build: () => T): T {
+  const out = process.stdout;
+  const err = process.stderr;
+  if (!out.isTTY && !Object.prototype.hasOwnProperty.call(out, 'columns')) {
+    Object.defineProperty(out, 'columns', { configurable: true, get: () => err.columns });
+    Object.defineProperty(out, 'rows', { configurable: true, get: () => err.rows });
+    err.on('resize', () => out.emit('resize'));
+  }
+  standIn = terminalStderr();
+  try {
+    return build();
+  } finally {
+    standIn = undefined;
+  }
 }

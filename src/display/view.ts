@@ -38,4 +38,6 @@ export interface ViewOptions {
   title?: string;
   /** How often `tick` comes (update-interval), 1 s by default: JSON snapshots and plain's timed lines follow it. */
   updateIntervalMs?: number;
+  /** Where the live (rich) view draws: stdout, or stderr when only stderr is a terminal (format.ts). */
+  terminal?: 'stdout' | 'stderr';
 }

@@ -6,12 +6,12 @@
 // A parent whose child failed is failed; the run's percentage and ETA are over the leaves (phases
 // that are nobody's parent), so a group and the work inside it are not counted twice.
 import {
-  MAX_RESUMED_IDS, willRetry, type AgentStatus, type ExitEvent, type ItemErrorEvent, type ItemFailEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
+  MAX_RESUMED_IDS, willRetry, type AgentStatus, type ExitEvent, type ItemErrorEvent, type ItemFailEvent, type LogEvent, type LogLevel, type ProgEvent, type ResourcesEvent,
   type StepEvent, type TreeUsage,
 } from '../events.js';
 import {
-  emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type ResourcePeaks, type PhaseSnapshot, type RunStatus,
-  type Snapshot, type StepSnapshot, type Summary,
+  emptyCounts, type AgentSnapshot, type Counts, type FailureRecord, type LogRecord, type ResourcePeaks, type PhaseSnapshot, type RetrySnapshot,
+  type RunStatus, type Snapshot, type StepSnapshot, type Summary,
 } from './snapshot.js';
 import { EtaEngine, type EtaEstimate, type ModelPrior } from './eta.js';
 import { Throughput } from './throughput.js';
@@ -23,6 +23,11 @@ const MAX_FAILURES = 100;
 export const MAX_REMEMBERED = MAX_RESUMED_IDS;
 /** Deepest nesting of phases followed (a parent's parent…): hostile parents cannot loop. */
 const MAX_DEPTH = 32;
+/** Warn and error log lines kept for the views (the latest), and the most of a message kept. */
+export const MAX_RECENT_LOGS = 5;
+const LOG_MESSAGE_MAX = 1000;
+/** Items waiting for a retry whose attempt number is remembered (for `retry 1/3` on their next start). */
+const MAX_RETRIES_KEPT = 10_000;
 
 interface PhaseState {
   id: string;
@@ -54,7 +59,14 @@ interface AgentState {
   itemSinceMs?: number;
   /** The step of the current item, cleared when the item ends. */
   step?: StepSnapshot;
+  /** The current item is this retry of it. */
+  retry?: RetrySnapshot;
   last?: AgentSnapshot['last'];
+  lastRetry?: RetrySnapshot;
+  /** Items done; those of them with a known start, and the time they took in all. */
+  done: number;
+  timed: number;
+  itemMs: number;
 }
 
 export class ProgressModel {
@@ -66,13 +78,19 @@ export class ProgressModel {
   failuresOmitted = 0;
   /** Log lines so far, by level (markers and tools' diagnostics alike). */
   readonly logs: Partial<Record<LogLevel, number>> = {};
+  /** The latest warn and error lines, oldest first: state the views show while the run goes on. */
+  readonly recentLogs: LogRecord[] = [];
+  /** Items whose last attempt failed and will be retried: which retry comes next. */
+  readonly #retries = new Map<string, RetrySnapshot>();
   invalidMarkers = 0;
   nowMs = 0;
   exit?: ExitEvent;
   readonly #overall = new Throughput(0);
-  readonly #prior: ModelPrior | undefined;
+  #prior: ModelPrior | undefined;
   /** The run's own ETA engine: only used while a run prior is in play (else the slowest phase's ETA). */
-  readonly #runEta: EtaEngine | undefined;
+  #runEta: EtaEngine | undefined;
+  /** Items an earlier run completed (prog resume): done, but not this run's pace. */
+  #resumed = 0;
 
   /** How far back ETAs judge the pace (eta-window), when the user limited it. */
   readonly #etaWindow: { windowMs: number } | Record<string, never>;
@@ -81,6 +99,18 @@ export class ProgressModel {
     this.#prior = options.prior;
     this.#etaWindow = options.etaWindowMs === undefined ? {} : { windowMs: options.etaWindowMs };
     this.#runEta = options.prior?.run ? new EtaEngine({ startMs: 0, prior: options.prior.run, ...this.#etaWindow }) : undefined;
+  }
+
+  /**
+   * Another history to go on, found once the run started (a workflow marker named it: run.ts looks
+   * that workflow's history up; the model reads no files). The run's ETA starts over from it with
+   * the progress so far; phases seen from now on get theirs, those already running keep what they had.
+   */
+  usePrior(prior: ModelPrior | undefined): void {
+    this.#prior = prior;
+    this.#runEta = prior?.run ? new EtaEngine({ startMs: 0, prior: prior.run, ...this.#etaWindow }) : undefined;
+    this.#runEta?.rebase(this.#resumed);
+    if (this.phases.size > 0 || this.counts.processed > this.#resumed) this.#recordRun(this.nowMs);
   }
   /** Items without a phase are counted on the run only; their in-flight set lives here. */
   readonly #loose = new Map<string, number>();
@@ -111,6 +141,7 @@ export class ProgressModel {
           phase.eta.rebase(phase.counts.processed);
         }
         this.#runEta?.rebase(this.counts.processed);
+        this.#resumed = this.counts.processed;
         // The items themselves, when named: done already, so doing one again counts nothing.
         for (const item of event.done ?? []) this.#outcomes.done(item.phase, item.id);
         break;
@@ -182,22 +213,28 @@ export class ProgressModel {
           agent.item = event.id;
           agent.itemSinceMs = event.t;
           agent.step = undefined;
+          agent.retry = this.#retries.get(itemKey(event.phase, event.id));
         }
         break;
       }
       case 'item.done':
         this.#finishItem(event.phase, event.id, event.t, 'succeeded');
         this.#agentFinished(event.agent, event.id, 'done');
+        this.#retries.delete(itemKey(event.phase, event.id));
         break;
       case 'item.skip':
         this.#finishItem(event.phase, event.id, event.t, 'skipped');
         this.#agentFinished(event.agent, event.id, 'skipped');
+        this.#retries.delete(itemKey(event.phase, event.id));
         break;
       case 'item.fail': {
         const retrying = willRetry(event);
         // A final failure is always recorded: new, or replacing the item's earlier outcome.
         this.#finishItem(event.phase, event.id, event.t, retrying ? 'retried' : 'failed');
-        this.#agentFinished(event.agent, event.id, retrying ? 'retrying' : 'failed', event.error);
+        const next = retrying ? { retry: event.retry!, maxRetries: event.maxRetries! } : undefined;
+        this.#agentFinished(event.agent, event.id, retrying ? 'retrying' : 'failed', event.error, next);
+        if (next) this.#expectRetry(itemKey(event.phase, event.id), next);
+        else this.#retries.delete(itemKey(event.phase, event.id));
         if (!retrying) this.#recordFailure(event);
         break;
       }
@@ -212,11 +249,13 @@ export class ProgressModel {
           agent.item = undefined;
           agent.itemSinceMs = undefined;
           agent.step = undefined;
+          agent.retry = undefined;
         }
         break;
       }
       case 'log':
         this.logs[event.level] = (this.logs[event.level] ?? 0) + 1;
+        if (event.level === 'warn' || event.level === 'error') this.#recordLog(event);
         break;
       case 'marker.invalid':
         this.invalidMarkers++;
@@ -298,6 +337,7 @@ export class ProgressModel {
       agents: [...this.agents.values()].map((a) => agentSnapshot(a, this.#resources?.agents?.[a.id])),
       invalidMarkers: this.invalidMarkers,
     };
+    if (this.recentLogs.length > 0) snap.recentLogs = this.recentLogs.map((log) => ({ ...log }));
     if (this.#resources) {
       const { type: _type, seq: _seq, t: _t, agents: _agents, ...usage } = this.#resources;
       snap.resources = usage;
@@ -383,7 +423,7 @@ export class ProgressModel {
   #agent(id: string): AgentState {
     let agent = this.agents.get(id);
     if (!agent) {
-      agent = { id, status: 'idle' };
+      agent = { id, status: 'idle', done: 0, timed: 0, itemMs: 0 };
       this.agents.set(id, agent);
     }
     return agent;
@@ -440,16 +480,56 @@ export class ProgressModel {
     }
   }
 
-  #agentFinished(agentId: string | undefined, item: string, outcome: NonNullable<AgentSnapshot['last']>['outcome'], error?: string): void {
+  #agentFinished(
+    agentId: string | undefined, item: string, outcome: NonNullable<AgentSnapshot['last']>['outcome'], error?: string, next?: RetrySnapshot,
+  ): void {
     if (agentId === undefined) return;
     const agent = this.#agent(agentId);
+    const current = agent.item === item;
     agent.last = error === undefined ? { item, outcome } : { item, outcome, error };
-    if (agent.item === item) {
+    agent.lastRetry = next ?? (current ? agent.retry : undefined);
+    if (outcome === 'done') agent.done++;
+    if (current) {
+      if (outcome === 'done' && agent.itemSinceMs !== undefined) {
+        agent.timed++;
+        agent.itemMs += Math.max(0, this.nowMs - agent.itemSinceMs);
+      }
       agent.item = undefined;
       agent.itemSinceMs = undefined;
       agent.step = undefined;
+      agent.retry = undefined;
       if (agent.status === 'busy') agent.status = 'idle';
     }
+  }
+
+  /** The item's next attempt is this retry (remembered for a bounded number of items). */
+  #expectRetry(key: string, retry: RetrySnapshot): void {
+    if (this.#retries.size < MAX_RETRIES_KEPT || this.#retries.has(key)) this.#retries.set(key, retry);
+  }
+
+  /**
+   * A warn or error line, with the phase it belongs to: its source agent's, the phase its source
+   * names, else the only leaf phase running (a line said while one phase runs is that phase's).
+   */
+  #recordLog(event: LogEvent): void {
+    const record: LogRecord = { level: event.level, message: event.message.slice(0, LOG_MESSAGE_MAX), tMs: event.t };
+    if (event.source !== undefined) record.source = event.source.slice(0, LOG_MESSAGE_MAX);
+    if (event.location !== undefined) record.location = { ...event.location };
+    const phase = event.source === undefined ? undefined : this.agents.get(event.source)?.phase ?? (this.phases.has(event.source) ? event.source : undefined);
+    if (phase !== undefined) {
+      record.phase = phase;
+    } else {
+      let only: string | undefined;
+      let running = 0;
+      for (const p of this.phases.values()) {
+        if (p.status !== 'running' || this.#parents.has(p.id)) continue;
+        running++;
+        only = p.id;
+      }
+      if (running === 1) record.phase = only;
+    }
+    this.recentLogs.push(record);
+    if (this.recentLogs.length > MAX_RECENT_LOGS) this.recentLogs.shift();
   }
 
   /** The error (and name) a tool gives later for a failure already counted: the newest record of that item. */
@@ -469,6 +549,7 @@ export class ProgressModel {
     if (event.agent !== undefined) record.agent = event.agent;
     if (event.error !== undefined) record.error = event.error;
     if (event.tail !== undefined) record.tail = event.tail;
+    if (event.tailFrom !== undefined) record.tailFrom = event.tailFrom;
     this.failures.push(record);
     if (this.failures.length > MAX_FAILURES) {
       this.failures.shift();
@@ -557,6 +638,15 @@ function agentSnapshot(agent: AgentState, usage: TreeUsage | undefined): AgentSn
   if (agent.item !== undefined) snap.item = agent.item;
   if (agent.itemSinceMs !== undefined) snap.itemSinceMs = agent.itemSinceMs;
   if (agent.step !== undefined) snap.step = { ...agent.step };
+  if (agent.retry !== undefined) snap.retry = { ...agent.retry };
   if (agent.last !== undefined) snap.last = agent.last;
+  if (agent.lastRetry !== undefined) snap.lastRetry = { ...agent.lastRetry };
+  if (agent.done > 0) snap.done = agent.done;
+  if (agent.timed > 0) snap.avgItemMs = agent.itemMs / agent.timed;
   return snap;
+}
+
+/** An item's key across phases (length-prefixed, so no phase and id pair reads as another). */
+function itemKey(phase: string | undefined, id: string): string {
+  return phase === undefined ? `-${id}` : `${phase.length}:${phase}${id}`;
 }

@@ -1,5 +1,5 @@
 // What views and the JSON stream read: a plain, serialisable picture of the run at one moment.
-import type { AgentStatus, LogLevel, PhaseStatus, ResourcesEvent, TreeUsage } from '../events.js';
+import type { AgentStatus, LogLevel, PhaseStatus, ResourcesEvent, TailSource, TreeUsage } from '../events.js';
 
 export interface Counts {
   /** Items that reached a final state: succeeded + failed + skipped. */
@@ -74,7 +74,19 @@ export interface AgentSnapshot {
   itemSinceMs?: number;
   /** The step of the current item (from a `step` marker with this agent). */
   step?: StepSnapshot;
+  /** The current item is a retry: attempt `retry` of `maxRetries` (from the item's earlier failure). */
+  retry?: RetrySnapshot;
   last?: { item: string; outcome: 'done' | 'failed' | 'retrying' | 'skipped'; error?: string };
+  /** Of the last item: the retry that follows (`retrying`), else the retry that attempt was, if one. */
+  lastRetry?: RetrySnapshot;
+  /** Items this agent finished as done, and their mean time (from their start on this agent). */
+  done?: number;
+  avgItemMs?: number;
+}
+
+export interface RetrySnapshot {
+  retry: number;
+  maxRetries: number;
 }
 
 export interface FailureRecord {
@@ -82,15 +94,20 @@ export interface FailureRecord {
   id: string;
   agent?: string;
   error?: string;
-  /** The last lines of output before the failure. */
+  /** The last lines of output before the failure: its agent's, its phase's or the run's (`tailFrom`). */
   tail?: string[];
+  tailFrom?: TailSource;
   tMs: number;
 }
 
+/** A warn or error log line, kept for the views to show while the run goes on. */
 export interface LogRecord {
   level: LogLevel;
   source?: string;
+  /** The phase it was said in: the source agent's, the phase the source names, or the only one running. */
+  phase?: string;
   message: string;
+  location?: { file: string; line: number; col?: number };
   tMs: number;
 }
 
@@ -116,6 +133,8 @@ export interface Snapshot {
   invalidMarkers: number;
   /** The latest resource sample, once there is one. */
   resources?: ResourceUsage;
+  /** The latest warn and error log lines (at most MAX_RECENT_LOGS), oldest first; absent when none. */
+  recentLogs?: LogRecord[];
 }
 
 export interface Summary {

@@ -23,11 +23,12 @@ export interface RouterOptions {
   nonce?: string;
 }
 
-/** A failure carries the last lines of output before it, so it can be read without scrolling. */
+/**
+ * A failure carries the output lines before it (its agent's or phase's: the tail follows every
+ * marker to tell), so it can be read without scrolling.
+ */
 function withTail(event: Extract<MarkerResult, { ok: true }>['event'], tail: OutputTail | undefined) {
-  if (event.type !== 'item.fail' || !tail) return event;
-  const lines = tail.lines();
-  return lines.length === 0 ? event : { ...event, tail: lines };
+  return tail ? tail.attach(event) : event;
 }
 
 /** A splitter for stdout or stderr: markers may arrive there, mixed with ordinary output. */

@@ -121,6 +121,10 @@ export class RunStore {
   #ownsDir = false;
   /** How the run reads markers, kept to the end: prog resume runs it the same way. */
   #markerNonce = false;
+  /** What run.json said at the start (pid, supervisor…), for rewriting it when the run is renamed. */
+  #started?: Pick<RunRecord, 'pid' | 'supervisor' | 'graceMs' | 'pidStartTicks' | 'foreground' | 'markerNonce'>;
+  /** The workflow a marker named, once renamed: in run.json from then on. */
+  #workflow?: string;
 
   /**
    * Creates the run's directory; on failure the store is inert and has warned. Should the id be
@@ -157,7 +161,18 @@ export class RunStore {
   /** run.json at the start, synced: a run that dies with prog is still on disk as started. */
   start(pid: number, supervisor: ProcessIdentity, extra: Pick<RunRecord, 'graceMs' | 'pidStartTicks' | 'foreground' | 'markerNonce'> = {}): void {
     if (extra.markerNonce) this.#markerNonce = true;
-    this.#writeRecord({ ...this.#base(), pid, supervisor, ...extra, status: 'running', exitCode: null, signal: null });
+    this.#started = { pid, supervisor, ...extra };
+    this.#writeRecord({ ...this.#base(), ...this.#started, status: 'running', exitCode: null, signal: null });
+  }
+
+  /**
+   * The run names its workflow (a `workflow` marker, without --name): it belongs to `key` from now
+   * on. run.json says so at once (a lost run, prog resume), and its end and history line will.
+   */
+  rename(key: string, workflow: string): void {
+    this.info.key = key;
+    this.#workflow = workflow;
+    if (this.#started) this.#writeRecord({ ...this.#base(), ...this.#started, status: 'running', exitCode: null, signal: null });
   }
 
   /**
@@ -242,6 +257,7 @@ export class RunStore {
 
   #base(): RunRecord {
     const record: RunRecord = { version: RECORD_VERSION, ...this.info, status: 'running', exitCode: null, signal: null };
+    if (this.#workflow !== undefined) record.workflow = this.#workflow;
     if (this.#failed) record.logIncomplete = true;
     if (this.#markerNonce) record.markerNonce = true;
     return record;

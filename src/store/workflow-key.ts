@@ -1,5 +1,6 @@
-// What makes two runs "the same workflow" for history and ETA: the name given with --name, else
-// the command line (quoted as a shell would need it) and the directory it ran in.
+// What makes two runs "the same workflow" for history and ETA: the name given with --name, else the
+// name a `workflow` marker gives (commands/run.ts renames the run when it arrives), else the command
+// line (quoted as a shell would need it) and the directory it ran in.
 
 export function workflowKey(command: string[], cwd: string, name?: string): string {
   if (name !== undefined && name.trim() !== '') return name.trim();

@@ -273,7 +273,7 @@ test('a hostile key, id or phase name is printed escaped, never as terminal esca
   assert.is(json[0]!.key, hostile, 'JSON carries the key exactly (JSON escapes it)');
 });
 
-test('colour by outcome only when stdout takes colour; ASCII under NO_COLOR and TERM=dumb', async () => {
+test('colour by outcome only when stdout takes colour; ASCII under a non-empty NO_COLOR and TERM=dumb', async () => {
   const home = writtenHome();
   const coloured = out(await prog(home, [], { FORCE_COLOR: '1' }));
   assert.match(coloured, /\x1b\[32m[▁▂▃▄▅▆▇█]\x1b\[39m/);
@@ -282,7 +282,7 @@ test('colour by outcome only when stdout takes colour; ASCII under NO_COLOR and 
   const plain = out(await prog(home, []));
   assert.not.ok(plain.includes('\x1b'));
   assert.match(plain, /stats .* [▁▂▃▄▅▆▇█]{3}x[▁▂▃▄▅▆▇█]{3}![▁▂▃▄▅▆▇█]{3}\n$/);
-  for (const env of [{ NO_COLOR: '' }, { TERM: 'dumb' }]) {
+  for (const env of [{ NO_COLOR: '1' }, { TERM: 'dumb' }]) {
     const ascii = out(await prog(home, [], env));
     assert.not.ok(/[\x1b▁▂▃▄▅▆▇█✔✖]/.test(ascii), ascii);
     assert.match(ascii, /stats\s+11\s+exit 0 .* [_.=#-]{3}x[_.=#-]{3}![_.=#-]{3}\n$/);

@@ -31,20 +31,22 @@ function bodies(r: ProgResult): string[] {
   });
 }
 
-// Sleeps between writes to different streams, so the order prog read them in is the order written.
+// Each write to another stream waits until prog has taken in the ones before (however slow the
+// machine), so the order prog recorded is the order written.
 const WORK: Step[] = [
   { o: 'compiling\n' },
   { o: marker({ type: 'log', level: 'debug', message: 'cache hit' }) },
   { o: marker({ type: 'log', level: 'warn', source: 'agent-03', message: 'disk almost full' }) },
-  { sleep: 60 },
+  { logged: true },
   { e: 'warning: unused variable\n' },
-  { sleep: 60 },
+  { logged: true },
   { o: '\rfetch 10%\r\rfetch 60%\rfetch 100%\n' },
   { o: 'one\n\ntwo\n' },
   { o: marker({ type: 'log', level: 'error', source: 'agent-01', message: 'upload failed: FAIL' }) },
-  { sleep: 60 },
+  { logged: true },
+  { recorded: 'upload failed: FAIL' },
   { fd: 3, w: marker({ type: 'log', level: 'notice', message: 'sent on the progress fd' }) },
-  { sleep: 60 },
+  { recorded: 'sent on the progress fd' },
   { o: 'done' },
 ];
 
@@ -136,8 +138,16 @@ test('--grep: a regular expression on the line or the message', async () => {
 });
 
 test('--since: only lines within that age from now', async () => {
-  const home = await record([{ o: 'early\n' }, { sleep: 2000 }, { o: 'late\n' }]);
-  assert.equal(bodies(await logs(home, ['latest', '--since', '1s'])), ['stdout │ late']);
+  const home = await record([{ o: 'early\n' }, { sleep: 4000 }, { o: 'late\n' }]);
+  // The window is cut from the age 'late' has now, so a slow machine moves both lines alike:
+  // 'late' is inside it, 'early' (4 s older) outside, with 2 s to spare for prog logs to start.
+  const [dir] = readdirSync(join(home, 'runs'));
+  const started = Date.parse(JSON.parse(readFileSync(join(home, 'runs', dir!, 'run.json'), 'utf8')).startedAt);
+  const chunks = readFileSync(join(home, 'runs', dir!, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'chunk');
+  const lateAge = Date.now() - (started + chunks[chunks.length - 1].t);
+  const window = `${((lateAge + 2000) / 1000).toFixed(2)}s`;
+  const got = await logs(home, ['latest', '--since', window]);
+  assert.equal(bodies(got), ['stdout │ late'], `--since ${window} in ${home}: ${got.stderr}`);
   assert.equal(bodies(await logs(home, ['latest', '--since', '1h'])), ['stdout │ early', 'stdout │ late']);
   assert.equal(bodies(await logs(home, ['latest', '--since', '1.5m'])).length, 2);
 });
@@ -152,10 +162,12 @@ test('the command\'s escape sequences and control characters are made inert in t
   assert.is(json[0]!.line, hostile.slice(0, -1));
 });
 
-test('colour only when asked for (FORCE_COLOR), never with NO_COLOR', async () => {
+test('colour only when asked for (FORCE_COLOR, which beats NO_COLOR as in Node); never in a pipe without it', async () => {
   const home = await workHome();
   assert.match((await logs(home, ['latest', '--level', 'warn'], { FORCE_COLOR: '1' })).stdout.toString(), /\x1b\[33mwarn\x1b\[39m/);
-  assert.not.match((await logs(home, ['latest'], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout.toString(), /\x1b/);
+  assert.match((await logs(home, ['latest', '--level', 'warn'], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout.toString(), /\x1b\[33mwarn/);
+  assert.not.match((await logs(home, ['latest'], { NO_COLOR: '1' })).stdout.toString(), /\x1b/);
+  assert.not.match((await logs(home, ['latest'])).stdout.toString(), /\x1b/);
 });
 
 test('bad --grep, bad --since and an unknown run: exit 125 with a clear message', async () => {

@@ -1,4 +1,5 @@
-// `--format auto`: plain unless stdout is a terminal free of NO_COLOR, TERM=dumb and CI.
+// `--format auto`: rich when stdout or stderr is a terminal (drawn on stderr when only it is one),
+// unless TERM=dumb or CI; plain otherwise. NO_COLOR drops colour only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveFormat } from '../../src/display/format.js';
@@ -24,9 +25,15 @@ test('auto when stdout is not a terminal is plain', () => {
   assert.is(pipe({ FORCE_COLOR: '1' }), 'plain', 'FORCE_COLOR does not make a pipe a terminal');
 });
 
-test('auto with NO_COLOR set is plain, even when it is empty', () => {
-  assert.is(tty({ NO_COLOR: '1' }), 'plain');
-  assert.is(tty({ NO_COLOR: '' }), 'plain');
+test('auto with NO_COLOR set is still the rich view (NO_COLOR asks only to drop colour)', () => {
+  assert.is(tty({ NO_COLOR: '1' }), 'rich');
+  assert.is(tty({ NO_COLOR: '' }), 'rich');
+});
+
+test('auto with stdout a pipe and stderr a terminal is the rich view (drawn on stderr, as pv does)', () => {
+  assert.is(resolveFormat('auto', { stdoutIsTTY: false, stderrIsTTY: true, env: {} }), 'rich');
+  assert.is(resolveFormat('auto', { stdoutIsTTY: false, stderrIsTTY: false, env: {} }), 'plain');
+  assert.is(resolveFormat('auto', { stdoutIsTTY: false, stderrIsTTY: true, env: { CI: 'true' } }), 'plain');
 });
 
 test('auto with TERM=dumb is plain; other TERMs are not', () => {

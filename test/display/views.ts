@@ -47,7 +47,8 @@ class Harness<V extends PlainView | JsonView> {
 }
 
 const noColour = () => {
-  process.env.NO_COLOR = '';
+  process.env.NO_COLOR = '1';
+  delete process.env.FORCE_COLOR;
 };
 
 // ---------------------------------------------------------------- plain: progress cadence
@@ -220,7 +221,7 @@ test('plain: more than 100 failures: the summary lists the last 100 and says how
   assert.ok(out.includes('further failures are listed in the summary'));
 });
 
-test('plain: a status line never continues a line the child left unfinished on stderr', async () => {
+test('plain: a status line waits for a line the child left unfinished on stderr, then follows its \\n', async () => {
   noColour();
   const out = await capture('stderr', () => {
     const h = new Harness(new PlainView());
@@ -229,7 +230,7 @@ test('plain: a status line never continues a line the child left unfinished on s
     h.view.output('stderr', Buffer.from('whole\n'));
     h.emit(2, { type: 'log', level: 'info', message: 'again' });
   });
-  assert.is(out, 'partial\n[prog] info: hello\nwhole\n[prog] info: again\n');
+  assert.is(out, 'partialwhole\n[prog] info: hello\n[prog] info: again\n');
 });
 
 test('plain: when stdout and stderr are one place (2>&1, a terminal), the child\'s stdout counts too', async () => {
@@ -245,13 +246,14 @@ test('plain: when stdout and stderr are one place (2>&1, a terminal), the child\
       h.view.output('stderr', Buffer.from('err'));
       h.view.output('stdout', Buffer.from('out\n'));
       h.emit(2, { type: 'log', level: 'info', message: 'again' });
+      h.view.output('stderr', Buffer.from('x\n'));
     } finally {
       process.stdout.write = original;
     }
   }));
   // Only the stderr side is captured; the stdout bytes went to the same place in a real 2>&1.
-  assert.is(await write(true), '\n[prog] info: hello\nerr[prog] info: again\n', 'shared: the last write, on either stream, decides');
-  assert.is(await write(false), '[prog] info: hello\nerr\n[prog] info: again\n', 'separate: only stderr matters');
+  assert.is(await write(true), '[prog] info: hello\nerr[prog] info: again\nx\n', 'shared: the last write, on either stream, decides');
+  assert.is(await write(false), '[prog] info: hello\nerrx\n[prog] info: again\n', 'separate: only stderr matters');
 });
 
 test('plain: a phase marker repeated to update its total does not announce the phase again', async () => {
@@ -266,7 +268,7 @@ test('plain: a phase marker repeated to update its total does not announce the p
   assert.is(out.split('\n').filter((l) => l.includes('started')).length, 2, 'started, and started again after it ended');
 });
 
-test('plain: colour only when asked: FORCE_COLOR colours, NO_COLOR (even empty) wins', async () => {
+test('plain: colour only when asked: FORCE_COLOR colours and beats NO_COLOR; a non-empty NO_COLOR turns it off', async () => {
   const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
   const run = async () => capture('stderr', () => {
     const h = new Harness(new PlainView());
@@ -276,7 +278,9 @@ test('plain: colour only when asked: FORCE_COLOR colours, NO_COLOR (even empty) 
     delete process.env.NO_COLOR;
     process.env.FORCE_COLOR = '1';
     assert.match(await run(), /^\x1b\[2m\[prog\]\x1b\[22m \x1b\[31merror/);
-    process.env.NO_COLOR = '';
+    process.env.NO_COLOR = '1';
+    assert.match(await run(), /^\x1b\[2m\[prog\]/, 'FORCE_COLOR wins, as in Node');
+    delete process.env.FORCE_COLOR;
     assert.is(await run(), '[prog] error: boom\n');
     delete process.env.NO_COLOR;
     process.env.FORCE_COLOR = '0';

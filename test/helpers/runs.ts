@@ -18,7 +18,7 @@ export function readJson(path: string): Record<string, any> | undefined {
 
 export type Step =
   | { o: string } | { e: string } | { ob: string } | { eb: string } | { fd: number; w: string }
-  | { sleep: number } | { until: string } | { exit: number };
+  | { sleep: number } | { until: string } | { exit: number } | { logged: true } | { recorded: string };
 
 /** The command line of a scripted child. */
 export function child(steps: Step[]): string[] {

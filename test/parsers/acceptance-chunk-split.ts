@@ -90,8 +90,8 @@ test('check 23 through real prog runs: 12 generated streams written in random pi
       if (!r.stdout.equals(want.shown)) failures.push(`case ${n}: shown ${JSON.stringify(r.stdout.toString('latin1'))} != ${JSON.stringify(want.shown.toString('latin1'))}`);
       const run = onlyRun(r.home);
       if (!run.stdout.equals(input)) failures.push(`case ${n}: stdout.log is not the input`);
-      const recorded = run.events.filter((e) => MARKER_EVENTS.has(String(e.type))).map(({ t: _t, seq: _seq, tail: _tail, ...rest }) => rest);
-      const expected = want.events.map(({ tail: _tail, ...rest }) => rest);
+      const recorded = run.events.filter((e) => MARKER_EVENTS.has(String(e.type))).map(({ t: _t, seq: _seq, tail: _tail, tailFrom: _tailFrom, ...rest }) => rest);
+      const expected = want.events.map(({ tail: _tail, tailFrom: _tailFrom, ...rest }) => rest);
       try {
         assert.equal(recorded, expected);
       } catch {

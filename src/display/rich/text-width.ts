@@ -1,21 +1,30 @@
 // Terminal cell width of plain text (no escapes: rows are styled after they are cut to width).
-// ASCII costs one pass; wide (CJK, emoji) and zero-width (combining) characters are counted right.
+// A line counted narrower than it is wraps on screen, and the frame writer, erasing by count,
+// leaves its top behind in the scrollback; so widths follow Unicode's East Asian Width data (wide
+// and fullwidth: two cells, as terminals draw ✅ ❌ ⚡ and CJK; ambiguous: one, as terminals do
+// outside CJK locales), and combining marks, joiners and variation selectors take none.
+// ASCII, nearly all of what rows hold, is one comparison a character.
+import { eastAsianWidth } from 'get-east-asian-width';
+
+/** Combining marks and format characters (zero-width joiner and spaces, variation selectors, BOM). */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+
+/** Widths looked up so far: frames repeat the same few (bars, icons, spinners, separators). */
+const known = new Map<number, number>();
+const KNOWN_MAX = 4096;
 
 function charWidth(code: number): number {
-  if (code < 0x300) return code < 0x20 || (code >= 0x7f && code < 0xa0) ? 0 : 1;
-  if ((code >= 0x300 && code <= 0x36f) || (code >= 0x200b && code <= 0x200f) || code === 0xfe0f || (code >= 0xfe00 && code <= 0xfe0e)) return 0;
-  if (
-    (code >= 0x1100 && code <= 0x115f) ||
-    (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) ||
-    (code >= 0xac00 && code <= 0xd7a3) ||
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xfe30 && code <= 0xfe4f) ||
-    (code >= 0xff00 && code <= 0xff60) ||
-    (code >= 0xffe0 && code <= 0xffe6) ||
-    (code >= 0x1f300 && code <= 0x1faff) ||
-    (code >= 0x20000 && code <= 0x3fffd)
-  ) return 2;
-  return 1;
+  if (code < 0x7f) return code < 0x20 ? 0 : 1;
+  if (code < 0xa0) return 0;
+  // Latin, Greek, Cyrillic… up to the combining marks are all narrow (U+00AD, the soft hyphen, shows as one).
+  if (code < 0x300) return 1;
+  let width = known.get(code);
+  if (width === undefined) {
+    // Hangul jamo vowels and finals join the syllable before them.
+    width = (code >= 0x1160 && code <= 0x11ff) || ZERO_WIDTH.test(String.fromCodePoint(code)) ? 0 : eastAsianWidth(code);
+    if (known.size < KNOWN_MAX) known.set(code, width);
+  }
+  return width;
 }
 
 export function textWidth(text: string): number {

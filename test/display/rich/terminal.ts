@@ -77,11 +77,12 @@ liveTest([tools.tmux()], 'resizing 120 → 60 → 120 columns leaves no fragment
     const framed = (s: string[]) => s.some((l) => /load · /.test(l)) && s.some((l) => l.includes('Map phase'));
     const header = (s: string[]) => s.find((l) => /load · /.test(l)) ?? '';
     t.resize(60, 30);
-    const narrow = await t.waitFor((s) => framed(s) && header(s).length < 60 && header(s).endsWith('…'), 5_000, 'a frame drawn for 60 columns');
+    // At 60 columns the header takes two lines (the second with elapsed time and resources).
+    const narrow = await t.waitFor((s) => framed(s) && header(s).length < 60 && s.some((l) => /^ {2}\d+(\.\d)?s elapsed · /.test(l)), 5_000, 'a frame drawn for 60 columns');
     t.resize(120, 30);
     const wide = await t.waitFor((s) => framed(s) && header(s).length > 60, 5_000, 'a frame drawn for 120 columns');
     for (const [name, screen, width] of [['narrow', narrow, 60], ['wide', wide, 120]] as const) {
-      const frameLines = screen.filter((l) => /Map phase|load ·|agent-0\d/.test(l) && !/^log line/.test(l));
+      const frameLines = screen.filter((l) => /Map phase|load ·|agent-0\d|^ {2}\d+(\.\d)?s elapsed · |agents busy$/.test(l) && !/^log line/.test(l));
       const headers = screen.filter((l) => /load · /.test(l));
       assert.is(headers.length, 1, `${name}: exactly one header on screen:\n${screen.join('\n')}`);
       assert.is(screen.filter((l) => l.includes('Map phase')).length, 1, `${name}: exactly one phase row:\n${screen.join('\n')}`);
@@ -146,8 +147,8 @@ liveTest([tools.tmux()], 'Ctrl-C: the command stops, and the final frame says so
   }
 });
 
-liveTest([tools.tmux()], '--format rich into a pipe is refused with a message, exit 125', async () => {
-  const t = withTerminal(`${prog('run --format rich -- true')} | cat`, 100, 10);
+liveTest([tools.tmux()], '--format rich with neither stdout nor stderr a terminal is refused with a message, exit 125', async () => {
+  const t = withTerminal(`${prog('run --format rich -- true')} 2>&1 | cat`, 100, 10);
   try {
     const screen = await t.waitFor(exited, 10_000, 'prog to stop');
     assert.ok(screen.some((l) => l.includes('--format rich needs a terminal')), screen.join('\n'));
