@@ -9,7 +9,7 @@
 // cache by it, so a cache is never used with another build's code.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,7 @@ const target = join(root, 'dist', 'bundle');
 const outdir = join(root, 'dist', `.bundle-${process.pid}`);
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Packages bundled apart from prog.cjs, and loaded from there only when used. */
-const VENDORS = ['yargs', 'conf', 'systeminformation'];
+const VENDORS = ['yargs', 'conf', 'systeminformation', 'ws'];
 
 const common = {
   bundle: true,
@@ -77,7 +77,25 @@ if (/(?<![\w$.])import\(/.test(readFileSync(mainFile, 'latin1'))) throw new Erro
 const id = createHash('sha256').update(readFileSync(mainFile)).digest('hex').slice(0, 16);
 appendFileSync(mainFile, `\n//# prog-build-id=${id}\n`);
 
-const metas = [main, ...vendors].map((r) => r.metafile);
+// The dashboard's page (src/display/dashboard/page): one script for the browser with uPlot in it,
+// its styles and its HTML, served by `prog dashboard` from dist/bundle/dashboard/ (no CDN).
+const pageDir = join(root, 'src', 'display', 'dashboard', 'page');
+const page = await build({
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'chrome110',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  entryPoints: [join(pageDir, 'main.ts')],
+  outfile: join(outdir, 'dashboard', 'app.js'),
+});
+for (const file of ['index.html', 'app.css']) copyFileSync(join(pageDir, file), join(outdir, 'dashboard', file));
+copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(outdir, 'dashboard', 'uplot.css'));
+
+const metas = [main, ...vendors, page].map((r) => r.metafile);
 writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), notices(metas.flatMap((m) => Object.keys(m.inputs))));
 
 /** The licence of every package the bundle holds code from: the bundle ships them with it. */
