@@ -262,6 +262,14 @@ async function parse(own: string[], command: string[]): Promise<void> {
         ...(args['older-than'] === undefined ? {} : { olderThan: str(args['older-than'])! }),
       });
     },
+    dashboard: async (args) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      await dashboardCommand({
+        port: args.port as number, open: args.open === true,
+        ...(args.host === undefined ? {} : { host: str(args.host)! }),
+        ...(args['token-file'] === undefined ? {} : { tokenFile: str(args['token-file'])! }),
+      });
+    },
     man: async () => {
       const { manPage } = await import('./commands/man.js');
       process.stdout.write(manPage());

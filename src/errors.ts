@@ -9,7 +9,8 @@ export type ProgErrorCode =
   | 'DETACH_FAILED' // prog run --detach: the background prog did not get the command started: exit 125
   | 'NO_SUCH_RUN' // prog attach/logs/stop/resume: no recorded run matches: exit 125
   | 'STATE_DAMAGED' // the state dir cannot be read (runs is a file, a symlink loop, no permission…): exit 125
-  | 'STOP_FAILED'; // prog stop: the run did not end after SIGKILL: exit 1
+  | 'STOP_FAILED' // prog stop: the run did not end after SIGKILL: exit 1
+  | 'DASHBOARD_PORT'; // prog dashboard: the port is taken or not allowed: exit 1
 
 export class ProgError extends Error {
   readonly code: ProgErrorCode;
@@ -24,7 +25,8 @@ export class ProgError extends Error {
 export function exitCodeFor(code: ProgErrorCode): number {
   switch (code) {
     case 'SPAWN_ENOENT': return 127;
-    case 'STOP_FAILED': return 1;
+    case 'STOP_FAILED':
+    case 'DASHBOARD_PORT': return 1;
     case 'SPAWN_EACCES':
     case 'SPAWN_FAILED': return 126;
     case 'USAGE':

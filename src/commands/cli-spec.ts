@@ -331,6 +331,23 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    name: 'dashboard',
+    summary: 'Serve the web dashboard (every run in the state dir, live) and Prometheus /metrics on http://127.0.0.1:8080',
+    positionals: [],
+    options: {
+      port: { type: 'number', default: 8080, value: 'PORT', check: { ok: (t) => wholeNumber(0)(t) && Number(t) <= 65535, allowed: 'a port number from 0 to 65535 (0: any free one)' }, describe: 'the port to listen on; 0 picks a free one (the address printed says which)' },
+      host: { type: 'string', value: 'ADDR', describe: 'serve on this address as well as this machine only (127.0.0.1, ::1); exposing it warns, and the token is still required' },
+      open: { type: 'boolean', default: false, describe: 'open the dashboard in the browser (xdg-open, open)' },
+      'token-file': { type: 'string', value: 'PATH', describe: 'keep the token in this file (made, mode 0600, when missing) instead of a new one at each start: for Prometheus scrape configs' },
+    },
+    examples: [
+      ['prog dashboard', 'serve http://127.0.0.1:8080/?token=… (the address with its token is printed on stderr)'],
+      ['prog dashboard --port 0 --open', 'any free port, opened in the browser'],
+      ['curl -H "Authorization: Bearer $(cat ~/.local/state/prog/dashboard.token)" 127.0.0.1:8080/metrics', 'what Prometheus scrapes'],
+    ],
+    epilog: 'The page, the API (/api/runs, /api/progress, /api/logs, /api/timeline, /api/series, /api/history, /ws) and /metrics are documented in docs/dashboard.md. prog run --dashboard starts one (or reuses one already serving) for its run.',
+  },
+  {
     name: 'completion',
     summary: 'Print a bash or zsh completion script: eval "$(prog completion)" in ~/.bashrc or ~/.zshrc',
     positionals: [{ name: 'shell', required: false, choices: ['bash', 'zsh'], describe: 'bash or zsh (default: the one $SHELL names, else bash)', needs: '' }],
