@@ -12,6 +12,7 @@ import { progVersion } from './version.js';
 interface RunArgs extends RunFlags {
   'hide-output': boolean;
   detach?: boolean;
+  dashboard?: boolean;
   foreground?: boolean;
   name?: string | undefined;
   'marker-nonce'?: boolean;
@@ -120,6 +121,7 @@ function runArgs(own: string[], command: string[]): RunArgs | undefined {
     resources: typeof resources === 'boolean' ? resources : undefined,
     'hide-output': flag('hide-output'),
     detach: flag('detach'),
+    dashboard: flag('dashboard'),
     foreground: flag('foreground'),
     'marker-nonce': flag('marker-nonce'),
     parser,
@@ -129,6 +131,10 @@ function runArgs(own: string[], command: string[]): RunArgs | undefined {
 
 async function startRun(args: RunArgs, command: string[], own: string[]): Promise<void> {
   if (args.detach && args.foreground) throw new ProgError('USAGE', '--detach and --foreground do not go together: a detached run has no terminal to give the command');
+  if (args.dashboard) {
+    const { ensureDashboard } = await import('./commands/dashboard-ensure.js');
+    await ensureDashboard();
+  }
   if (args.detach) {
     const { detachRun } = await import('./commands/detach.js');
     await detachRun(own, command);

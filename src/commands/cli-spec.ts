@@ -125,6 +125,11 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
     default: false,
     describe: 'start the run in the background and print its id (follow it with prog attach, prog logs; stop it with prog stop)',
   },
+  dashboard: {
+    type: 'boolean',
+    default: false,
+    describe: 'make sure prog dashboard serves this run (the one already serving, else a new one in the background, on 8080 or a free port) and print its address',
+  },
   foreground: {
     type: 'boolean',
     default: false,

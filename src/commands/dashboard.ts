@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeStderr } from '../diagnostics.js';
 import { guardFor, newToken } from '../display/dashboard/guard.js';
 import { portHolder } from '../display/dashboard/port-holder.js';
+import type { DashboardRecord } from '../display/dashboard/record.js';
 import { dashboardServer } from '../display/dashboard/server.js';
 import { ProgError } from '../errors.js';
 import { selfIdentity } from '../store/liveness.js';
@@ -21,18 +22,7 @@ export interface DashboardOptions {
   tokenFile?: string;
 }
 
-export const DEFAULT_PORT = 8080;
 const LOOPBACK = '127.0.0.1';
-
-/** What dashboard.json holds. */
-export interface DashboardRecord {
-  version: 1;
-  url: string;
-  port: number;
-  host: string;
-  token: string;
-  supervisor: ReturnType<typeof selfIdentity>;
-}
 
 export async function dashboardCommand(options: DashboardOptions): Promise<void> {
   const root = stateDir();

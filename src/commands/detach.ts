@@ -25,7 +25,7 @@ export async function detachRun(own: string[], command: string[]): Promise<void>
   const rest = own.slice(1);
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    if (arg === '--detach' || arg.startsWith('--format=') || arg.startsWith('-f=')) continue;
+    if (arg === '--detach' || arg === '--dashboard' || arg.startsWith('--format=') || arg.startsWith('-f=')) continue;
     if (arg === '--format' || arg === '-f') {
       i++;
       continue;
