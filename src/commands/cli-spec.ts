@@ -341,7 +341,7 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [],
     options: {
       port: { type: 'number', default: 8080, value: 'PORT', check: { ok: (t) => wholeNumber(0)(t) && Number(t) <= 65535, allowed: 'a port number from 0 to 65535 (0: any free one)' }, describe: 'the port to listen on; 0 picks a free one (the address printed says which)' },
-      host: { type: 'string', value: 'ADDR', describe: 'serve on this address as well as this machine only (127.0.0.1, ::1); exposing it warns, and the token is still required' },
+      host: { type: 'string', value: 'ADDR', describe: 'serve on this address instead of 127.0.0.1 and ::1 (0.0.0.0: every interface, answering to this machine\'s addresses and host name); exposing it warns, and the token is still required' },
       open: { type: 'boolean', default: false, describe: 'open the dashboard in the browser (xdg-open, open)' },
       'token-file': { type: 'string', value: 'PATH', describe: 'keep the token in this file (made, mode 0600, when missing) instead of a new one at each start: for Prometheus scrape configs' },
     },

@@ -131,9 +131,10 @@ export function manPage(): string {
     '.SH FILES',
     '.TP', bold('~/.local/state/prog/runs/ID/'), roffText("A run's record: run.json, events.ndjson, stdout.log, stderr.log, snapshot.json."),
     '.TP', bold('~/.local/state/prog/history.ndjson'), roffText('One line per finished run, for prog history and ETAs.'),
+    '.TP', bold('~/.local/state/prog/dashboard.json'), roffText('Where prog dashboard serves and its token (mode 0600); dashboard.token holds the token alone, for Prometheus.'),
     '.TP', bold('~/.config/prog/config.json'), roffText('Defaults set with prog config.'),
     '.SH SEE ALSO',
-    roffText('docs/markers.md (the marker protocol) and docs/json.md (the NDJSON events) in the prog package; tail(1), timeout(1).'),
+    roffText('docs/markers.md (the marker protocol), docs/json.md (the NDJSON events) and docs/dashboard.md (the dashboard, its API and metrics) in the prog package; tail(1), timeout(1).'),
   );
   return `${lines.join('\n')}\n`;
 }

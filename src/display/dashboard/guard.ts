@@ -4,6 +4,7 @@
 // WebSocket hijacking). Nothing here throws on a malformed header: a bad value is a refusal.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 
 export const COOKIE = 'prog_dashboard';
 
@@ -22,12 +23,19 @@ export function newToken(): string {
 /** The names the dashboard answers to on `port`; `extra` is the --host address. */
 export function guardFor(port: number, token: string, extra?: string): Guard {
   const names = ['127.0.0.1', 'localhost', '[::1]'];
-  if (extra !== undefined && !names.includes(bracketed(extra))) names.push(bracketed(extra));
+  // Every interface: the names other machines reach this one by.
+  const extras = extra === '0.0.0.0' || extra === '::' ? machineNames() : extra === undefined ? [] : [extra];
+  for (const name of extras) if (!names.includes(bracketed(name))) names.push(bracketed(name).toLowerCase());
   return {
     hosts: new Set(names.map((name) => `${name}:${port}`)),
     origins: new Set(names.map((name) => `http://${name}:${port}`)),
     token,
   };
+}
+
+function machineNames(): string[] {
+  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.replace(/%.*$/, '')));
+  return [hostname(), ...addresses];
 }
 
 function bracketed(host: string): string {

@@ -82,3 +82,12 @@ export function badge(state: string): HTMLElement {
 export function cssToken(s: string): string {
   return s.replace(/[^a-z0-9-]/gi, '').slice(0, 32) || 'unknown';
 }
+
+/** Puts `nodes` in `parent` in this order, moving only those out of place (a live table stays calm). */
+export function placeInOrder(parent: Element, nodes: Element[]): void {
+  let expected: Element | null = parent.firstElementChild;
+  for (const node of nodes) {
+    if (node !== expected) parent.insertBefore(node, expected);
+    expected = node.nextElementSibling;
+  }
+}

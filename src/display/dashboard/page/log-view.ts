@@ -116,7 +116,7 @@ export class LogView {
   }
 
   /** The lines matching the filters, from the server; what the socket brings meanwhile follows them. */
-  async reload(): Promise<void> {
+  async reload(): Promise<number | undefined> {
     const seq = ++this.#fetchSeq;
     this.#loading = [];
     let response: LogsResponse;
@@ -130,12 +130,12 @@ export class LogView {
         limit: FETCH_LIMIT,
       });
     } catch (error) {
-      if (seq !== this.#fetchSeq) return;
+      if (seq !== this.#fetchSeq) return undefined;
       this.#loading = undefined;
       setText(this.#note, `Could not read the log: ${(error as Error).message}`);
-      return;
+      return undefined;
     }
-    if (seq !== this.#fetchSeq) return;
+    if (seq !== this.#fetchSeq) return undefined;
     const queued = this.#loading ?? [];
     this.#loading = undefined;
     clear(this.#list);
@@ -152,6 +152,7 @@ export class LogView {
       // The fetched lines are shown even when paused: they were asked for.
       this.#render(true);
     } else this.#frame.request();
+    return response.at;
   }
 
   /** Lines from the socket, in feed order; those seen already are skipped. */
