@@ -6,7 +6,7 @@
 import { EventBus } from '../../event-bus.js';
 import type { LogLevel, ProgEvent, StreamName } from '../../events.js';
 import { ProgressModel } from '../../model/progress-model.js';
-import type { Snapshot } from '../../model/snapshot.js';
+import type { FailureRecord, Snapshot } from '../../model/snapshot.js';
 import { routeOutput } from '../../parsers/line-router.js';
 import { historyPrior } from '../../store/history-prior.js';
 import { RunReader } from '../../store/run-reader.js';
@@ -55,9 +55,14 @@ export interface FeedDelta {
   items: TimelineItem[];
   phases: TimelinePhase[];
   points: Series;
+  /** The latest failures (as in the run's summary), when one came after `from`. */
+  failures?: FailureRecord[];
   /** Lines after `from` the feed no longer holds. */
   gap?: { from: number; to: number };
 }
+
+/** Failures a page is sent, the latest. */
+const MAX_FAILURES = 50;
 
 export class RunFeed {
   readonly id: string;
@@ -85,6 +90,8 @@ export class RunFeed {
   readonly #series: Series = emptySeries();
   readonly #pointN: number[] = [];
   #lastPointT = -Infinity;
+  /** The feed number of the last failure. */
+  #failureN = 0;
   /** The most resident memory any sample showed. */
   peakRssBytes: number | undefined;
 
@@ -160,6 +167,7 @@ export class RunFeed {
       case 'item.done':
       case 'item.fail':
       case 'item.skip':
+        if (event.type === 'item.fail') this.#failureN = n;
         this.#item(event, n);
         break;
       case 'resources':
@@ -283,6 +291,11 @@ export class RunFeed {
     return { phases: [...this.#phases.values()].map(withoutN), items: this.#items, omitted: this.#omittedItems };
   }
 
+  /** The latest failures, oldest first, with their error and output context. */
+  failures(): FailureRecord[] {
+    return this.model.failures.slice(-MAX_FAILURES);
+  }
+
   series(): Series {
     return this.#series;
   }
@@ -301,6 +314,7 @@ export class RunFeed {
       for (const column of SERIES_COLUMNS) points[column].push(this.#series[column][i]!);
     }
     const delta: FeedDelta = { lines, items, phases, points };
+    if (this.#failureN > from) delta.failures = this.failures();
     // Lines between `from` and the oldest kept one are gone (a page that was away a long time).
     if (first > from + 1 && from < this.at) delta.gap = { from: from + 1, to: first - 1 };
     return delta;

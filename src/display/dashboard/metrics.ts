@@ -3,7 +3,7 @@
 // for runs running now, never an item id; finished runs count only in the duration histogram.
 import { join } from 'node:path';
 import { newestRuns as newestHistory, SUMMARY_RUNS } from '../../store/history-tail.js';
-import { nameOf } from './api.js';
+import { readRunRecord } from '../../store/runs.js';
 import type { RunFeed } from './feed.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -31,7 +31,8 @@ export function metricsText(running: RunFeed[], stateRoot: string): string {
   up.samples.push(sample(up.name, {}, running.length));
   for (const feed of running) {
     const s = feed.snapshot();
-    const run = { run: feed.id, workflow: labelText(s.workflow ?? '') };
+    // The workflow as history groups it (--name, a workflow marker, else command @ cwd): the same label live and in the histogram.
+    const run = { run: feed.id, workflow: labelText(s.workflow ?? workflowOf(readRunRecord(feed.dir) ?? {})) };
     if (s.percent !== undefined) progress.samples.push(sample(progress.name, run, s.percent / 100));
     for (const p of s.phases) if (p.percent !== undefined) phase.samples.push(sample(phase.name, { ...run, phase: p.name }, p.percent / 100));
     for (const outcome of ['succeeded', 'failed', 'skipped', 'retried'] as const) items.samples.push(sample(items.name, { ...run, outcome }, s.counts[outcome]));
@@ -60,7 +61,7 @@ function durations(stateRoot: string): Family {
   const groups = new Map<string, { labels: Record<string, string>; seconds: number[] }>();
   for (const run of runs) {
     if (run.durationMs === undefined) continue;
-    const labels = { workflow: labelText(nameOf(run)), status: run.status };
+    const labels = { workflow: labelText(workflowOf({ workflow: run.record.workflow, key: run.key })), status: run.status };
     const key = JSON.stringify(labels);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { labels, seconds: [] }));
@@ -73,6 +74,10 @@ function durations(stateRoot: string): Family {
     family.samples.push(sample(`${family.name}_count`, labels, seconds.length));
   }
   return family;
+}
+
+function workflowOf(record: { workflow?: unknown; key?: unknown }): string {
+  return typeof record.workflow === 'string' && record.workflow !== '' ? record.workflow : typeof record.key === 'string' ? record.key : '';
 }
 
 /** A workflow named by its command line can be long: a label keeps its start. */

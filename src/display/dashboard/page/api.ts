@@ -22,8 +22,16 @@ export async function getJson<T>(path: string, params: Params = {}, signal?: Abo
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     try {
+      // The API says what was wrong in `error`; other refusals in a line of text.
       const body = (await response.text()).trim();
-      if (body) message += `: ${body.slice(0, 300)}`;
+      let said = body;
+      try {
+        const parsed = JSON.parse(body) as { error?: unknown };
+        if (typeof parsed.error === 'string') said = parsed.error;
+      } catch {
+        // Plain text.
+      }
+      if (said) message += `: ${said.slice(0, 300)}`;
     } catch {
       // The status says enough.
     }

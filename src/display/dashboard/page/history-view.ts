@@ -110,9 +110,9 @@ function outcomeOf(status: string): 'ok' | 'failed' | 'interrupted' {
 /** Durations as points coloured by outcome, with p50 and p90 as lines. */
 function durationChart(box: HTMLElement, figure: HTMLElement, runs: HistoryRun[], w: WorkflowSummary): { plot: uPlot; resize: ResizeObserver } {
   const xs = runs.map((_, i) => i + 1);
-  const pick = (o: string) => runs.map((r) => (outcomeOf(r.status) === o && Number.isFinite(r.durationMs) ? r.durationMs / 1000 : null));
+  const pick = (o: string) => runs.map((r) => (outcomeOf(r.status) === o && r.durationMs !== undefined ? r.durationMs / 1000 : null));
   const flat = (ms: number | undefined) => runs.map(() => (ms === undefined ? null : ms / 1000));
-  figure.dataset.points = String(runs.filter((r) => Number.isFinite(r.durationMs)).length);
+  figure.dataset.points = String(runs.filter((r) => r.durationMs !== undefined).length);
   const points = (label: string, color: string): uPlot.Series => ({
     label, stroke: color, fill: color, width: 0, paths: () => null,
     points: { show: true, size: 8, fill: color, stroke: color },
@@ -172,10 +172,10 @@ function breakdown(runs: HistoryRun[], selected: string[], compare: HTMLButtonEl
     });
     const stack = el('div', { class: 'stack' });
     stack.style.width = `${((run.durationMs || 0) / longest) * 100}%`;
-    const total = (run.phases ?? []).reduce((s, p) => s + Math.max(0, p.durationMs), 0) || 1;
+    const total = (run.phases ?? []).reduce((s, p) => s + Math.max(0, p.durationMs ?? 0), 0) || 1;
     for (const p of run.phases ?? []) {
       const seg = el('div', { class: `seg seg-${colour.get(p.name) ?? 0}`, title: `${p.name}: ${duration(p.durationMs)} (${p.status})` });
-      seg.style.width = `${(Math.max(0, p.durationMs) / total) * 100}%`;
+      seg.style.width = `${(Math.max(0, p.durationMs ?? 0) / total) * 100}%`;
       stack.append(seg);
     }
     const row = el('div', { class: 'breakdown-row', testid: 'history-run' }, [
@@ -208,6 +208,7 @@ function phaseTable(runs: HistoryRun[]): HTMLElement {
   const last = new Map<string, number>();
   for (const run of runs) {
     for (const p of run.phases ?? []) {
+      if (p.durationMs === undefined) continue;
       const list = by.get(p.name) ?? [];
       list.push(p.durationMs);
       by.set(p.name, list);

@@ -181,10 +181,10 @@ export interface WorkflowSummary {
 export interface HistoryRun {
   id: string;
   startedAt: string;
-  durationMs: number;
+  durationMs?: number;
   status: string;
   exitCode: number | null;
   counts?: Counts;
-  phases?: { id: string; name: string; status: string; durationMs: number }[];
+  phases?: { id: string; name: string; status: string; durationMs?: number }[];
   peakRssBytes?: number;
 }
