@@ -84,7 +84,8 @@ export class RunFeed {
   readonly #items: TimelineItem[] = [];
   /** Each item's number of its last change, for catching up from any point. */
   readonly #itemN: number[] = [];
-  readonly #itemIndex = new Map<string, number>();
+  /** Items by phase, then id: no key string of their own per item. */
+  readonly #itemIndex = new Map<string | null, Map<string, number>>();
   #omittedItems = 0;
   readonly #phases = new Map<string, TimelinePhase & { n: number }>();
   readonly #series: Series = emptySeries();
@@ -127,6 +128,7 @@ export class RunFeed {
 
   /** Reads what was written since the last call; true when anything new came. */
   poll(): boolean {
+    if (this.#ended) return false;
     const before = this.at;
     for (const entry of this.#reader.read()) {
       if (entry.kind === 'event') this.#event(entry.event);
@@ -226,8 +228,9 @@ export class RunFeed {
 
   #item(event: Extract<ProgEvent, { type: 'item.start' | 'item.done' | 'item.fail' | 'item.skip' }>, n: number): void {
     const phase = event.phase ?? null;
-    const key = `${phase ?? ''}\u0000${event.id}`;
-    let index = this.#itemIndex.get(key);
+    let byId = this.#itemIndex.get(phase);
+    if (!byId) this.#itemIndex.set(phase, (byId = new Map()));
+    let index = byId.get(event.id);
     if (index === undefined || event.type === 'item.start' && this.#items[index]![5] !== 'running') {
       // A new attempt (after a retry) is a new bar of its own.
       if (this.#items.length >= MAX_ITEMS) {
@@ -237,7 +240,7 @@ export class RunFeed {
       index = this.#items.length;
       this.#items.push([phase, event.id, event.agent ?? null, event.t, null, 'running']);
       this.#itemN.push(n);
-      this.#itemIndex.set(key, index);
+      byId.set(event.id, index);
     }
     const item = this.#items[index]!;
     if (event.agent !== undefined) item[2] = event.agent;

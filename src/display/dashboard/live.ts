@@ -99,6 +99,8 @@ export class LiveUpdates {
     for (const [id, watchers] of this.#watchers) {
       const feed = this.#index.feed(id);
       if (!feed) continue;
+      // Nothing new for anyone: no snapshot, no record read.
+      if (!feed.ended && [...watchers].every((w) => w.at === feed.at)) continue;
       const messages = new Map<number, string>();
       const run = this.#index.summaryOf(id);
       const snapshot = feed.snapshot();

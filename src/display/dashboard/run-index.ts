@@ -33,6 +33,8 @@ export interface RunSummary {
 const FINISHED_FEEDS = 8;
 /** How stale the list may be when asked for again. */
 const LIST_TTL_MS = 500;
+/** How often a followed run's record is read to see whether it ended without an exit event. */
+const RECORD_CHECK_MS = 1000;
 /** Runs listed at most. */
 export const MAX_RUNS = 1000;
 
@@ -42,6 +44,8 @@ export class RunIndex {
   /** Finished feeds, least recently used first. */
   readonly #finished: string[] = [];
   #list: { at: number; runs: StoredRun[] } | undefined;
+  /** When each followed run's record was last read. */
+  readonly #checked = new Map<string, number>();
 
   constructor(root: string) {
     this.root = root;
@@ -120,6 +124,10 @@ export class RunIndex {
         this.#touch(id, feed);
         continue;
       }
+      // The record says whether the run ended without an exit event: once a second is soon enough.
+      const now = Date.now();
+      if (now - (this.#checked.get(id) ?? 0) < RECORD_CHECK_MS) continue;
+      this.#checked.set(id, now);
       const record = readRunRecord(feed.dir);
       if (record && (record.endedAt !== undefined || runState(record) === 'lost')) {
         feed.poll();

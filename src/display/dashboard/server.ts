@@ -50,9 +50,16 @@ export function dashboardServer(stateRoot: string, guard: Guard): DashboardServe
   });
   // Followed runs are read, and pages updated, on one clock.
   const timer = setInterval(() => {
-    index.poll();
-    live.tick();
+    try {
+      index.poll();
+      live.tick();
+    } catch (error) {
+      // A run that cannot be read (its run.json made unreadable) costs its updates, not the dashboard.
+      if (!warned) process.stderr.write(`prog dashboard: warning: ${(error as Error).message}\n`);
+      warned = true;
+    }
   }, 1000 / UPDATES_PER_SECOND);
+  let warned = false;
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
     if (!hostAllowed(guard, request)) return refuse(response, guard, 421, 'prog dashboard: this address is not one the dashboard answers to');
