@@ -3,7 +3,7 @@
 // and closed by le="+Inf" = _count, no item id anywhere — and a real Prometheus (Debian's
 // /usr/bin/prometheus) scraping a live run with the token file as its credentials_file, while a
 // second job without the token is refused with 401.
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -265,14 +265,23 @@ test('GET /metrics: text format 0.0.4, HELP and TYPE for every family, escaped l
     assert.is((await run.waitExit(20_000, 'the live run to end')).code, 0, run.stderr());
     run = undefined;
     // Ended: no more live series, and two runs in the histogram.
+    let ended: Family[] = [];
     await eventually(async () => {
-      const after = parseExposition(await (await metrics(d!)).text());
-      const f = family(after, 'prog_run_duration_seconds');
+      ended = parseExposition(await (await metrics(d!)).text());
+      const f = family(ended, 'prog_run_duration_seconds');
       checkHistogram(f);
-      const running = family(after, 'prog_runs_running').samples[0]!.value;
+      const running = family(ended, 'prog_runs_running').samples[0]!.value;
       const n = f.samples.find((s) => s.name.endsWith('_count'))?.value;
-      return running === 0 && family(after, 'prog_run_progress_ratio').samples.length === 0 && n === 2 ? true : `running ${running}, count ${n}`;
+      return running === 0 && family(ended, 'prog_run_progress_ratio').samples.length === 0 && n === 2 ? true : `running ${running}, count ${n}`;
     }, 15_000, 'the ended run to leave the live families for the histogram');
+    // Each bucket counts the recorded durations at most its bound; _sum is their total.
+    const seconds = readFileSync(join(home, 'history.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { durationMs: number }).durationMs / 1000);
+    assert.is(seconds.length, 2);
+    for (const s of family(ended, 'prog_run_duration_seconds').samples) {
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      if (s.name.endsWith('_bucket')) assert.is(s.value, seconds.filter((x) => x <= le).length, `${s.line}: durations ${seconds.join(', ')} s`);
+      if (s.name.endsWith('_sum')) assert.ok(Math.abs(s.value - (seconds[0]! + seconds[1]!)) < 1e-5, `${s.line}: durations ${seconds.join(', ')} s`);
+    }
   } finally {
     writeFileSync(go, '');
     await finish(run);
