@@ -27,7 +27,7 @@ const bad = (status: number, error: string): ApiAnswer => ({ status, body: { ver
 export function answerApi(route: string, params: URLSearchParams, index: RunIndex): ApiAnswer {
   switch (route) {
     case 'runs': return runs(params, index);
-    case 'progress': return withFeed(params, index, (feed, run) => ok({ run, snapshot: feed.snapshot(), failures: feed.failures(), at: feed.at }));
+    case 'progress': return withFeed(params, index, (feed, run) => ok({ run, snapshot: feed.snapshot(), ...feed.failureList(), at: feed.at }));
     case 'logs': return logs(params, index);
     case 'timeline': return withFeed(params, index, (feed) => ok({ at: feed.at, ...feed.timeline() }));
     case 'series': return withFeed(params, index, (feed) => ok({ at: feed.at, ...feed.series() }));
@@ -67,7 +67,7 @@ function logs(params: URLSearchParams, index: RunIndex): ApiAnswer {
   const keep = lineFilter(level as LogLevel | null, params.get('source'), stream, params.get('text'));
   return withFeed(params, index, (feed) => {
     const { lines, first } = feed.lines(keep, limit, since);
-    return ok({ at: feed.at, first, lines });
+    return ok({ at: feed.at, first, dropped: feed.droppedLines, lines });
   });
 }
 

@@ -55,8 +55,9 @@ export interface FeedDelta {
   items: TimelineItem[];
   phases: TimelinePhase[];
   points: Series;
-  /** The latest failures (as in the run's summary), when one came after `from`. */
+  /** The latest failures (as in the run's summary), when one came after `from`, and how many earlier ones are not listed. */
   failures?: FailureRecord[];
+  failuresOmitted?: number;
   /** Lines after `from` the feed no longer holds. */
   gap?: { from: number; to: number };
 }
@@ -80,6 +81,7 @@ export class RunFeed {
   readonly #redraw: Partial<Record<StreamName, { t: number; text: string }>> = {};
 
   readonly #lines: FeedLine[] = [];
+  #dropped = 0;
   #linesStart = 0;
   readonly #items: TimelineItem[] = [];
   /** Each item's number of its last change, for catching up from any point. */
@@ -211,6 +213,7 @@ export class RunFeed {
       // Dropped in blocks: a shift per line would copy the whole array each time.
       const drop = this.#lines.length - MAX_LINES;
       this.#lines.splice(0, drop);
+      this.#dropped += drop;
     }
     this.#linesStart = this.#lines[0]!.n;
   }
@@ -294,9 +297,15 @@ export class RunFeed {
     return { phases: [...this.#phases.values()].map(withoutN), items: this.#items, omitted: this.#omittedItems };
   }
 
-  /** The latest failures, oldest first, with their error and output context. */
-  failures(): FailureRecord[] {
-    return this.model.failures.slice(-MAX_FAILURES);
+  /** The latest failures, oldest first, with their error and output context; and how many earlier ones are left out. */
+  failureList(): { failures: FailureRecord[]; failuresOmitted: number } {
+    const all = this.model.failures;
+    return { failures: all.slice(-MAX_FAILURES), failuresOmitted: this.model.failuresOmitted + Math.max(0, all.length - MAX_FAILURES) };
+  }
+
+  /** Lines no longer held (older than the last MAX_LINES). */
+  get droppedLines(): number {
+    return this.#dropped;
   }
 
   series(): Series {
@@ -317,7 +326,7 @@ export class RunFeed {
       for (const column of SERIES_COLUMNS) points[column].push(this.#series[column][i]!);
     }
     const delta: FeedDelta = { lines, items, phases, points };
-    if (this.#failureN > from) delta.failures = this.failures();
+    if (this.#failureN > from) Object.assign(delta, this.failureList());
     // Lines between `from` and the oldest kept one are gone (a page that was away a long time).
     if (first > from + 1 && from < this.at) delta.gap = { from: from + 1, to: first - 1 };
     return delta;

@@ -51,12 +51,13 @@ export function parseAnsi(input: string, max = MAX_LINE_CHARS): Parsed {
   while (i < len) {
     const c = input.charCodeAt(i);
     if (c === ESC || (c >= 0x80 && c <= 0x9f)) {
-      // A C1 control is the 8-bit form of ESC + (c - 0x40).
+      // A C1 control is the 8-bit form of ESC + (c - 0x40): its sequence or string is removed too.
       const kind = c === ESC ? (i + 1 < len ? input.charCodeAt(i + 1) : -1) : c - 0x40;
       const start = c === ESC ? i + 2 : i + 1;
       if (kind === 0x5b /* [ */) {
         const end = skipCsi(input, start);
-        if (end.sgr) {
+        // Colour only from `ESC [`: the 8-bit CSI is dropped whole, as UTF-8 terminals treat it.
+        if (end.sgr && c === ESC) {
           const next = applySgr(style, input.slice(start, end.finalAt));
           if (next !== style) {
             flush();
@@ -247,11 +248,12 @@ function styled(seg: Segment): Node {
   const classes: string[] = [];
   let fg = st.fg;
   let bg = st.bg;
-  if (st.inverse) [fg, bg] = [bg ?? 'default-bg', fg ?? 'default-fg'];
+  // Inverse swaps the colours; a default one becomes the log's background (or text) colour.
+  if (st.inverse) [fg, bg] = [bg ?? 'inverse', fg ?? 'inverse'];
   if (typeof fg === 'number') classes.push(`ansi-fg-${fg}`);
-  else if (fg === 'default-fg') classes.push('ansi-fg-inverse');
+  else if (fg === 'inverse') classes.push('ansi-fg-inverse');
   if (typeof bg === 'number') classes.push(`ansi-bg-${bg}`);
-  else if (bg === 'default-bg') classes.push('ansi-bg-inverse');
+  else if (bg === 'inverse') classes.push('ansi-bg-inverse');
   if (st.bold) classes.push('ansi-bold');
   if (st.dim) classes.push('ansi-dim');
   if (st.italic) classes.push('ansi-italic');

@@ -2,7 +2,7 @@
 // box. Colours come from the stylesheet's variables, so the dark scheme has readable axes.
 import uPlot from 'uplot';
 import { el } from './dom.js';
-import { clock } from './format.js';
+import { clock, tick } from './format.js';
 
 /** A colour the stylesheet defines (`--c-ok`), read once when a chart is made. */
 export function cssVar(name: string, fallback: string): string {
@@ -61,7 +61,7 @@ export class TimeChart {
         ...(twoScales ? { y2: { range: (_u: uPlot, min: number, max: number) => niceRange(min, max) } } : {}),
       },
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((s) => clock(s * 1000)), space: 60 },
+        { ...axis, values: (_u, splits, _i, _space, incr) => splits.map((s) => tick(s * 1000, incr * 1000)), space: 60 },
         { ...axis, values: (_u, splits) => splits.map(options.yValue), size: 64 },
         ...(twoScales ? [{ ...axis, scale: 'y2', side: 1 as const, grid: { show: false }, values: (_u: uPlot, splits: number[]) => splits.map(options.y2Value ?? String), size: 56 }] : []),
       ],

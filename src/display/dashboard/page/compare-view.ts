@@ -10,6 +10,7 @@ import type { Failure, Item, Phase, RunInfo, Snapshot } from './types.js';
 interface Progress {
   run: RunInfo;
   snapshot: Snapshot;
+  failures?: Failure[];
 }
 
 const FAILURES_SHOWN = 30;
@@ -68,7 +69,7 @@ export function compareView(root: HTMLElement, a: string, b: string): () => void
 
 async function load(id: string): Promise<{ progress: Progress; failures: Failure[] }> {
   const progress = await getJson<Progress>('/api/progress', { run: id });
-  let failures = progress.snapshot.failures;
+  let failures = progress.failures ?? progress.snapshot.failures;
   if (!failures) {
     failures = [];
     if (progress.snapshot.counts.failed > 0) {

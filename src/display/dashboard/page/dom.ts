@@ -60,10 +60,16 @@ export function option(value: string, label: string): HTMLOptionElement {
 /** A progress bar: the fill's width is set through CSSOM (allowed by the page's CSP). */
 export function bar(testid?: string): { root: HTMLElement; set(percent: number | undefined, status?: string): void } {
   const fill = el('div', { class: 'bar-fill' });
-  const root = el('div', { class: 'bar', ...(testid ? { testid } : {}) }, [fill]);
+  // No slide from 0 when first shown: the transition is for moves, once the bar has a place.
+  const root = el('div', { class: 'bar bar-still', ...(testid ? { testid } : {}) }, [fill]);
+  let placed = false;
   return {
     root,
     set(percent, status) {
+      if (!placed) {
+        placed = true;
+        requestAnimationFrame(() => requestAnimationFrame(() => root.classList.remove('bar-still')));
+      }
       const p = percent === undefined || !Number.isFinite(percent) ? undefined : Math.max(0, Math.min(100, percent));
       fill.style.width = `${p ?? 0}%`;
       root.classList.toggle('bar-unknown', p === undefined);

@@ -5,7 +5,8 @@
 import { plainText } from './ansi.js';
 import { cssVar } from './charts.js';
 import { el, setText } from './dom.js';
-import { duration } from './format.js';
+import { duration, tick } from './format.js';
+import { frameTask } from './frame.js';
 import { treeOrder } from './phase-tree.js';
 import type { Item, TimelinePhase } from './types.js';
 
@@ -32,8 +33,6 @@ interface Lane {
   open: number;
 }
 
-const OUTCOMES = ['done', 'failed', 'retrying', 'skipped', 'running'] as const;
-
 export class Gantt {
   readonly root: HTMLElement;
   readonly canvas: HTMLCanvasElement;
@@ -50,6 +49,10 @@ export class Gantt {
   #lanes: Lane[] = [];
   #layoutDirty = true;
   #frame: number | undefined;
+  #timer: number | undefined;
+  /** When the last drawing ended, and how long it took. */
+  #drawnAt = 0;
+  #drawMs = 0;
   #width = 800;
   /** The run's time now, and whether it still moves. */
   #now = 0;
@@ -61,6 +64,7 @@ export class Gantt {
   #hover: { x: number; y: number } | undefined;
   #drag: { x: number; v0: number; v1: number } | undefined;
   readonly #colors: Record<string, string>;
+  readonly #tipFrame = frameTask(() => this.#tooltip());
 
   constructor() {
     this.canvas = el('canvas', { testid: 'timeline-canvas', class: 'gantt-canvas' });
@@ -88,7 +92,7 @@ export class Gantt {
       const width = Math.max(400, Math.floor(this.#scroller.clientWidth));
       if (width !== this.#width) {
         this.#width = width;
-        this.request();
+        this.request(true);
       }
     });
     this.#resize.observe(this.#scroller);
@@ -145,19 +149,38 @@ export class Gantt {
 
   resetView(): void {
     this.#follow = true;
-    this.request();
+    this.request(true);
   }
 
   destroy(): void {
     this.#resize.disconnect();
     if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#tipFrame.cancel();
   }
 
-  request(): void {
+  /**
+   * Draws at the next frame. Data changes (up to ten a second) wait when the last drawing was slow,
+   * so a huge timeline takes at most about a quarter of a core; the user's own moves never wait.
+   */
+  request(urgent = false): void {
     if (this.#frame !== undefined) return;
+    const wait = this.#drawnAt + this.#drawMs * 3 - performance.now();
+    if (!urgent && wait > 0) {
+      this.#timer ??= window.setTimeout(() => {
+        this.#timer = undefined;
+        this.request(true);
+      }, wait);
+      return;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = undefined;
+      const started = performance.now();
       this.#draw();
+      this.#drawnAt = performance.now();
+      this.#drawMs = this.#drawnAt - started;
     });
   }
 
@@ -266,50 +289,51 @@ export class Gantt {
     });
     this.#axis(ctx, plotW, height, x);
 
-    // Bars, one path per colour.
-    const paths: Record<string, Path2D> = {};
-    for (const o of [...OUTCOMES, 'ok', 'interrupted']) paths[o] = new Path2D();
+    // Bars on whole pixels with fillRect (the quick path); bars that touch or share pixels with the
+    // previous one of the same outcome are drawn as one, so 100,000 items zoomed out cost a few
+    // hundred rectangles.
     let drawn = 0;
     const now = this.#running ? this.#now : this.#extent();
+    let fill = '';
+    const rect = (outcome: string, px0: number, px1: number, y: number) => {
+      const colour = c[outcome] ?? c.muted!;
+      if (colour !== fill) ctx.fillStyle = fill = colour;
+      ctx.fillRect(px0, y, px1 - px0, BAR);
+    };
     this.#lanes.forEach((lane, i) => {
       const y = AXIS + i * LANE + (LANE - BAR) / 2;
       if (lane.kind === 'phase' && lane.phase) {
         const p = lane.phase;
-        const x0 = x(p.startMs);
-        const x1 = x(p.endMs ?? now);
-        if (x1 >= GUTTER && x0 <= width) {
-          const status = p.endMs === null ? 'running' : p.status;
-          (paths[status] ?? paths.skipped!).rect(Math.max(GUTTER, x0), y, Math.max(1, Math.min(width, x1) - Math.max(GUTTER, x0)), BAR);
-        }
+        const x0 = Math.max(GUTTER, Math.floor(x(p.startMs)));
+        const x1 = Math.min(width, Math.round(x(p.endMs ?? now)));
+        if (x1 >= GUTTER && x0 <= width) rect(p.endMs === null ? 'running' : p.status, x0, Math.max(x0 + 1, x1), y);
         return;
       }
-      let lastPx = -1;
-      let lastOutcome = '';
       const items = lane.items;
       // Bars before the window are skipped by a binary search on their start, but a long bar that
       // started earlier may reach into view: those are few, and found by the scan back below.
       let from = firstStartAtOrAfter(items, this.#v0);
       for (let k = from - 1, seen = 0; k >= 0 && seen < 64; k--, seen++) if ((items[k]![4] ?? now) >= this.#v0) from = k;
+      let run: { outcome: string; x0: number; x1: number } | undefined;
       for (let k = from; k < items.length; k++) {
         const item = items[k]!;
         if (item[3] > this.#v1) break;
         const end = item[4] ?? now;
         if (end < this.#v0) continue;
         drawn++;
-        const x0 = Math.max(GUTTER, x(item[3]));
-        const x1 = Math.min(width, x(end));
-        const px = Math.floor(x0);
-        // Many bars within one pixel column: one is enough (the colour of the first).
-        if (x1 - x0 < 1 && px === lastPx && item[5] === lastOutcome) continue;
-        lastPx = px;
-        lastOutcome = item[5];
-        paths[item[5]]!.rect(x0, y, Math.max(1, x1 - x0 - (x1 - x0 > 3 ? 1 : 0)), BAR);
+        const x0 = Math.max(GUTTER, Math.floor(x(item[3])));
+        const right = Math.min(width, Math.round(x(end)));
+        // A gap of one pixel between bars wide enough to spare it.
+        const x1 = Math.max(x0 + 1, right - x0 > 3 ? right - 1 : right);
+        if (run && run.outcome === item[5] && x0 <= run.x1) {
+          run.x1 = Math.max(run.x1, x1);
+          continue;
+        }
+        if (run) rect(run.outcome, run.x0, run.x1, y);
+        run = { outcome: item[5], x0, x1 };
       }
+      if (run) rect(run.outcome, run.x0, run.x1, y);
     });
-    for (const [outcome, path] of Object.entries(paths)) {
-      ctx.fillStyle = c[outcome] ?? c.muted!;
-      ctx.fill(path);
-    }
     this.canvas.dataset.items = String(drawn);
 
     // Now, when the run is live.
@@ -355,7 +379,7 @@ export class Gantt {
       if (px < GUTTER) continue;
       ctx.moveTo(px, AXIS - 4);
       ctx.lineTo(px, height);
-      ctx.fillText(tickLabel(t, step), px + 3, AXIS / 2);
+      ctx.fillText(tick(t, step), px + 3, AXIS / 2);
     }
     ctx.stroke();
   }
@@ -428,7 +452,7 @@ export class Gantt {
       this.#v1 = this.#v0 + next;
       this.#follow = next >= extent && this.#v0 <= 0;
       this.#clampView(extent);
-      this.request();
+      this.request(true);
     }, { passive: false });
     this.canvas.addEventListener('mousedown', (e) => {
       if (e.button !== 0) return;
@@ -438,13 +462,14 @@ export class Gantt {
     });
     window.addEventListener('mousemove', this.#onMove);
     window.addEventListener('mouseup', this.#onUp);
+    // Hovering moves the tooltip only: the canvas is not redrawn for it.
     this.canvas.addEventListener('mousemove', (e) => {
       this.#hover = pos(e);
-      this.request();
+      this.#tipFrame.request();
     });
     this.canvas.addEventListener('mouseleave', () => {
       this.#hover = undefined;
-      this.request();
+      this.#tipFrame.request();
     });
     this.canvas.addEventListener('dblclick', () => this.resetView());
   }
@@ -458,14 +483,14 @@ export class Gantt {
     this.#v1 = d.v1 - dt;
     this.#follow = false;
     this.#clampView(this.#extent() * 1.02);
-    this.request();
+    this.request(true);
   };
 
   readonly #onUp = () => {
     if (!this.#drag) return;
     this.#drag = undefined;
     this.canvas.classList.remove('dragging');
-    this.request();
+    this.request(true);
   };
 
   #clampView(extent: number): void {
@@ -518,15 +543,6 @@ const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4
 
 function tickStep(minMs: number): number {
   return STEPS.find((s) => s >= minMs) ?? STEPS[STEPS.length - 1]!;
-}
-
-function tickLabel(t: number, step: number): string {
-  if (step < 1000) return `${(t / 1000).toFixed(step < 10 ? 3 : step < 100 ? 2 : 1)}s`;
-  const s = Math.round(t / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 /** The label cut to fit `width` pixels, with an ellipsis. */

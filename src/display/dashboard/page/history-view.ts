@@ -68,7 +68,11 @@ export function workflowView(root: HTMLElement, key: string): () => void {
     const compare = el('button', { class: 'btn', text: 'Compare the two ticked runs', testid: 'compare-button', attrs: { type: 'button' } });
     compare.disabled = true;
     compare.addEventListener('click', () => {
-      if (selected.length === 2) location.hash = viewHref(['compare', selected[0]!, selected[1]!]);
+      if (selected.length !== 2) return;
+      // The older run is A, whichever was ticked first.
+      const order = (id: string) => r.runs.findIndex((run) => run.id === id);
+      const [a, b] = [...selected].sort((x, y) => order(x) - order(y));
+      location.hash = viewHref(['compare', a!, b!]);
     });
     const chartBox = el('div', { class: 'history-plot' });
     const chart = el('figure', { class: 'chart wide', testid: 'history-chart' }, [el('figcaption', { text: 'Duration of each run (oldest first)' }), chartBox]);
@@ -126,9 +130,10 @@ function durationChart(box: HTMLElement, figure: HTMLElement, runs: HistoryRun[]
     width: Math.max(300, box.clientWidth || 900),
     height: 220,
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, (max || 1) * 1.1] } },
+    scales: { x: { time: false, range: [0.5, runs.length + 0.5] }, y: { range: (_u, _min, max) => [0, (max || 1) * 1.1] } },
     axes: [
-      { ...axis, values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? `#${s}` : '')) },
+      // Runs are counted: ticks on whole numbers only.
+      { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200], values: (_u, splits) => splits.map((s) => (Number.isInteger(s) && s >= 1 ? `#${s}` : '')) },
       { ...axis, values: (_u, splits) => splits.map((s) => duration(s * 1000)), size: 64 },
     ],
     series: [
@@ -226,7 +231,7 @@ function phaseTable(runs: HistoryRun[]): HTMLElement {
       el('td', { class: 'num', text: duration(last.get(name)) }),
     ]));
   }
-  const table = el('table', { class: 'grid', testid: 'history-phases' }, [
+  const table = el('table', { class: 'grid narrow', testid: 'history-phases' }, [
     el('thead', {}, [el('tr', {}, ['Phase', 'Runs', 'p50', 'p90', 'Last'].map((h) => el('th', { text: h })))]),
     body,
   ]);

@@ -143,8 +143,9 @@ export class LogView {
     this.#pending = [];
     this.#pendingDropped = 0;
     for (const line of response.lines) this.#noteSource(line);
-    const first = response.first ?? 1;
-    setText(this.#note, first > 1 ? `Lines before ${first} are no longer held here: see the raw logs.` : '');
+    // Only the last FETCH_LIMIT lines are asked for: older ones are in the raw logs (the page says so
+    // when the answer is full, since `first` counts events too and cannot tell).
+    setText(this.#note, response.lines.length >= FETCH_LIMIT ? `Showing the last ${FETCH_LIMIT} matching lines and what follows; older ones are in the raw logs.` : '');
     this.#pending.push(...response.lines);
     this.#seen = Math.max(this.#seen, response.at);
     for (const line of queued) if (line.n > response.at && this.#matches(line)) this.#queue(line);
@@ -194,12 +195,21 @@ export class LogView {
 
   #queue(entry: Entry): void {
     this.#pending.push(entry);
-    // Paused for long, only the newest lines are kept for Resume; the others are counted.
-    if (this.#pending.length > MAX_DOM_LINES * 1.2) {
-      const drop = this.#pending.length - MAX_DOM_LINES;
-      this.#pending.splice(0, drop);
-      this.#pendingDropped += drop;
-    }
+    // Paused for long (or a flood at once), only the newest lines are kept; the others are counted.
+    if (this.#pending.length > MAX_DOM_LINES * 1.2) this.#trimPending();
+  }
+
+  /**
+   * Keeps the newest entries waiting, and every gap mark (they say what is lost), a little under
+   * MAX_DOM_LINES so that the marks are not the first lines the page then drops.
+   */
+  #trimPending(): void {
+    const drop = this.#pending.length - (MAX_DOM_LINES - 16);
+    if (drop <= 0) return;
+    const dropped = this.#pending.splice(0, drop);
+    const gaps = dropped.filter((e) => 'gap' in e);
+    this.#pending.unshift(...gaps);
+    this.#pendingDropped += dropped.length - gaps.length;
   }
 
   #matches(line: Line): boolean {
@@ -244,11 +254,11 @@ export class LogView {
     if (this.#pending.length === 0 && this.#pendingDropped === 0) return;
     const fragment = document.createDocumentFragment();
     // More than the page keeps: only the newest are built at all.
-    const start = Math.max(0, this.#pending.length - MAX_DOM_LINES);
-    const skipped = start + this.#pendingDropped;
-    if (skipped > 0) fragment.append(el('div', { class: 'log-line log-gap', text: `… ${skipped} lines not shown (paused or too many at once)` }));
-    for (let i = start; i < this.#pending.length; i++) fragment.append(lineElement(this.#pending[i]!));
-    this.#lines += this.#pending.length - start + (skipped > 0 ? 1 : 0);
+    this.#trimPending();
+    const skipped = this.#pendingDropped;
+    if (skipped > 0) fragment.append(el('div', { class: 'log-line log-gap', text: `… ${skipped} lines not shown (paused, or too many at once): see the raw logs` }));
+    for (const entry of this.#pending) fragment.append(lineElement(entry));
+    this.#lines += this.#pending.length + (skipped > 0 ? 1 : 0);
     this.#pending = [];
     this.#pendingDropped = 0;
     this.#list.append(fragment);

@@ -11,12 +11,16 @@ export class RunHeader {
   readonly #bar = bar('run-bar');
   readonly #percent = el('span', { class: 'big-percent', testid: 'run-percent' });
   readonly #stats = new Map<string, HTMLElement>();
+  /** Smaller text after a figure: the machine's CPU, the peak memory. */
+  readonly #notes = new Map<string, HTMLElement>();
 
   constructor(runId: string) {
     const stat = (key: string, label: string, testid?: string) => {
       const value = el('span', { class: 'stat-value', ...(testid ? { testid } : {}) });
+      const note = el('span', { class: 'stat-note muted' });
       this.#stats.set(key, value);
-      return el('div', { class: `stat stat-${key}` }, [el('span', { class: 'stat-label', text: label }), value]);
+      this.#notes.set(key, note);
+      return el('div', { class: `stat stat-${key}` }, [el('span', { class: 'stat-label', text: label }), el('span', {}, [value, note])]);
     };
     this.root = el('header', { class: 'run-header panel' }, [
       el('div', { class: 'run-head-line' }, [
@@ -71,8 +75,11 @@ export class RunHeader {
     const sr = run?.successRate ?? (counts && counts.succeeded + counts.failed > 0 ? counts.succeeded / (counts.succeeded + counts.failed) : undefined);
     setText(s.get('rate')!, ratio(sr));
     const res = snapshot?.resources;
-    setText(s.get('cpu')!, res ? cpu(res.cpuPercent) + (res.machine ? ` (machine ${Math.round(res.machine.cpuPercent)}%)` : '') : '–');
-    setText(s.get('mem')!, res ? bytes(res.rssBytes) + (run?.peakRssBytes ? ` (peak ${bytes(run.peakRssBytes)})` : '') : run?.peakRssBytes ? `peak ${bytes(run.peakRssBytes)}` : '–');
+    const notes = this.#notes;
+    setText(s.get('cpu')!, res ? cpu(res.cpuPercent) : '–');
+    setText(notes.get('cpu')!, res?.machine ? ` machine ${Math.round(res.machine.cpuPercent)}%` : '');
+    setText(s.get('mem')!, res ? bytes(res.rssBytes) : run?.peakRssBytes ? bytes(run.peakRssBytes) : '–');
+    setText(notes.get('mem')!, run?.peakRssBytes ? ` peak ${bytes(run.peakRssBytes)}` : '');
     setText(s.get('disk')!, res?.diskDeltaBytes !== undefined ? signedBytes(res.diskDeltaBytes) : '–');
   }
 }

@@ -19,6 +19,8 @@ interface Progress {
   at: number;
   run: RunInfo;
   snapshot: Snapshot;
+  failures?: Failure[];
+  failuresOmitted?: number;
 }
 
 interface Timeline {
@@ -35,7 +37,8 @@ export function runView(root: HTMLElement, runId: string): () => void {
   let disposed = false;
   let socket: LiveSocket<RunMessage> | undefined;
   const series = new SeriesStore();
-  // Failed items from the timeline, for a snapshot without a `failures` list.
+  // The server's failures (with their output); before any, failed items from the timeline.
+  let served: { list: Failure[]; omitted: number } | undefined;
   let failedItems: Map<string, Item> | undefined;
 
   const header = new RunHeader(runId);
@@ -82,8 +85,8 @@ export function runView(root: HTMLElement, runId: string): () => void {
     header.update(run, snapshot, now);
     tree.update(snapshot?.phases ?? [], now);
     agents.update(snapshot?.agents ?? [], now);
-    const list = snapshot?.failures ?? failuresFromItems();
-    failures.update(list, snapshot?.failuresOmitted ?? 0, snapshot?.recentLogs ?? []);
+    const list = served?.list ?? snapshot?.failures ?? failuresFromItems();
+    failures.update(list, served?.omitted ?? snapshot?.failuresOmitted ?? 0, snapshot?.recentLogs ?? []);
     if (series.changed) {
       series.changed = false;
       const d: Series = series.data;
@@ -145,7 +148,8 @@ export function runView(root: HTMLElement, runId: string): () => void {
       if (m.lines?.length) logView.push(m.lines);
       series.append(m.points);
       applyItems(m.items);
-      if (!failedItems && !m.snapshot.failures && m.snapshot.counts.failed > 0) void loadTimelineFailures();
+      if (m.failures) served = { list: m.failures, omitted: m.failuresOmitted ?? 0 };
+      if (!served && !failedItems && !m.snapshot.failures && m.snapshot.counts.failed > 0) void loadTimelineFailures();
     } else if (m.type === 'end') {
       at = Math.max(at, m.at);
       ended = true;
@@ -155,6 +159,7 @@ export function runView(root: HTMLElement, runId: string): () => void {
       void getJson<Progress>('/api/progress', { run: runId }).then((p) => {
         if (disposed) return;
         setState(p.run, p.snapshot);
+        if (p.failures) served = { list: p.failures, omitted: p.failuresOmitted ?? 0 };
         frame.request();
       }, () => {});
     }
@@ -179,11 +184,12 @@ export function runView(root: HTMLElement, runId: string): () => void {
     }
     if (disposed) return;
     setState(progress.run, progress.snapshot);
+    if (progress.failures) served = { list: progress.failures, omitted: progress.failuresOmitted ?? 0 };
     series.replace(points);
     const ats = [progress.at, points.at];
     const logAt = await logView.reload();
     if (logAt !== undefined) ats.push(logAt);
-    if (!progress.snapshot.failures && progress.snapshot.counts.failed > 0) {
+    if (!served && !progress.snapshot.failures && progress.snapshot.counts.failed > 0) {
       const t = await loadTimelineFailures();
       if (t !== undefined) ats.push(t);
     }

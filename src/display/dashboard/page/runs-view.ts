@@ -39,7 +39,7 @@ export function runsView(root: HTMLElement): () => void {
   const head = el('thead', {}, [el('tr', {}, ['Run', 'Workflow / command', 'State', 'Progress', '%', 'ETA', 'Elapsed', 'Items', 'Success', 'Peak mem', 'Started'].map((h) => el('th', { text: h })))]);
   root.append(el('section', { class: 'panel' }, [
     el('div', { class: 'panel-head' }, [el('h1', { text: 'Runs' }), el('div', { class: 'filters' }, [workflowInput, names, stateSelect, count])]),
-    el('table', { class: 'grid runs', testid: 'runs-table' }, [head, body]),
+    el('div', { class: 'table-scroll' }, [el('table', { class: 'grid runs', testid: 'runs-table' }, [head, body])]),
     empty,
   ]));
   workflowInput.addEventListener('input', () => frame.request());
@@ -110,7 +110,7 @@ export function runsView(root: HTMLElement): () => void {
   }
 
   function onState(state: SocketState): void {
-    setConnection(state === 'reconnecting' ? 'polling' : state, state === 'reconnecting' ? 'the live connection is down: polling every 2 s while it comes back' : '');
+    setConnection(state, state === 'reconnecting' ? 'the live connection is down: the list is polled every 2 s until it is back' : '');
     // While the socket is down the list is polled; once it is back, it alone updates the list.
     if (state === 'reconnecting' && pollTimer === undefined) {
       pollTimer = window.setInterval(() => void poll(), POLL_MS);

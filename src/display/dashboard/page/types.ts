@@ -165,7 +165,7 @@ export interface Gap {
 
 export type RunMessage =
   | { type: 'snapshot'; at: number; run: RunInfo; snapshot: Snapshot; gap?: Gap }
-  | { type: 'update'; from: number; at: number; run: RunInfo; snapshot: Snapshot; lines?: Line[]; items?: Item[]; phases?: TimelinePhase[]; points?: Partial<Series>; gap?: Gap }
+  | { type: 'update'; from: number; at: number; run: RunInfo; snapshot: Snapshot; lines?: Line[]; items?: Item[]; phases?: TimelinePhase[]; points?: Partial<Series>; failures?: Failure[]; failuresOmitted?: number; gap?: Gap }
   | { type: 'end'; at: number; run: RunInfo };
 
 export interface WorkflowSummary {
