@@ -175,9 +175,24 @@ test('running: a detached run shows running, with the percent and ETA of its sna
     return snapshot?.etaMs !== undefined && snapshot.percent > 0 ? true : JSON.stringify(snapshot)?.slice(0, 200) ?? 'no snapshot';
   }, 8000, 'snapshot.json with a percent and an ETA');
 
-  const before = readJson(join(dir, 'snapshot.json'))!;
-  const rows = await lsJson(home);
-  const after = readJson(join(dir, 'snapshot.json'))!;
+  // The ETA in snapshot.json goes up as well as down (a busy machine slows the loop, and the pace
+  // with it), so snapshots read before and after ls do not bracket the one ls read. Its prog is
+  // stopped instead while ls reads: snapshot.json (replaced whole, by rename) holds still, and ls
+  // must show exactly its percent, and its ETA less the time since it was taken.
+  process.kill(run.supervisor.pid, 'SIGSTOP');
+  let rows: Row[];
+  let lines: string[];
+  let stored: Record<string, any>;
+  try {
+    const before = readFileSync(join(dir, 'snapshot.json'), 'utf8');
+    rows = await lsJson(home);
+    lines = await lsText(home);
+    const after = readFileSync(join(dir, 'snapshot.json'), 'utf8');
+    assert.is(after, before, 'snapshot.json changed while its prog was stopped');
+    stored = JSON.parse(before) as Record<string, any>;
+  } finally {
+    process.kill(run.supervisor.pid, 'SIGCONT');
+  }
   assert.is(rows.length, 1);
   const row = rows[0]!;
   assert.is(row.id, id);
@@ -185,15 +200,15 @@ test('running: a detached run shows running, with the percent and ETA of its sna
   assert.is(row.exitCode, null);
   assert.is(row.signal, null);
   assert.equal(row.command, ['sh', '-c', work]);
-  // The snapshot ls read lies between the two read here.
-  assert.ok(row.percent >= Math.floor(before.percent) && row.percent <= Math.floor(after.percent), `percent ${row.percent} not in [${before.percent}, ${after.percent}]`);
-  assert.ok(Number.isInteger(row.percent) && row.percent > 0 && row.percent < 100, String(row.percent));
-  assert.type(row.etaMs, 'number');
-  assert.ok(row.etaMs > 0 && row.etaMs <= Math.max(before.etaMs, after.etaMs), `etaMs ${row.etaMs} vs snapshots ${before.etaMs}, ${after.etaMs}`);
+  assert.is(row.percent, Math.floor(stored.percent), `percent ${row.percent}, snapshot.json ${stored.percent}`);
+  assert.ok(row.percent > 0 && row.percent < 100, String(row.percent));
   const sinceStart = Date.now() - Date.parse(run.startedAt);
   assert.ok(row.elapsedMs > 0 && row.elapsedMs <= sinceStart, `elapsedMs ${row.elapsedMs}, ${sinceStart} ms since the start`);
-
-  const lines = await lsText(home);
+  // Taken at tMs into the run (the run's clock starts with startedAt), and read when elapsedMs had passed.
+  assert.ok(row.elapsedMs > stored.tMs, `elapsedMs ${row.elapsedMs}, snapshot taken at ${stored.tMs}`);
+  assert.type(row.etaMs, 'number');
+  assert.is(row.etaMs, Math.max(0, stored.etaMs - (row.elapsedMs - stored.tMs)), `etaMs ${row.etaMs}: snapshot.json ${stored.etaMs} at ${stored.tMs} ms, read at ${row.elapsedMs} ms`);
+  assert.ok(row.etaMs > 0, `etaMs ${row.etaMs}`);
   assert.match(rowOf(lines, id), /\srunning\s+\d{1,2}%\s+\d+(\.\d)?s\s+\d+(\.\d)?s$/);
 
   // Ended here by a TERM to its prog (not prog stop: that has its own tests).

@@ -1,9 +1,11 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { historyPrior } from '../../src/store/history-prior.js';
+import { clean, startProg } from '../helpers/live.js';
 import { ndjson, runProg, tempDir } from '../helpers/prog.js';
+import { child, history } from '../helpers/runs.js';
 
 function record(home: string, r: object): void {
   mkdirSync(home, { recursive: true });
@@ -81,27 +83,50 @@ test('a test suite that fails its tests but runs to its end is history: the next
   assert.ok(typeof first?.etaMs === 'number', `an ETA before the first result, from two failed but complete runs: ${JSON.stringify(first)}`);
 });
 
-test('a command that prints no progress gets a bar from its history, marked estimated, in json and plain', async () => {
+test('a command that prints no progress gets a bar from its history, marked estimated, in json and plain', clean(async () => {
   const home = tempDir();
-  const silent = ['--', 'sleep', '2'];
-  for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'silent job', '--format', 'none', ...silent], { home })).code, 0);
-  const json = await runProg(['run', '--name', 'silent job', '--format', 'json', ...silent], { home });
-  const running = ndjson(json.stdout).filter((e) => e.type === 'snapshot' && e.status === 'running');
-  // Nothing happens in the child: the snapshots come from the estimate moving with time alone.
-  assert.ok(running.length >= 1, `snapshots while a silent command runs: ${json.stdout}`);
+  const go = join(home, 'go');
+  for (let i = 0; i < 2; i++) assert.is((await runProg(['run', '--name', 'silent job', '--format', 'none', '--', 'sleep', '2'], { home })).code, 0);
+  const durations = history(home).map((r) => r.durationMs as number);
+  assert.is(durations.length, 2, 'two runs in the history');
+  const shortest = Math.min(...durations);
+  const longest = Math.max(...durations);
+  // The same workflow (its name), a child that prints nothing and ends only when told to: once the
+  // estimate has been seen, however slow the machine, rather than after a time it may overrun.
+  const silent = ['--update-interval', '0.2', '--', ...child([{ until: go }])];
+  const json = startProg(['run', '--name', 'silent job', '--format', 'json', ...silent], { home });
+  await json.waitOut(/"estimated":true/, 15_000, 'a snapshot estimated from history');
+  writeFileSync(go, '');
+  assert.is((await json.waitExit(15_000)).code, 0, json.transcript());
+  rmSync(go);
+  const running = ndjson(json.stdout()).filter((e) => e.type === 'snapshot' && e.status === 'running');
+  // Nothing happens in the child: the snapshots come from the estimate moving with time alone, up
+  // to the time past runs took. A run that outlasts its history (a busy machine can hold the last
+  // tick or the end past it) loses the estimate: then no bar, never 100 % before the end.
+  const estimated = running.filter((s) => s.estimated === true);
+  assert.ok(estimated.length >= 1, `snapshots estimated while a silent command runs: ${json.stdout()}`);
   for (const s of running) {
-    assert.is(s.estimated, true);
-    assert.ok((s.percent as number) > 0 && (s.percent as number) <= 99, `percent ${s.percent}`);
-    assert.ok((s.etaLowMs as number) <= (s.etaMs as number) && (s.etaMs as number) <= (s.etaHighMs as number));
+    const elapsed = s.elapsedMs as number;
+    if (elapsed < shortest) assert.is(s.estimated, true, `at ${elapsed} ms of past runs' ${durations}: ${JSON.stringify(s)}`);
+    if (elapsed >= longest) assert.is(s.estimated, undefined, `at ${elapsed} ms, past every past run (${durations}): ${JSON.stringify(s)}`);
   }
-  const percents = running.map((s) => s.percent as number);
+  for (const s of estimated) {
+    const [percent, eta, elapsed] = [s.percent as number, s.etaMs as number, s.elapsedMs as number];
+    assert.ok(percent > 0 && percent <= 99, `percent ${percent}`);
+    assert.ok((s.etaLowMs as number) <= eta && eta <= (s.etaHighMs as number));
+    // What past runs took, less the time elapsed.
+    assert.ok(elapsed + eta >= shortest && elapsed + eta <= longest, `ETA ${eta} at ${elapsed} ms, past runs ${durations}`);
+  }
+  const percents = estimated.map((s) => s.percent as number);
   assert.equal([...percents].sort((a, b) => a - b), percents, 'the estimate only moves forward');
-  const final = ndjson(json.stdout).filter((e) => e.type === 'snapshot').at(-1)!;
+  const final = ndjson(json.stdout()).filter((e) => e.type === 'snapshot').at(-1)!;
   assert.is(final.estimated, undefined, 'the end is not an estimate');
-  const plain = await runProg(['run', '--name', 'silent job', '--format', 'plain', ...silent], { home });
-  assert.match(String(plain.stderr), /\[prog\] ~\d+% estimated from past runs · ETA /);
-  const fresh = await runProg(['run', '--name', 'never seen', '--format', 'plain', ...silent], { home });
+  const plain = startProg(['run', '--name', 'silent job', '--format', 'plain', ...silent], { home });
+  await plain.waitErr(/\[prog\] ~\d+% estimated from past runs · ETA /, 15_000, 'the estimate on the status line');
+  writeFileSync(go, '');
+  assert.is((await plain.waitExit(15_000)).code, 0, plain.transcript());
+  const fresh = await runProg(['run', '--name', 'never seen', '--format', 'plain', '--', 'sleep', '2'], { home });
   assert.not.match(String(fresh.stderr), /estimated/, 'no history, no estimate');
-});
+}));
 
 test.run();
