@@ -50,6 +50,8 @@ export interface Dashboard {
   raw(bytes: string | Buffer, address?: string): Promise<Reply>;
   /** SIGTERM, then waits for the exit (SIGKILL and an error after a scaled deadline). */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits for the exit without a signal (SIGKILL and an error after scaled(ms)). */
+  waitExit(ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Whether the process is still running. */
   alive(): boolean;
 }
@@ -155,12 +157,16 @@ export async function startDashboard(options: StartOptions = {}): Promise<Dashbo
     async stop() {
       if (exited) return exited;
       proc.kill('SIGTERM');
+      return dashboard.waitExit();
+    },
+    async waitExit(ms = 15_000) {
+      if (exited) return exited;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           proc.kill('SIGKILL');
-          reject(new Error(`prog dashboard did not exit within ${scaled(15_000)} ms of SIGTERM\n${err}`));
-        }, scaled(15_000));
+          reject(new Error(`prog dashboard did not exit within ${scaled(ms)} ms\n${err}`));
+        }, scaled(ms));
       });
       try {
         return await Promise.race([exit, timeout]);

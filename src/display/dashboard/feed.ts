@@ -182,6 +182,11 @@ export class RunFeed {
         if (event.t - this.#lastPointT >= POINT_EVERY_MS) this.#point(event.t, n);
         break;
       case 'exit':
+        // The model ended the phases still running with the run's outcome: so does the timeline.
+        for (const phase of this.#phases.values()) {
+          const state = phase.endMs === null ? this.model.phase(phase.id) : undefined;
+          if (state && state.status !== 'running') Object.assign(phase, { endMs: state.endedMs ?? event.t, status: state.status, n });
+        }
         this.#point(event.t, n);
         break;
     }

@@ -75,7 +75,8 @@ export class LiveUpdates {
     send(socket, JSON.stringify({ type: 'snapshot', at: feed.at, run, snapshot: feed.snapshot(), ...(delta?.gap ? { gap: delta.gap } : {}) }));
     // Resuming: exactly what came after the last number the page saw.
     if (delta && after! < feed.at) send(socket, JSON.stringify({ type: 'update', from: after, at: feed.at, run, snapshot: feed.snapshot(), ...withoutGap(delta) }));
-    if (feed.ended) {
+    // The exit event comes before the final run.json: `end` waits until the record says so too.
+    if (feed.ended && run?.state !== 'running') {
       send(socket, JSON.stringify({ type: 'end', at: feed.at, run }));
       return;
     }
@@ -118,7 +119,7 @@ export class LiveUpdates {
           send(watcher.socket, message);
           watcher.at = feed.at;
         }
-        if (feed.ended) {
+        if (feed.ended && run?.state !== 'running') {
           send(watcher.socket, JSON.stringify({ type: 'end', at: feed.at, run }));
           watchers.delete(watcher);
         }
