@@ -6,7 +6,7 @@ import type { LogLevel } from '../../events.js';
 import { byStart, groupByKey, workflowStats, type HistoryRun, type Workflow } from '../../store/history-query.js';
 import { newestRuns as newestHistory, SUMMARY_RUNS } from '../../store/history-tail.js';
 import type { RunState } from '../../store/runs.js';
-import type { FeedLine } from './feed.js';
+import type { FeedLine } from './protocol.js';
 import type { RunIndex } from './run-index.js';
 
 export const API_VERSION = 1;

@@ -4,41 +4,14 @@
 // next feed number `n`; numbers depend only on the run's files, so a page that lost its connection
 // asks for what came after the last one it saw and gets exactly that (docs/dashboard.md, "The feed").
 import { EventBus } from '../../event-bus.js';
-import type { LogLevel, ProgEvent, StreamName } from '../../events.js';
+import type { ProgEvent, StreamName } from '../../events.js';
 import { ProgressModel } from '../../model/progress-model.js';
 import type { FailureRecord, Snapshot } from '../../model/snapshot.js';
 import { routeOutput } from '../../parsers/line-router.js';
 import { historyPrior } from '../../store/history-prior.js';
 import { RunReader } from '../../store/run-reader.js';
+import { SERIES_COLUMNS, type FeedDelta, type FeedLine, type Series, type TimelineItem, type TimelinePhase } from './protocol.js';
 import type { StoredRun } from '../../store/runs.js';
-
-export interface FeedLine {
-  n: number;
-  t: number;
-  kind: 'output' | 'log';
-  stream?: StreamName;
-  level?: LogLevel;
-  source?: string;
-  phase?: string;
-  text: string;
-}
-
-export type ItemOutcome = 'running' | 'done' | 'failed' | 'retrying' | 'skipped';
-/** [phase, id, agent, startMs, endMs, outcome]: arrays keep 100,000 of them small. */
-export type TimelineItem = [string | null, string, string | null, number, number | null, ItemOutcome];
-
-export interface TimelinePhase {
-  id: string;
-  name: string;
-  parent: string | null;
-  startMs: number;
-  endMs: number | null;
-  status: string;
-}
-
-export const SERIES_COLUMNS = ['t', 'percent', 'processed', 'rate', 'cpuPercent', 'rssBytes', 'diskDeltaBytes'] as const;
-export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
-export type Series = Record<SeriesColumn, (number | null)[]>;
 
 /** Lines kept in memory per run; older ones are in the raw logs. */
 export const MAX_LINES = 20_000;
@@ -48,19 +21,6 @@ export const MAX_ITEMS = 100_000;
 export const MAX_POINTS = 3_600;
 /** A run that samples no resources still gets a progress point this often. */
 const POINT_EVERY_MS = 1_000;
-
-/** What changed since `from`: the part of an update message that is not the snapshot. */
-export interface FeedDelta {
-  lines: FeedLine[];
-  items: TimelineItem[];
-  phases: TimelinePhase[];
-  points: Series;
-  /** The latest failures (as in the run's summary), when one came after `from`, and how many earlier ones are not listed. */
-  failures?: FailureRecord[];
-  failuresOmitted?: number;
-  /** Lines after `from` the feed no longer holds. */
-  gap?: { from: number; to: number };
-}
 
 /** Failures a page is sent, the latest. */
 const MAX_FAILURES = 50;

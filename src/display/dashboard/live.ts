@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { RunFeed } from './feed.js';
 import { hostAllowed, originAllowed, presentedToken, tokenValid, type Guard } from './guard.js';
+import type { RunMessage, RunsMessage } from './protocol.js';
 import type { RunIndex, RunSummary } from './run-index.js';
 
 /** Updates per second per page, at most. */
@@ -70,14 +71,16 @@ export class LiveUpdates {
 
   #watchRun(socket: WebSocket, feed: RunFeed, after: number | undefined): void {
     const run = this.#index.summaryOf(feed.id);
+    // Removed (pruned) between the upgrade and now: nothing to watch.
+    if (!run) return socket.close(1011, 'the run is gone');
     const watcher: Watcher = { socket, at: feed.at };
     const delta = after === undefined ? undefined : feed.since(after);
-    send(socket, JSON.stringify({ type: 'snapshot', at: feed.at, run, snapshot: feed.snapshot(), ...(delta?.gap ? { gap: delta.gap } : {}) }));
+    send(socket, message({ type: 'snapshot', at: feed.at, run, snapshot: feed.snapshot(), ...(delta?.gap ? { gap: delta.gap } : {}) }));
     // Resuming: exactly what came after the last number the page saw.
-    if (delta && after! < feed.at) send(socket, JSON.stringify({ type: 'update', from: after, at: feed.at, run, snapshot: feed.snapshot(), ...withoutGap(delta) }));
+    if (delta && after! < feed.at) send(socket, message({ type: 'update', from: after!, at: feed.at, run, snapshot: feed.snapshot(), ...withoutGap(delta) }));
     // The exit event comes before the final run.json: `end` waits until the record says so too.
     if (feed.ended && run?.state !== 'running') {
-      send(socket, JSON.stringify({ type: 'end', at: feed.at, run }));
+      send(socket, message({ type: 'end', at: feed.at, run }));
       return;
     }
     let set = this.#watchers.get(feed.id);
@@ -92,7 +95,7 @@ export class LiveUpdates {
   #watchList(socket: WebSocket): void {
     this.#listWatchers.add(socket);
     socket.on('close', () => this.#listWatchers.delete(socket));
-    send(socket, JSON.stringify({ type: 'runs', runs: this.#index.list(100) }));
+    send(socket, JSON.stringify({ type: 'runs', runs: this.#index.list(100) } satisfies RunsMessage));
   }
 
   /** One tick (every 1/UPDATES_PER_SECOND s): what each watched run took since its last update. */
@@ -104,6 +107,12 @@ export class LiveUpdates {
       if (!feed.ended && [...watchers].every((w) => w.at === feed.at)) continue;
       const messages = new Map<number, string>();
       const run = this.#index.summaryOf(id);
+      if (!run) {
+        // Its directory was removed (pruned) while pages watched it.
+        for (const watcher of watchers) watcher.socket.close(1011, 'the run is gone');
+        this.#watchers.delete(id);
+        continue;
+      }
       const snapshot = feed.snapshot();
       for (const watcher of watchers) {
         if (watcher.socket.bufferedAmount > MAX_BUFFERED) {
@@ -111,16 +120,16 @@ export class LiveUpdates {
           continue;
         }
         if (watcher.at < feed.at) {
-          let message = messages.get(watcher.at);
-          if (message === undefined) {
-            message = JSON.stringify({ type: 'update', from: watcher.at, at: feed.at, run, snapshot, ...withoutGap(feed.since(watcher.at)) });
-            messages.set(watcher.at, message);
+          let text = messages.get(watcher.at);
+          if (text === undefined) {
+            text = message({ type: 'update', from: watcher.at, at: feed.at, run, snapshot, ...withoutGap(feed.since(watcher.at)) });
+            messages.set(watcher.at, text);
           }
-          send(watcher.socket, message);
+          send(watcher.socket, text);
           watcher.at = feed.at;
         }
         if (feed.ended && run?.state !== 'running') {
-          send(watcher.socket, JSON.stringify({ type: 'end', at: feed.at, run }));
+          send(watcher.socket, message({ type: 'end', at: feed.at, run }));
           watchers.delete(watcher);
         }
       }
@@ -145,6 +154,11 @@ export class LiveUpdates {
     for (const client of this.#server.clients) client.terminate();
     this.#server.close();
   }
+}
+
+/** A run's message, as protocol.ts types it. */
+function message(m: RunMessage): string {
+  return JSON.stringify(m);
 }
 
 function send(socket: WebSocket, text: string): void {

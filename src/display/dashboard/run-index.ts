@@ -2,32 +2,11 @@
 // per run someone looks at or that is running. Running runs are followed as their files grow; a
 // finished run's feed is read once, and only the last few opened are kept.
 import type { Snapshot } from '../../model/snapshot.js';
-import { loadRun, newestRuns, runState, readRunRecord, type RunState, type StoredRun } from '../../store/runs.js';
+import { loadRun, newestRuns, runState, readRunRecord, type StoredRun } from '../../store/runs.js';
 import { RunFeed } from './feed.js';
+import type { RunSummary } from './protocol.js';
 
-/** One run, as /api/runs lists it (docs/dashboard.md). */
-export interface RunSummary {
-  id: string;
-  command: string[];
-  cwd: string;
-  key?: string;
-  workflow?: string;
-  state: RunState;
-  startedAt: string;
-  endedAt?: string;
-  elapsedMs: number;
-  durationMs?: number;
-  percent?: number;
-  estimated?: boolean;
-  etaMs?: number;
-  etaLowMs?: number;
-  etaHighMs?: number;
-  counts?: Snapshot['counts'];
-  successRate?: number;
-  peakRssBytes?: number;
-  exitCode: number | null;
-  signal: string | null;
-}
+export type { RunSummary };
 
 /** Finished runs' feeds kept for the pages that opened them. */
 const FINISHED_FEEDS = 8;

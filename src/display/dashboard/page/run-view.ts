@@ -144,12 +144,11 @@ export function runView(root: HTMLElement, runId: string): () => void {
     } else if (m.type === 'update') {
       at = Math.max(at, m.at);
       setState(m.run, m.snapshot);
-      if (m.gap) logView.gap(m.gap.from, m.gap.to);
       if (m.lines?.length) logView.push(m.lines);
       series.append(m.points);
       applyItems(m.items);
       if (m.failures) served = { list: m.failures, omitted: m.failuresOmitted ?? 0 };
-      if (!served && !failedItems && !m.snapshot.failures && m.snapshot.counts.failed > 0) void loadTimelineFailures();
+      if (!served && !failedItems && m.snapshot.counts.failed > 0) void loadTimelineFailures();
     } else if (m.type === 'end') {
       at = Math.max(at, m.at);
       ended = true;
