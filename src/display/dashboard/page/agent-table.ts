@@ -1,5 +1,5 @@
 // The agents (parallel workers): what each is on, for how long, how much it has done and uses.
-import { badge, el, placeInOrder, setText } from './dom.js';
+import { badge, dropGone, el, placeInOrder, setText } from './dom.js';
 import { bytes, cpu, duration } from './format.js';
 import type { Agent } from './types.js';
 
@@ -45,12 +45,7 @@ export class AgentTable {
       fill(row, agent, nowMs);
       order.push(row.tr);
     }
-    for (const [id, row] of this.#rows) {
-      if (!live.has(id)) {
-        row.tr.remove();
-        this.#rows.delete(id);
-      }
-    }
+    dropGone(this.#rows, live);
     placeInOrder(this.#body, order);
   }
 }

@@ -97,3 +97,13 @@ export function placeInOrder(parent: Element, nodes: Element[]): void {
     expected = node.nextElementSibling;
   }
 }
+
+/** Removes the rows whose key is no longer shown. */
+export function dropGone<R extends { tr: Element }>(rows: Map<string, R>, live: Set<string>): void {
+  for (const [id, row] of rows) {
+    if (!live.has(id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+}

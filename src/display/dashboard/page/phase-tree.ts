@@ -1,5 +1,5 @@
 // The workflow tree: each phase under the group it started in, with its bar, figures and state.
-import { bar, cssToken, el, placeInOrder, setText } from './dom.js';
+import { bar, cssToken, dropGone, el, placeInOrder, setText } from './dom.js';
 import { duration, eta, percent, rate } from './format.js';
 import { statusIcon } from './status.js';
 import type { Phase } from './types.js';
@@ -48,12 +48,7 @@ export class PhaseTree {
       fill(row, phase, depth, nowMs);
       order.push(row.tr);
     }
-    for (const [id, row] of this.#rows) {
-      if (!live.has(id)) {
-        row.tr.remove();
-        this.#rows.delete(id);
-      }
-    }
+    dropGone(this.#rows, live);
     placeInOrder(this.#body, order);
   }
 }

@@ -4,7 +4,7 @@
 import { AgentTable } from './agent-table.js';
 import { ApiError, getJson, LiveSocket } from './api.js';
 import { TimeChart } from './charts.js';
-import { setConnection } from './connection.js';
+import { followRun, setConnection } from './connection.js';
 import { el } from './dom.js';
 import { FailureList } from './failures.js';
 import { bytes, cpu, percent, rate, signedBytes } from './format.js';
@@ -201,11 +201,7 @@ export function runView(root: HTMLElement, runId: string): () => void {
       setConnection('ended');
       return;
     }
-    socket = new LiveSocket<RunMessage>({
-      path: () => `/ws?run=${encodeURIComponent(runId)}&after=${at}`,
-      onMessage,
-      onState: (state) => setConnection(state),
-    });
+    socket = followRun(runId, () => at, onMessage);
   }
 
   // Elapsed time and time on item move between updates.

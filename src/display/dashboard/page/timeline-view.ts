@@ -1,7 +1,7 @@
 // `#/run/ID/timeline`: the Gantt of a run's phases and items, from /api/timeline, kept current by
 // the run's socket (its `items` and `phases` replace what the page has, by key).
 import { ApiError, getJson, LiveSocket } from './api.js';
-import { setConnection } from './connection.js';
+import { followRun, setConnection } from './connection.js';
 import { el, setText, viewLink } from './dom.js';
 import { commandLine } from './format.js';
 import { Gantt } from './gantt.js';
@@ -106,11 +106,7 @@ export function timelineView(root: HTMLElement, runId: string): () => void {
       refresh();
       return;
     }
-    socket = new LiveSocket<RunMessage>({
-      path: () => `/ws?run=${encodeURIComponent(runId)}&after=${at}`,
-      onMessage,
-      onState: (state) => setConnection(state),
-    });
+    socket = followRun(runId, () => at, onMessage);
   }
 
   const tick = window.setInterval(() => {
