@@ -224,17 +224,23 @@ export class RunFeed {
   }
 
   #point(t: number, n: number, resources?: Extract<ProgEvent, { type: 'resources' }>): void {
-    if (t === this.#lastPointT) return;
+    // A second point in the same millisecond replaces the first (the end often shares its time).
+    const s = this.#series;
+    let kept: { cpu: number | null; rss: number | null; disk: number | null } | undefined;
+    if (t === this.#lastPointT) {
+      kept = { cpu: s.cpuPercent.at(-1) ?? null, rss: s.rssBytes.at(-1) ?? null, disk: s.diskDeltaBytes.at(-1) ?? null };
+      for (const column of SERIES_COLUMNS) s[column].pop();
+      this.#pointN.pop();
+    }
     this.#lastPointT = t;
     const snapshot = this.model.snapshot(t);
-    const s = this.#series;
     s.t.push(t);
     s.percent.push(snapshot.percent ?? null);
     s.processed.push(snapshot.counts.processed);
     s.rate.push(snapshot.rate ?? null);
-    s.cpuPercent.push(resources ? resources.cpuPercent : null);
-    s.rssBytes.push(resources ? resources.rssBytes : null);
-    s.diskDeltaBytes.push(resources?.diskDeltaBytes ?? null);
+    s.cpuPercent.push(resources ? resources.cpuPercent : kept?.cpu ?? null);
+    s.rssBytes.push(resources ? resources.rssBytes : kept?.rss ?? null);
+    s.diskDeltaBytes.push(resources ? resources.diskDeltaBytes ?? null : kept?.disk ?? null);
     this.#pointN.push(n);
     if (s.t.length > MAX_POINTS) this.#halvePoints();
   }
