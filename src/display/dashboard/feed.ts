@@ -15,8 +15,8 @@ import type { StoredRun } from '../../store/runs.js';
 
 /** Lines kept in memory per run; older ones are in the raw logs. */
 export const MAX_LINES = 20_000;
-/** Timeline items kept per run; `omitted` counts the rest. */
-export const MAX_ITEMS = 100_000;
+/** Timeline items kept per run, the latest; `omitted` counts the earlier ones. */
+export const MAX_ITEMS = 20_000;
 /** Series points kept: past that, every other one is dropped, so the whole run keeps its shape. */
 export const MAX_POINTS = 3_600;
 /** A run that samples no resources still gets a progress point this often. */
@@ -49,6 +49,8 @@ export class RunFeed {
   /** Items by phase, then id: no key string of their own per item. */
   readonly #itemIndex = new Map<string | null, Map<string, number>>();
   #omittedItems = 0;
+  /** The index (from the run's first item) of #items[0]. */
+  #itemsStart = 0;
   readonly #phases = new Map<string, TimelinePhase & { n: number }>();
   readonly #series: Series = emptySeries();
   readonly #pointN: number[] = [];
@@ -198,25 +200,37 @@ export class RunFeed {
     const phase = event.phase ?? null;
     let byId = this.#itemIndex.get(phase);
     if (!byId) this.#itemIndex.set(phase, (byId = new Map()));
+    // Indices count from the run's first item; the array holds the latest from #itemsStart on.
     let index = byId.get(event.id);
-    if (index === undefined || event.type === 'item.start' && this.#items[index]![5] !== 'running') {
+    if (index === undefined || index < this.#itemsStart || event.type === 'item.start' && this.#items[index - this.#itemsStart]![5] !== 'running') {
       // A new attempt (after a retry) is a new bar of its own.
-      if (this.#items.length >= MAX_ITEMS) {
-        this.#omittedItems++;
-        return;
-      }
-      index = this.#items.length;
+      index = this.#itemsStart + this.#items.length;
       this.#items.push([phase, event.id, event.agent ?? null, event.t, null, 'running']);
       this.#itemN.push(n);
       byId.set(event.id, index);
+      if (this.#items.length > MAX_ITEMS * 1.25) this.#dropOldItems();
     }
-    const item = this.#items[index]!;
+    const at = index - this.#itemsStart;
+    const item = this.#items[at]!;
     if (event.agent !== undefined) item[2] = event.agent;
     if (event.type !== 'item.start') {
       item[4] = event.t;
       item[5] = event.type === 'item.done' ? 'done' : event.type === 'item.skip' ? 'skipped' : this.#retrying(event) ? 'retrying' : 'failed';
     }
-    this.#itemN[index] = n;
+    this.#itemN[at] = n;
+  }
+
+  /** The oldest items go (in a block, not one by one): the timeline keeps the latest MAX_ITEMS. */
+  #dropOldItems(): void {
+    const drop = this.#items.length - MAX_ITEMS;
+    for (const [phase, id] of this.#items.slice(0, drop)) {
+      const byId = this.#itemIndex.get(phase);
+      if (byId !== undefined && byId.get(id)! < this.#itemsStart + drop) byId.delete(id);
+    }
+    this.#items.splice(0, drop);
+    this.#itemN.splice(0, drop);
+    this.#itemsStart += drop;
+    this.#omittedItems += drop;
   }
 
   #retrying(event: Extract<ProgEvent, { type: 'item.fail' }>): boolean {
