@@ -16,13 +16,15 @@
 //   BENCH_RICH_SECONDS, BENCH_RICH_REPS    row group 5 (bench/rich.ts)
 //   BENCH_STORE_RUNS, BENCH_STORE_REPS     row group 8 (bench/store.ts)
 //   BENCH_DASHBOARD_SECONDS, _RATE, _CLIENTS, _EVENTS, _PROFILE   row group 10 (bench/dashboard.ts)
+//   BENCH_TUI_SECONDS, BENCH_TUI_REPS      row group 11 (bench/tui.ts)
 // Row groups: 1 startup, 2 passthrough of uniform lines, 3 markers (rate, the child's own time, what
 // is stored), 4 peak RSS, 5 the rich view in a pty (bench/rich.ts), 6 lines per second per
 // tool-output parser (bench/parsers.ts), 7 the CPU cost of resource sampling (bench/resources.ts),
 // 8 `prog ls` / `prog history` / the history prior with many stored runs (bench/store.ts),
 // 9 ordinary text and tiny lines (passthrough, --parser none, --format json, what is stored),
 // 10 `prog dashboard` under load: its CPU with 1 and 50 WebSocket clients on a run emitting 1,000
-// events/s, and its memory over a 100,000-event run (bench/dashboard.ts).
+// events/s, and its memory over a 100,000-event run (bench/dashboard.ts), 11 the full-screen TUI in
+// a pty: prog's CPU (recorder + TUI process) against --format none, and its frames a second (bench/tui.ts).
 // Flags: --quick, --rows 1,3 (run only some row groups), --help.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
@@ -715,6 +717,12 @@ async function dashboardLoad(cfg: Config): Promise<void> {
   for (const [i, row] of (await dashboardRows(cfg.quick, cfg.tmp)).entries()) add({ id: `10${String.fromCharCode(97 + i)}`, ...row });
 }
 
+/** Row group 11, the full-screen TUI in a pty (bench/tui.ts). */
+async function tuiView(): Promise<void> {
+  const { tuiRows } = await import('./tui.js');
+  for (const [i, row] of (await tuiRows()).entries()) add({ id: `11${String.fromCharCode(97 + i)}`, ...row });
+}
+
 async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
   for (const path of [PROG, GEN, TIME]) {
@@ -738,6 +746,7 @@ async function main(): Promise<void> {
     if (want(8)) await storeCost(cfg);
     if (want(9)) ordinaryText(cfg);
     if (want(10)) await dashboardLoad(cfg);
+    if (want(11)) await tuiView();
   } finally {
     closeSync(devnull);
   }
@@ -750,7 +759,7 @@ async function main(): Promise<void> {
       `PROG_HOME in ${cfg.tmp} · took ${((Date.now() - started) / 1000).toFixed(0)} s · load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
       (Math.max(loadBefore, loadavg()[0]!) > cpu.length / 2 ? ' (other work was running: expect noise)' : ''),
     '',
-    'Ratio = case / baseline (wall time, peak RSS in rows 4, CPU cores in 5a-b and 10a-b, bytes in 3i and 9e, RSS in 10c); lower is better, 1.00× is free. ' +
+    'Ratio = case / baseline (wall time, peak RSS in rows 4, CPU cores in 5a-b, 10a-b and 11a, bytes in 3i and 9e, RSS in 10c); lower is better, 1.00× is free. ' +
       'Goal: the target issue 13 set for the row, and Met whether this run reached it (— where there is none). ' +
       '"gen" is `node dist/bench/gen.js`, which writes with blocking writeSync in ~1 MiB batches. ' +
       'Peak RSS is `/usr/bin/time -v` "Maximum resident set size", which also covers the children prog waits for: rows 4 therefore feed prog from awk and `yes | head` (4b, 4c), the same bytes as gen.',

@@ -142,9 +142,24 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
   }
   const [{ runCommand }, { loadRunSettings, settingsOptions }] = await Promise.all([import('./commands/run.js'), import('./config/load.js')]);
   // Flag > PROG_* > user config > default; the config file is read only when some key needs it.
+  const settings = settingsOptions(loadRunSettings(args));
+  if (settings.format === 'tui') {
+    const { tuiFallbackNote } = await import('./display/format.js');
+    const note = tuiFallbackNote({ stdoutIsTTY: process.stdout.isTTY === true, stdinIsTTY: process.stdin.isTTY === true, env: process.env });
+    if (note === undefined) {
+      // The TUI owns the keyboard and the screen: the run is recorded by a prog of its own, and this
+      // one follows it, so `q` can leave the TUI while the run goes on (prog attach comes back).
+      const [{ startDetached }, { attachCommand }] = await Promise.all([import('./commands/detach.js'), import('./commands/attach.js')]);
+      const id = await startDetached(own, command);
+      await attachCommand({ target: id, format: 'tui' });
+      return;
+    }
+    process.stderr.write(note);
+    settings.format = 'plain';
+  }
   await runCommand({
     command,
-    ...settingsOptions(loadRunSettings(args)),
+    ...settings,
     hideOutput: args['hide-output'],
     foreground: args.foreground === true,
     markerNonce: args['marker-nonce'] === true,

@@ -4,13 +4,16 @@
 // (the run goes on); when the run ends, attach ends the way its command did.
 import { EventBus } from '../event-bus.js';
 import type { ProgEvent, StreamName } from '../events.js';
-import { resolveFormat, richTerminal, type RequestedFormat } from '../display/format.js';
+import { writeStderr } from '../diagnostics.js';
+import { resolveFormat, richTerminal, tuiFallbackNote, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
 import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput } from '../parsers/line-router.js';
 import { exitLike } from '../process/exit-like.js';
 import { RunReader } from '../store/run-reader.js';
+import { isAlive } from '../store/liveness.js';
+import type { RunRecord } from '../store/run-store.js';
 import { findRun, readRunRecord, runState } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
 
@@ -19,20 +22,26 @@ export interface AttachOptions {
   format: RequestedFormat;
 }
 
+/** What the TUI's `q` and confirmed Ctrl-C ask of the follower. */
+type TuiRequest = 'leave' | 'stop';
+
 /** How often the files are read for what is new while following. */
 const POLL_MS = 100;
 const TICK_MS = 1000;
 
 export async function attachCommand(options: AttachOptions): Promise<void> {
   const run = findRun(stateDir(), options.target);
-  const terminals = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, env: process.env };
+  const terminals = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, stdinIsTTY: process.stdin.isTTY === true, env: process.env };
   const format = resolveFormat(options.format, terminals);
+  if (options.format === 'tui' && format !== 'tui') writeStderr(tuiFallbackNote(terminals)!);
   const startedMs = Date.parse(run.record.startedAt);
   const model = new ProgressModel();
   // The run's own clock (ms since it started), so elapsed times and ETAs read as they do there.
   let ended = false;
   const clock = () => (ended ? model.nowMs : Math.max(model.nowMs, Date.now() - startedMs));
-  const view = await loadView(format, { clock, title: run.record.command.join(' '), recordDir: run.dir, terminal: richTerminal(terminals) });
+  let request: TuiRequest | undefined;
+  const tui = { runId: run.id, onLeave: () => (request = 'leave'), onStop: () => (request = 'stop') };
+  const view = await loadView(format, { clock, title: run.record.command.join(' '), recordDir: run.dir, terminal: richTerminal(terminals), tui });
 
   // The command's bytes go through the same router as in the run, so marker lines are taken out
   // again and JSON gets its output events; the markers themselves come from the events log.
@@ -80,6 +89,18 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
   for (;;) {
     catchUp();
     if (reader.ended) break;
+    if (request === 'leave') {
+      // The TUI has restored the screen: the run goes on, and attach can come back to it.
+      reader.close();
+      writeStderr(`prog: left the TUI; run ${run.id} goes on · prog attach --format tui ${run.id} returns to it · prog stop ${run.id}\n`);
+      await flushed();
+      process.exit(0);
+    }
+    if (request === 'stop') {
+      // As Ctrl-C in the run's own terminal: its prog passes it on, and escalates after its grace.
+      request = undefined;
+      stopRun(run.record);
+    }
     if (detached) {
       reader.close();
       view.detach?.(`detached from run ${run.id}; it goes on (prog attach ${run.id} follows it again)`);
@@ -124,6 +145,15 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
   await flushed();
   const exit = model.exit;
   exitLike(exit?.exitCode ?? null, exit?.signal ?? (exit ? null : 'SIGHUP'));
+}
+
+function stopRun(record: RunRecord): void {
+  const supervisor = record.supervisor;
+  try {
+    if (supervisor && isAlive(supervisor)) process.kill(supervisor.pid, 'SIGINT');
+  } catch {
+    // Gone meanwhile: the run is ending anyway.
+  }
 }
 
 function flushed(): Promise<unknown> {

@@ -68,7 +68,7 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
     value: 'FORMAT',
     // No defaults for the settings below: a flag that was not given must stay undefined, so
     // resolveRunSettings can fall back to PROG_* and the user config (see prog config).
-    describe: 'default auto (or $PROG_FORMAT, or prog config set format). auto: rich on a terminal (drawn on stderr when only stderr is one, as in | tee log; NO_COLOR drops its colour only), plain when neither stdout nor stderr is a terminal or CI or TERM=dumb is set; rich: live progress tree below the output; plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
+    describe: 'default auto (or $PROG_FORMAT, or prog config set format). auto: rich on a terminal (drawn on stderr when only stderr is one, as in | tee log; NO_COLOR drops its colour only), plain when neither stdout nor stderr is a terminal or CI or TERM=dumb is set; rich: live progress tree below the output; tui: full screen with panes and keys (? lists them; the run is recorded in the background, q leaves the TUI and the run goes on; plain when stdin or stdout is not a terminal or CI is set); plain: output plus [prog] lines on stderr; json: NDJSON events on stdout; none: output only',
   },
   'progress-fd': {
     type: 'string',
@@ -273,7 +273,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Follow a run from here: its output and progress so far, then live; Ctrl-C detaches, the run goes on',
     positionals: [TARGET],
     options: {
-      format: { type: 'string', alias: 'f', choices: ['auto', 'rich', 'plain', 'json'], default: 'auto', value: 'FORMAT', describe: 'the view, as for prog run' },
+      format: { type: 'string', alias: 'f', choices: ['auto', 'rich', 'tui', 'plain', 'json'], default: 'auto', value: 'FORMAT', describe: 'the view, as for prog run; tui: full screen, q leaves it (the run goes on)' },
     },
     examples: [['prog attach latest', 'follow the newest run']],
     epilog: "prog attach exits with the run's exit status when the run ends.",

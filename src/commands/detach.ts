@@ -16,6 +16,13 @@ const START_TIMEOUT_MS = 10_000;
 const POLL_MS = 25;
 
 export async function detachRun(own: string[], command: string[]): Promise<void> {
+  const id = await startDetached(own, command);
+  process.stdout.write(`${id}\n`);
+  writeStderr(`prog: run ${id} started in the background · prog attach ${id} follows it · prog logs ${id} · prog stop ${id}\n`);
+}
+
+/** The run started by a prog of its own, without a terminal; its id once the command is running. */
+export async function startDetached(own: string[], command: string[]): Promise<string> {
   // A run nobody can find again is not started: `runs` that is a file, a loop, or out of reach.
   checkStateDir(join(stateDir(), 'runs'));
   const id = newRunId();
@@ -59,8 +66,7 @@ export async function detachRun(own: string[], command: string[]): Promise<void>
     if (Date.now() > deadline) throw new ProgError('DETACH_FAILED', `the background prog did not start the command within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  process.stdout.write(`${id}\n`);
-  writeStderr(`prog: run ${id} started in the background · prog attach ${id} follows it · prog logs ${id} · prog stop ${id}\n`);
+  return id;
 }
 
 function openLog(path: string): number | undefined {

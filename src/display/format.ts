@@ -3,14 +3,16 @@
 
 import { ProgError } from '../errors.js';
 
-export const FORMATS = ['auto', 'rich', 'plain', 'json', 'none'] as const;
+export const FORMATS = ['auto', 'rich', 'tui', 'plain', 'json', 'none'] as const;
 export type RequestedFormat = (typeof FORMATS)[number];
-export type ViewFormat = 'rich' | 'plain' | 'json' | 'none';
+export type ViewFormat = 'rich' | 'tui' | 'plain' | 'json' | 'none';
 
 export interface FormatContext {
   stdoutIsTTY: boolean;
   /** Whether stderr is a terminal: the live view can draw there when stdout is piped (as pv does). */
   stderrIsTTY?: boolean;
+  /** Whether stdin is a terminal: the TUI reads its keys there. */
+  stdinIsTTY?: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -20,13 +22,34 @@ export function resolveFormat(requested: RequestedFormat, context: FormatContext
     // A live frame is cursor movement: in a pipe or a file it is noise, never a view.
     throw new ProgError('USAGE', '--format rich needs a terminal on stdout or stderr; use --format plain or json when piping');
   }
+  // Never a broken screen in CI or a pipe: the TUI falls back to plain (tuiUnavailable says why).
+  if (requested === 'tui') return tuiUnavailable(context) === undefined ? 'tui' : 'plain';
   if (requested !== 'auto') return requested;
   const { env } = context;
-  // CI=false and CI=0 are how people turn CI off. NO_COLOR asks for no colour, not for no live view
-  // (no-color.org): color.ts drops the colour and the rich view stays.
-  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
-  const plain = !terminal || env.TERM === 'dumb' || ci;
+  // NO_COLOR asks for no colour, not for no live view (no-color.org): color.ts drops the colour and
+  // the rich view stays.
+  const plain = !terminal || env.TERM === 'dumb' || inCi(env);
   return plain ? 'plain' : 'rich';
+}
+
+/** CI=false and CI=0 are how people turn CI off. */
+function inCi(env: NodeJS.ProcessEnv): boolean {
+  return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+}
+
+/** Why the full-screen TUI cannot run here (it needs the keyboard and the whole screen), or undefined. */
+export function tuiUnavailable(context: FormatContext): string | undefined {
+  if (inCi(context.env)) return 'CI is set';
+  if (!context.stdoutIsTTY) return 'stdout is not a terminal';
+  if (context.stdinIsTTY !== true) return 'stdin is not a terminal';
+  if (context.env.TERM === 'dumb') return 'TERM is dumb';
+  return undefined;
+}
+
+/** The one line prog says when --format tui falls back to plain. */
+export function tuiFallbackNote(context: FormatContext): string | undefined {
+  const why = tuiUnavailable(context);
+  return why === undefined ? undefined : `prog: --format tui needs a terminal on stdin and stdout, and no CI (${why}): showing plain\n`;
 }
 
 /**

@@ -13,6 +13,16 @@ export async function loadView(format: ViewFormat, options: ViewOptions): Promis
       return new (await import('./none.js')).NoneView();
     case 'plain':
       return new (await import('./plain.js')).PlainView(options);
+    case 'tui': {
+      if (options.tui) {
+        const { TuiView } = await import('./tui/tui-view.js');
+        return new TuiView({ ...options, ...options.tui, input: process.stdin, output: process.stdout });
+      }
+      // The TUI follows a run recorded in the background (prog run, prog attach); a run recorded
+      // here in the foreground (prog resume) gets the live view that shares the screen.
+      process.stderr.write('prog: --format tui is for prog run and prog attach; showing the rich view\n');
+      return loadView('rich', options);
+    }
     case 'rich': {
       const [{ RichView }, { colorAs }] = await Promise.all([import('./rich/rich-view.js'), import('./color.js')]);
       if (options.terminal !== 'stderr') return new RichView(options);

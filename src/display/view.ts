@@ -40,4 +40,6 @@ export interface ViewOptions {
   updateIntervalMs?: number;
   /** Where the live (rich) view draws: stdout, or stderr when only stderr is a terminal (format.ts). */
   terminal?: 'stdout' | 'stderr';
+  /** The full-screen TUI's run and what its keys ask of the follower (prog attach): `q`, and Ctrl-C confirmed. */
+  tui?: { runId: string; onLeave(): void; onStop(): void };
 }

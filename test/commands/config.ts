@@ -95,7 +95,7 @@ test('bad values and keys: exit 125, a message naming key, value and what is all
   const { prog, file } = setup();
   await prog(['config', 'set', 'grace', '3']);
   const before = readFileSync(file, 'utf8');
-  for (const [key, value, allowed] of [['format', 'fancy', 'one of auto, rich, plain, json, none'], ['grace', '-1', 'seconds ≥ 0'], ['grace', 'soon', 'seconds ≥ 0'], ['progress-fd', '2', '3 to 255, or none'], ['parser', 'bogus', 'unknown parser bogus'], ['parser', 'auto,make', 'comma-separated']]) {
+  for (const [key, value, allowed] of [['format', 'fancy', 'one of auto, rich, tui, plain, json, none'], ['grace', '-1', 'seconds ≥ 0'], ['grace', 'soon', 'seconds ≥ 0'], ['progress-fd', '2', '3 to 255, or none'], ['parser', 'bogus', 'unknown parser bogus'], ['parser', 'auto,make', 'comma-separated']]) {
     const r = await prog(['config', 'set', key!, value!]);
     assert.is(r.code, 125, `set ${key} ${value}`);
     const err = r.stderr.toString();
