@@ -17,6 +17,9 @@ function steps(go: string): Step[] {
   return [
     { o: marker({ type: 'workflow', name: NAME }) },
     { until: go },
+    // Long enough that the next run reaches its marker well within this one's duration, even on a
+    // loaded machine (past it, the ETA from history lapses by design).
+    { sleep: 2500 },
     { o: marker({ type: 'phase', id: 'map', name: 'Map', total: 3 }) },
     ...['a', 'b', 'c'].flatMap((id): Step[] => [{ sleep: 50 }, { o: marker({ type: 'item.done', phase: 'map', id }) }]),
   ];
