@@ -109,6 +109,7 @@ function runArgs(own: string[], command: string[]): RunArgs | undefined {
     return value === undefined ? undefined : Number(value);
   };
   const resources = last('resources');
+  const notify = last('notify');
   const name = text('name');
   const parser = values.get('parser') as string[] | undefined;
   return {
@@ -119,6 +120,11 @@ function runArgs(own: string[], command: string[]): RunArgs | undefined {
     'eta-window': text('eta-window'),
     'sample-interval': text('sample-interval'),
     resources: typeof resources === 'boolean' ? resources : undefined,
+    junit: text('junit'),
+    otlp: text('otlp'),
+    notify: typeof notify === 'boolean' ? notify : undefined,
+    'notify-url': text('notify-url'),
+    'notify-after': number('notify-after'),
     'hide-output': flag('hide-output'),
     detach: flag('detach'),
     dashboard: flag('dashboard'),

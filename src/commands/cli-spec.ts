@@ -135,6 +135,34 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
     default: false,
     describe: 'give the command the terminal (password prompts, Ctrl-Z); the run then ends if the terminal closes',
   },
+  junit: {
+    type: 'string',
+    value: 'FILE',
+    check: setting('junit'),
+    describe: 'when the run ends, write its tests (pytest, TAP and node --test, ctest, cargo test, TeamCity, markers) to FILE as JUnit XML for GitLab, Jenkins, Azure DevOps and CircleCI; also $PROG_JUNIT, prog config set junit',
+  },
+  otlp: {
+    type: 'string',
+    value: 'URL',
+    check: setting('otlp'),
+    describe: 'send the run as an OpenTelemetry trace (run, phases, items as spans) to this OTLP/HTTP endpoint when it ends; default auto: when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set; off: never',
+  },
+  notify: {
+    type: 'boolean',
+    describe: 'a desktop notification when the run ends (notify-send on Linux, osascript on macOS), for runs longer than --notify-after; also $PROG_NOTIFY=on, prog config set notify on',
+  },
+  'notify-url': {
+    type: 'string',
+    value: 'URL',
+    check: setting('notify-url'),
+    describe: "POST the run's summary as JSON to URL when it ends (its `text` field suits Slack and Discord webhooks), for runs longer than --notify-after; also $PROG_NOTIFY_URL",
+  },
+  'notify-after': {
+    type: 'number',
+    value: 'SECONDS',
+    check: setting('notify-after'),
+    describe: 'notify only runs that lasted at least this long; default 30 (or $PROG_NOTIFY_AFTER, or prog config set notify-after)',
+  },
   'marker-nonce': {
     type: 'boolean',
     default: false,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fstatSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { resolveFormat, richTerminal, type RequestedFormat } from '../display/format.js';
 import { loadView } from '../display/load-view.js';
@@ -31,6 +31,7 @@ import { pruneStore } from '../store/prune.js';
 import { loadPrunePolicy } from '../config/load.js';
 import { workflowKey } from '../store/workflow-key.js';
 import { selfIdentity, startTicks } from '../store/liveness.js';
+import { Exports, loadExporters, type ExportOptions } from '../exporters/exporter.js';
 
 /** An item an earlier run completed (prog resume). */
 export interface ResumedItem {
@@ -69,6 +70,8 @@ export interface RunOptions {
    * command in PROG_MARKER_NONCE (so text it echoes cannot inject progress).
    */
   markerNonce?: boolean;
+  /** --junit, --otlp, --notify…: what the exporters send or write once the run ends. */
+  exports?: ExportOptions;
 }
 
 /** How long stragglers in the child's group get to close its pipes after it exits. */
@@ -117,7 +120,13 @@ export async function runCommand(options: RunOptions): Promise<void> {
     title: options.command.join(' '),
     updateIntervalMs: tickMs,
     terminal: richTerminal(terminals),
+    // In GitHub Actions the plain log folds each top-level phase's output in a ::group::.
+    ...(format === 'plain' && process.env.GITHUB_ACTIONS === 'true' ? { ciGroups: true } : {}),
   });
+  // JUnit, OpenTelemetry, GitHub Actions, notifications: loaded only when asked for (or in GitHub Actions).
+  const exportOptions = options.exports?.junit === undefined ? options.exports ?? {} : { ...options.exports, junit: resolve(cwd, options.exports.junit) };
+  const exporters = await loadExporters(exportOptions, process.env);
+  const outbound = exporters.length === 0 ? undefined : new Exports(exporters);
 
   bus.subscribe((event) => model.apply(event));
   // Named by a workflow marker (no --name): recorded, listed and found under that name, and its ETA
@@ -125,6 +134,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   if (options.name === undefined || options.name.trim() === '') bus.subscribe(followWorkflowName(info, store, model));
   bus.subscribe((event) => store.event(event));
   bus.subscribe((event) => view.event(event, model));
+  if (outbound) bus.subscribe((event) => outbound.event(event));
   bus.subscribe((event) => {
     if (event.type === 'marker.invalid') {
       warnOnce('marker', `a line started like a ::prog:: marker but ${event.reason}; it was passed through as output (more are counted in the summary)`);
@@ -289,6 +299,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     const snapshot = model.snapshot(bus.now());
     view.tick(snapshot);
     store.snapshot(snapshot);
+    outbound?.tick(snapshot);
   }, tickMs);
   const exit = await child.exited;
   childExited = true;
@@ -306,6 +317,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await view.finish(summary, final);
   store.snapshot(final);
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
+  // Bounded by a deadline, and never the run's exit status.
+  await outbound?.finish({ info, summary, snapshot: final, format, ...(store.failed ? {} : { recordDir: store.dir }) });
   // After the history line, so this run counts; cheap unless a limit is passed (then at most ~50 ms).
   if (!store.failed) pruneStore(stateDir(), loadPrunePolicy(), { current: info.id });
   // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),

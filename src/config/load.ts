@@ -32,7 +32,7 @@ function readConfig(env: NodeJS.ProcessEnv): ConfigValues {
 }
 
 /** The part of prog run's options its settings decide (rich as a mere default falls back in a pipe). */
-export function settingsOptions(settings: RunSettings): Pick<RunOptions, 'format' | 'progressFd' | 'graceMs' | 'updateIntervalMs' | 'etaWindowMs' | 'sampleIntervalMs' | 'parsers'> {
+export function settingsOptions(settings: RunSettings): Pick<RunOptions, 'format' | 'progressFd' | 'graceMs' | 'updateIntervalMs' | 'etaWindowMs' | 'sampleIntervalMs' | 'parsers' | 'exports'> {
   const format = settings.format === 'rich' && settings.sources.format !== 'flag' && process.stdout.isTTY !== true && process.stderr.isTTY !== true ? 'plain' : settings.format;
   return {
     format,
@@ -42,5 +42,6 @@ export function settingsOptions(settings: RunSettings): Pick<RunOptions, 'format
     ...(settings.etaWindowMs === undefined ? {} : { etaWindowMs: settings.etaWindowMs }),
     ...(settings.sampleIntervalMs === undefined ? {} : { sampleIntervalMs: settings.sampleIntervalMs }),
     parsers: settings.parsers,
+    exports: settings.exports,
   };
 }

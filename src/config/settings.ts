@@ -7,10 +7,12 @@ import { FORMATS, type RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
 import type { PrunePolicy } from '../store/prune.js';
 import { parseAge } from './age.js';
+import type { ExportOptions } from '../exporters/exporter.js';
 
 export const SETTING_KEYS = [
   'format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval',
   'keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for',
+  'junit', 'otlp', 'notify', 'notify-url', 'notify-after',
 ] as const;
 /** The keys that say what automatic pruning keeps (no flag: they are for the store, not one run). */
 export const PRUNE_KEYS = ['keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for'] as const;
@@ -148,7 +150,52 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     numeric: false,
     normalize: age,
   },
+  // Exporters (src/exporters): what a team's tooling gets once the run ends.
+  junit: {
+    env: 'PROG_JUNIT',
+    default: 'none',
+    allowed: 'a file to write JUnit XML to (relative to the working directory), or none',
+    numeric: false,
+    normalize: (value) => (value === '' || /[\n\r\0]/.test(value) ? undefined : value),
+  },
+  otlp: {
+    env: 'PROG_OTLP',
+    default: 'auto',
+    allowed: 'auto (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT when set), off, or an http(s) URL of an OTLP/HTTP traces endpoint',
+    numeric: false,
+    normalize: (value) => (value === 'auto' || value === 'off' || httpUrl(value) ? value : undefined),
+  },
+  notify: {
+    env: 'PROG_NOTIFY',
+    default: 'off',
+    allowed: 'on (a desktop notification when a run ends: notify-send, osascript) or off',
+    numeric: false,
+    normalize: (value) => (value === 'on' || value === 'true' ? 'on' : value === 'off' || value === 'false' ? 'off' : undefined),
+  },
+  'notify-url': {
+    env: 'PROG_NOTIFY_URL',
+    default: 'none',
+    allowed: 'an http(s) URL the run\'s summary is POSTed to as JSON when it ends (a Slack or Discord webhook), or none',
+    numeric: false,
+    normalize: (value) => (value === 'none' || httpUrl(value) ? value : undefined),
+  },
+  'notify-after': {
+    env: 'PROG_NOTIFY_AFTER',
+    default: '30',
+    allowed: 'a number of seconds ≥ 0: only runs that lasted at least this long notify',
+    numeric: true,
+    normalize: seconds(0, Number.MAX_SAFE_INTEGER),
+  },
 };
+
+function httpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 /** Each key's environment variable. */
 export const ENV_VARS = Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS[k].env])) as Record<SettingKey, string>;
@@ -190,6 +237,12 @@ export interface RunFlags {
   'sample-interval'?: number | string | undefined;
   /** `--no-resources`: the same as `--sample-interval off`. */
   resources?: boolean | undefined;
+  junit?: string | undefined;
+  otlp?: string | undefined;
+  /** `--notify` / `--no-notify`. */
+  notify?: boolean | undefined;
+  'notify-url'?: string | undefined;
+  'notify-after'?: number | undefined;
 }
 
 /** Config file values, already checked (see normalizeSetting); a key is absent when not set. */
@@ -209,6 +262,8 @@ export interface RunSettings {
   sampleIntervalMs: number | undefined;
   /** What pruning keeps at the end of the run. */
   prune: PrunePolicy;
+  /** What the exporters send or write once the run ends. */
+  exports: ExportOptions;
   sources: Record<SettingKey, SettingSource>;
 }
 
@@ -238,6 +293,7 @@ export function layeredSetting(key: SettingKey, env: NodeJS.ProcessEnv, config: 
 /** A flag's value as the table writes it (undefined when the flag was not given). */
 function flagText(flags: RunFlags, key: SettingKey): string | undefined {
   if (key === 'sample-interval' && flags.resources === false) return 'off';
+  if (key === 'notify' && flags.notify !== undefined) return flags.notify ? 'on' : 'off';
   // The keep-* keys have no flag.
   if (!(key in flags)) return undefined;
   const raw = flags[key as keyof RunFlags];
@@ -279,8 +335,19 @@ export function resolveRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, conf
     etaWindowMs: values['eta-window'] === 'all' ? undefined : ms(values['eta-window']),
     sampleIntervalMs: values['sample-interval'] === 'off' ? undefined : ms(values['sample-interval']),
     prune: prunePolicy(values),
+    exports: exportOptions(values),
     sources,
   };
+}
+
+/** The exporters' settings (checked, in their written form) as runCommand takes them. */
+function exportOptions(values: Record<SettingKey, string>): ExportOptions {
+  const options: ExportOptions = { notifyAfterMs: Math.round(Number(values['notify-after']) * 1000) };
+  if (values.junit !== 'none') options.junit = values.junit;
+  if (values.otlp !== 'auto') options.otlp = values.otlp;
+  if (values.notify === 'on') options.notify = true;
+  if (values['notify-url'] !== 'none') options.notifyUrl = values['notify-url'];
+  return options;
 }
 
 /** What pruning keeps, from the keep-* values (checked, in their written form). */

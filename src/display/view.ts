@@ -40,6 +40,11 @@ export interface ViewOptions {
   updateIntervalMs?: number;
   /** Where the live (rich) view draws: stdout, or stderr when only stderr is a terminal (format.ts). */
   terminal?: 'stdout' | 'stderr';
+  /**
+   * GitHub Actions: plain folds each top-level phase's output in a `::group::` (unless the command
+   * prints groups of its own).
+   */
+  ciGroups?: boolean;
   /** The full-screen TUI's run and what its keys ask of the follower (prog attach): `q`, and Ctrl-C confirmed. */
   tui?: { runId: string; onLeave(): void; onStop(): void };
 }

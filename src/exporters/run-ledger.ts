@@ -1,0 +1,230 @@
+// What the exporters (JUnit, OpenTelemetry, GitHub Actions, notifications) need that the model's
+// summary does not keep: every item with its times and outcome, each phase's start and end, and
+// the diagnostics with a location. Built from the same event stream as every view, so a recorded
+// run's events.ndjson would build the same record. Bounded: past MAX_ITEMS items only counts grow.
+import type { LogLevel, PhaseStatus, ProgEvent, TailSource } from '../events.js';
+
+/** Most items (and diagnostics) kept one by one; the rest are counted in `omittedItems`. */
+export const MAX_ITEMS = 100_000;
+export const MAX_DIAGNOSTICS = 1_000;
+
+export type ItemOutcome = 'running' | 'done' | 'failed' | 'skipped';
+
+/** A failed attempt that was retried (its error), before the item's final outcome. */
+export interface AttemptRecord {
+  tMs: number;
+  error?: string;
+  retry: number;
+}
+
+export interface ItemRecord {
+  phase?: string;
+  id: string;
+  agent?: string;
+  /** From its `item.start`, when it had one (pytest and TAP report only results). */
+  startMs?: number;
+  endMs?: number;
+  outcome: ItemOutcome;
+  /** The last failure's error, or a later `item.error`'s (pytest's short summary). */
+  error?: string;
+  /** A later `item.error` renamed it (a placeholder such as `tests/a.py #3`). */
+  name?: string;
+  tail?: string[];
+  tailFrom?: TailSource;
+  /** Why it was skipped. */
+  reason?: string;
+  /** Failed attempts that were retried, oldest first. */
+  retries?: AttemptRecord[];
+  /** What came before this item in its phase ended (or the phase started): a start for items that had none. */
+  afterMs: number;
+}
+
+export interface PhaseRecord {
+  id: string;
+  name: string;
+  parent?: string;
+  group?: true;
+  startMs: number;
+  endMs?: number;
+  status?: PhaseStatus;
+}
+
+export interface DiagnosticRecord {
+  level: LogLevel;
+  message: string;
+  source?: string;
+  location?: { file: string; line: number; col?: number };
+  tMs: number;
+}
+
+export class RunLedger {
+  readonly phases = new Map<string, PhaseRecord>();
+  /** In the order they started (or, without a start, finished). */
+  readonly items: ItemRecord[] = [];
+  omittedItems = 0;
+  /** Log lines with a location (a compiler's file:line), warn and error only. */
+  readonly diagnostics: DiagnosticRecord[] = [];
+  omittedDiagnostics = 0;
+  /** Whether the command printed CI groups of its own (GitHub Actions ::group::, Azure, TeamCity blocks). */
+  ownGroups = false;
+  workflow?: string;
+  startedAt?: string;
+  endMs?: number;
+
+  /** Items not yet finished, by phase and id. */
+  readonly #open = new Map<string, ItemRecord>();
+  /** Per phase (or '' for the run), when its latest item ended. */
+  readonly #lastEnd = new Map<string, number>();
+
+  apply(event: ProgEvent): void {
+    switch (event.type) {
+      case 'run.start':
+        this.startedAt = event.startedAt;
+        return;
+      case 'workflow':
+        this.workflow = event.name;
+        return;
+      case 'phase':
+        this.#phase(event.id, event.t, event.name, event.parent, event.group);
+        return;
+      case 'phase.end': {
+        const phase = this.#phase(event.id, event.t);
+        phase.endMs = event.t;
+        phase.status = event.status;
+        return;
+      }
+      case 'item.start': {
+        const item = this.#item(event.phase, event.id, event.t, event.agent);
+        if (item === undefined) return;
+        if (item.outcome !== 'running') {
+          // Done once already and started again (a rerun): this attempt is the one reported.
+          item.outcome = 'running';
+          delete item.endMs;
+        }
+        item.startMs = event.t;
+        return;
+      }
+      case 'item.done':
+        this.#end(event.phase, event.id, event.t, event.agent, 'done');
+        return;
+      case 'item.skip': {
+        const item = this.#end(event.phase, event.id, event.t, event.agent, 'skipped');
+        if (item && event.reason !== undefined) item.reason = event.reason;
+        return;
+      }
+      case 'item.fail': {
+        const retried = event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+        if (retried) {
+          const item = this.#item(event.phase, event.id, event.t, event.agent);
+          if (item === undefined) return;
+          (item.retries ??= []).push({ tMs: event.t, retry: event.retry!, ...(event.error === undefined ? {} : { error: event.error }) });
+          return;
+        }
+        const item = this.#end(event.phase, event.id, event.t, event.agent, 'failed');
+        if (item === undefined) return;
+        if (event.error !== undefined) item.error = event.error;
+        if (event.tail !== undefined) item.tail = event.tail;
+        if (event.tailFrom !== undefined) item.tailFrom = event.tailFrom;
+        return;
+      }
+      case 'item.error': {
+        const item = this.#find(event.phase, event.id);
+        if (item === undefined) return;
+        item.error = event.error;
+        if (event.name !== undefined) item.name = event.name;
+        return;
+      }
+      case 'log':
+        if (event.location !== undefined && (event.level === 'warn' || event.level === 'error')) {
+          if (this.diagnostics.length >= MAX_DIAGNOSTICS) this.omittedDiagnostics++;
+          else {
+            this.diagnostics.push({
+              level: event.level,
+              message: event.message,
+              location: event.location,
+              tMs: event.t,
+              ...(event.source === undefined ? {} : { source: event.source }),
+            });
+          }
+        }
+        return;
+      case 'exit':
+        this.endMs = event.t;
+        for (const item of this.#open.values()) item.endMs ??= event.t;
+        for (const phase of this.phases.values()) phase.endMs ??= event.t;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The record's items of one phase (undefined: the run's own items), in order. */
+  itemsOf(phase: string | undefined): ItemRecord[] {
+    return this.items.filter((item) => item.phase === phase);
+  }
+
+  #phase(id: string, t: number, name?: string, parent?: string, group?: true): PhaseRecord {
+    let phase = this.phases.get(id);
+    if (phase === undefined) {
+      phase = { id, name: name ?? id, startMs: t };
+      this.phases.set(id, phase);
+    }
+    if (name !== undefined) phase.name = name;
+    if (parent !== undefined) phase.parent = parent;
+    if (group) {
+      phase.group = true;
+      this.ownGroups = true;
+    }
+    return phase;
+  }
+
+  #find(phase: string | undefined, id: string): ItemRecord | undefined {
+    const open = this.#open.get(key(phase, id));
+    if (open !== undefined) return open;
+    // Said of an item that finished already (pytest's summary): the latest of that name.
+    for (let i = this.items.length - 1; i >= 0 && i >= this.items.length - 10_000; i--) {
+      const item = this.items[i]!;
+      if (item.id === id && item.phase === phase) return item;
+    }
+    return undefined;
+  }
+
+  /** The item being reported, opened when this is its first event; undefined past MAX_ITEMS. */
+  #item(phase: string | undefined, id: string, t: number, agent: string | undefined): ItemRecord | undefined {
+    const k = key(phase, id);
+    let item = this.#open.get(k);
+    if (item === undefined) {
+      if (phase !== undefined && !this.phases.has(phase)) this.#phase(phase, t);
+      if (this.items.length >= MAX_ITEMS) {
+        this.omittedItems++;
+        return undefined;
+      }
+      const after = this.#lastEnd.get(phase ?? '') ?? (phase === undefined ? 0 : this.phases.get(phase)!.startMs);
+      item = { id, outcome: 'running', afterMs: after, ...(phase === undefined ? {} : { phase }) };
+      this.items.push(item);
+      this.#open.set(k, item);
+    }
+    if (agent !== undefined) item.agent = agent;
+    return item;
+  }
+
+  #end(phase: string | undefined, id: string, t: number, agent: string | undefined, outcome: ItemOutcome): ItemRecord | undefined {
+    const item = this.#item(phase, id, t, agent);
+    if (item === undefined) return undefined;
+    item.outcome = outcome;
+    item.endMs = t;
+    this.#open.delete(key(phase, id));
+    this.#lastEnd.set(phase ?? '', t);
+    return item;
+  }
+}
+
+/** How long an item took: from its start, else from what came before it in its phase. */
+export function itemDurationMs(item: ItemRecord): number {
+  if (item.endMs === undefined) return 0;
+  return Math.max(0, item.endMs - (item.startMs ?? item.afterMs));
+}
+
+function key(phase: string | undefined, id: string): string {
+  return `${phase ?? ''}\u0000${id}`;
+}
