@@ -2,13 +2,14 @@
 // and a fake notify-send (a real shell script first on PATH) records what it was asked to show.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { progBin, runProg, tempDir, testEnv, type ProgResult } from '../helpers/prog.js';
-import { scaled } from '../helpers/time.js';
+import { pause, scaled } from '../helpers/time.js';
+import { liveTest, onPath, type Tool } from '../helpers/tools.js';
 import type { FinishedRun } from '../../src/exporters/exporter.js';
 import { clipText, notifyMessage, slackEscape, TEXT_LIMIT, webhookPayload } from '../../src/exporters/notify-message.js';
 import { RunLedger } from '../../src/exporters/run-ledger.js';
@@ -320,6 +321,52 @@ test('--notify and --notify-url together: both are sent', async () => {
     assert.ok(fake.args() !== undefined);
   } finally {
     await h.close();
+  }
+});
+
+// The real notify-send, talking D-Bus to a notification daemon: python-dbusmock's, on a private
+// session bus this test starts (no desktop needed).
+const desktopTools: Tool[] = [
+  { name: 'notify-send', debian: 'libnotify-bin', found: onPath('notify-send') !== undefined },
+  { name: 'dbus-daemon', debian: 'dbus-daemon', found: onPath('dbus-daemon') !== undefined },
+  { name: 'dbus-send', debian: 'dbus-bin', found: onPath('dbus-send') !== undefined },
+  { name: '/usr/bin/python3 -m dbusmock', debian: 'python3-dbusmock', found: spawnSync('/usr/bin/python3', ['-c', 'import dbusmock'], { stdio: 'ignore' }).status === 0 },
+];
+
+/** Polls until `done` holds; past a (scaled) deadline the test fails. */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + scaled(10_000);
+  while (!done()) {
+    if (Date.now() > deadline) assert.unreachable(`gave up waiting for ${what}`);
+    await pause(50);
+  }
+}
+
+liveTest(desktopTools, 'the real notify-send hands title, body and critical urgency to the notification daemon over D-Bus', async () => {
+  const dir = tempDir('prog-notify-dbus-');
+  const log = join(dir, 'daemon.log');
+  const started: ChildProcess[] = [];
+  try {
+    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(bus);
+    let address = '';
+    bus.stdout!.setEncoding('utf8');
+    bus.stdout!.on('data', (chunk: string) => (address += chunk));
+    await waitFor(() => address.includes('\n'), 'the bus address');
+    address = address.split('\n')[0]!;
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address };
+    started.push(spawn('/usr/bin/python3', ['-m', 'dbusmock', '--template', 'notification_daemon', '-l', log], { env, stdio: 'ignore' }));
+    const owned = () => spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.Notifications'], { env, encoding: 'utf8' }).stdout.includes('true');
+    await waitFor(owned, 'the mock notification daemon');
+    const r = await runProg(['run', '--notify', '--notify-after', '0', '--', ...itemsCommand], { env: { DBUS_SESSION_BUS_ADDRESS: address } });
+    assert.is(r.code, 3);
+    assert.equal(warnings(r), []);
+    const notify = readFileSync(log, 'utf8').split('\n').find((line) => / Notify "prog" /.test(line));
+    assert.ok(notify !== undefined, readFileSync(log, 'utf8'));
+    assert.match(notify!, /Notify "prog" 0 "dialog-error" "✗ nightly build · failed \(exit 3\) in \d+\.\ds" "2 passed, 1 failed, 1 skipped$/);
+    assert.match(readFileSync(log, 'utf8'), /first failure: test\/b: AssertionError: 1 != 2\nprog logs \S+" \[\] \{"urgency": 2/);
+  } finally {
+    for (const child of started) child.kill();
   }
 });
 
