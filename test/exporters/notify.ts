@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { progBin, runProg, tempDir, testEnv, type ProgResult } from '../helpers/prog.js';
@@ -321,6 +322,39 @@ test('--notify and --notify-url together: both are sent', async () => {
     assert.ok(fake.args() !== undefined);
   } finally {
     await h.close();
+  }
+});
+
+const openssl: Tool = { name: 'openssl', debian: 'openssl', found: onPath('openssl') !== undefined };
+
+liveTest([openssl], 'https: a certificate prog cannot verify is one warning; with NODE_EXTRA_CA_CERTS it is posted', async () => {
+  const dir = tempDir('prog-notify-tls-');
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  assert.is(made.status, 0);
+  let bodies = 0;
+  const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      bodies++;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `https://localhost:${(server.address() as AddressInfo).port}/services/T000/B000/${TOKEN}`;
+    let r = await runProg(['run', '--notify-url', url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3']);
+    assert.is(r.code, 3);
+    assert.equal(warnings(r), [`prog: warning: notify: POST to ${new URL(url).origin} failed: self-signed certificate; the run's exit status is unchanged`]);
+    assert.is(bodies, 0);
+    r = await runProg(['run', '--notify-url', url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3'], { env: { NODE_EXTRA_CA_CERTS: cert } });
+    assert.is(r.code, 3);
+    assert.equal(warnings(r), []);
+    assert.is(bodies, 1);
+  } finally {
+    server.closeAllConnections();
+    server.close();
   }
 });
 
