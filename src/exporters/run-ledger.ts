@@ -2,11 +2,17 @@
 // summary does not keep: every item with its times and outcome, each phase's start and end, and
 // the diagnostics with a location. Built from the same event stream as every view, so a recorded
 // run's events.ndjson would build the same record. Bounded: past MAX_ITEMS items only counts grow.
-import type { LogLevel, PhaseStatus, ProgEvent, TailSource } from '../events.js';
+import type { Extra, LogLevel, PhaseStatus, ProgEvent, TailSource } from '../events.js';
+import { stripAnsi } from '../lines/ansi.js';
 
 /** Most items (and diagnostics) kept one by one; the rest are counted in `omittedItems`. */
 export const MAX_ITEMS = 100_000;
 export const MAX_DIAGNOSTICS = 1_000;
+/** A failure's output context: at most so many lines and characters (the rest is cut). */
+export const CONTEXT_LINES = 40;
+export const CONTEXT_CHARS = 4096;
+/** Failure sections (pytest's, cargo test's) kept by name until their items are looked up. */
+const MAX_SECTIONS = 1_000;
 
 export type ItemOutcome = 'running' | 'done' | 'failed' | 'skipped';
 
@@ -37,6 +43,12 @@ export interface ItemRecord {
   retries?: AttemptRecord[];
   /** What came before this item in its phase ended (or the phase started): a start for items that had none. */
   afterMs: number;
+  /** The error its failure itself carried, before a later `item.error` replaced it (pytest: `failed` or `error`). */
+  failError?: string;
+  /** How long the tool said it took (TeamCity's `duration`: `extra.durationMs`). */
+  reportedMs?: number;
+  /** What the tool said besides the message (TeamCity's `details`: a stack). */
+  details?: string;
 }
 
 export interface PhaseRecord {
@@ -75,9 +87,16 @@ export class RunLedger {
   readonly #open = new Map<string, ItemRecord>();
   /** Per phase (or '' for the run), when its latest item ended. */
   readonly #lastEnd = new Map<string, number>();
+  /** The failure section output lines are going to. */
+  #capture?: { lines: string[]; chars: number };
+  /** Failure sections printed at the end (pytest `___ name ___`, cargo `---- name stdout ----`), by name. */
+  readonly #sections = new Map<string, string[]>();
 
   apply(event: ProgEvent): void {
     switch (event.type) {
+      case 'output':
+        this.#output(event.line);
+        return;
       case 'run.start':
         this.startedAt = event.startedAt;
         return;
@@ -104,12 +123,15 @@ export class RunLedger {
         item.startMs = event.t;
         return;
       }
-      case 'item.done':
-        this.#end(event.phase, event.id, event.t, event.agent, 'done');
+      case 'item.done': {
+        const item = this.#end(event.phase, event.id, event.t, event.agent, 'done');
+        if (item) reported(item, event.extra);
         return;
+      }
       case 'item.skip': {
         const item = this.#end(event.phase, event.id, event.t, event.agent, 'skipped');
         if (item && event.reason !== undefined) item.reason = event.reason;
+        if (item) reported(item, event.extra);
         return;
       }
       case 'item.fail': {
@@ -122,9 +144,12 @@ export class RunLedger {
         }
         const item = this.#end(event.phase, event.id, event.t, event.agent, 'failed');
         if (item === undefined) return;
-        if (event.error !== undefined) item.error = event.error;
+        if (event.error !== undefined) item.error = item.failError = event.error;
         if (event.tail !== undefined) item.tail = event.tail;
         if (event.tailFrom !== undefined) item.tailFrom = event.tailFrom;
+        reported(item, event.extra);
+        const details = event.extra?.details;
+        if (typeof details === 'string') item.details = details.slice(0, CONTEXT_CHARS);
         return;
       }
       case 'item.error': {
@@ -149,6 +174,7 @@ export class RunLedger {
         }
         return;
       case 'exit':
+        this.#capture = undefined;
         this.endMs = event.t;
         for (const item of this.#open.values()) item.endMs ??= event.t;
         for (const phase of this.phases.values()) phase.endMs ??= event.t;
@@ -156,6 +182,47 @@ export class RunLedger {
       default:
         return;
     }
+  }
+
+  /**
+   * The output that goes with a failed item: the lines before it (a marker's tail), else its
+   * section in the tool's failure report (pytest's FAILURES and ERRORS, cargo test's `failures:`).
+   */
+  contextOf(item: ItemRecord): string[] | undefined {
+    if (item.tail !== undefined && item.tail.length > 0) return item.tail;
+    const section = this.#sections.get(item.name ?? item.id) ?? this.#sections.get(pytestSectionName(item.name ?? item.id));
+    return section !== undefined && section.length > 0 ? section : undefined;
+  }
+
+  /** Output lines: a failure section's, from its header to the next header or the report's end. */
+  #output(raw: string): void {
+    const first = raw.charCodeAt(0);
+    // `_` and `-` (pytest's and cargo's section headers), `=` and `f` (what ends them): a cheap test first.
+    if (first === 0x5f || first === 0x2d || first === 0x3d || first === 0x66 || first === 0x1b) {
+      const line = stripAnsi(raw);
+      const name = sectionName(line);
+      if (name !== undefined) {
+        if (this.#sections.size >= MAX_SECTIONS && !this.#sections.has(name)) {
+          this.#capture = undefined;
+          return;
+        }
+        const lines: string[] = [];
+        this.#sections.set(name, lines);
+        this.#capture = { lines, chars: 0 };
+        return;
+      }
+      if (/^(?:={3,}|failures:$|test result: )/.test(line)) {
+        this.#capture = undefined;
+        return;
+      }
+    }
+    const capture = this.#capture;
+    if (capture === undefined) return;
+    if (capture.lines.length >= CONTEXT_LINES || capture.chars >= CONTEXT_CHARS) return;
+    const line = stripAnsi(raw).slice(0, CONTEXT_CHARS - capture.chars);
+    if (line.trim() === '' && capture.lines.length === 0) return;
+    capture.lines.push(line);
+    capture.chars += line.length + 1;
   }
 
   /** The record's items of one phase (undefined: the run's own items), in order. */
@@ -223,6 +290,29 @@ export class RunLedger {
 export function itemDurationMs(item: ItemRecord): number {
   if (item.endMs === undefined) return 0;
   return Math.max(0, item.endMs - (item.startMs ?? item.afterMs));
+}
+
+/** A tool's own duration (TeamCity's), in ms. */
+function reported(item: ItemRecord, extra: Extra | undefined): void {
+  const ms = extra?.durationMs;
+  if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) item.reportedMs = ms;
+}
+
+/**
+ * The test a failure section is about: pytest's `____ TestX.test_y[1] ____` (and `ERROR at setup
+ * of test_y`), cargo's `---- tests::wrong stdout ----`.
+ */
+function sectionName(line: string): string | undefined {
+  const pytest = /^_{3,} (.+?) _{3,}$/.exec(line);
+  if (pytest) return pytest[1]!.replace(/^ERROR at (?:setup|teardown|call) of /, '');
+  const cargo = /^---- (\S+) std(?:out|err) ----$/.exec(line);
+  return cargo ? cargo[1] : undefined;
+}
+
+/** How pytest heads an id's section: `test_a.py::TestX::test_y` → `TestX.test_y`. */
+function pytestSectionName(id: string): string {
+  const at = id.indexOf('::');
+  return at < 0 ? id : id.slice(at + 2).replaceAll('::', '.');
 }
 
 function key(phase: string | undefined, id: string): string {

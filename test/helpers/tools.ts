@@ -110,4 +110,6 @@ export const tools = {
   pv: (): Tool => installed('pv', 'pv'),
   rsync: (): Tool => installed('rsync', 'rsync'),
   git: (): Tool => installed('git', 'git'),
+  /** Validates JUnit XML against its XSD (test/exporters/junit.ts). */
+  xmllint: (): Tool => installed('xmllint', 'libxml2-utils'),
 };
