@@ -10,7 +10,7 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +20,11 @@ const outdir = join(root, 'dist', `.bundle-${process.pid}`);
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Packages bundled apart from prog.cjs, and loaded from there only when used. */
 const VENDORS = ['yargs', 'conf', 'systeminformation', 'ws'];
+/**
+ * Vendor bundles gathered by a module of prog's own (several packages behind one import): the
+ * OpenTelemetry SDK, required by src/exporters/otlp.ts only when a run is traced.
+ */
+const GATHERED = [{ name: 'otel', entry: join(root, 'src', 'exporters', 'otlp-sdk.ts') }];
 
 const common = {
   bundle: true,
@@ -50,6 +55,12 @@ const main = await build({
     setup(b) {
       const filter = new RegExp(`^(${VENDORS.join('|')})$`);
       b.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+      for (const { name, entry } of GATHERED) {
+        // Imported from beside it by tsc's name for it: `import('./otlp-sdk.js')`.
+        const specifier = `./${basename(entry, '.ts')}.js`;
+        b.onResolve({ filter: new RegExp(`^${specifier.replace(/[.\/]/g, '\\$&')}$`) }, (args) => (
+          join(args.resolveDir, basename(entry)) === entry ? { path: `./vendor/${name}.cjs`, external: true } : undefined));
+      }
     },
   }],
 });
@@ -60,6 +71,14 @@ const vendors = await Promise.all(VENDORS.map((name) => build({
   stdin: { contents: `const m = require(${JSON.stringify(name)}); module.exports = m && m.__esModule ? m.default : m;`, resolveDir: root, loader: 'js' },
   outfile: join(outdir, 'vendor', `${name}.cjs`),
 })));
+
+vendors.push(...await Promise.all(GATHERED.map(({ name, entry }) => build({
+  ...common,
+  entryPoints: [entry],
+  // ES-module builds where a package has them: esbuild drops what is not used (semantic-conventions is 10 MB).
+  mainFields: ['module', 'main'],
+  outfile: join(outdir, 'vendor', `${name}.cjs`),
+}))));
 
 const mainFile = join(outdir, 'prog.cjs');
 // bin/prog.cjs reads the bundle as latin1 (a one-byte string, cheaper to read and to hand to V8), so
