@@ -25,8 +25,9 @@ const NOTIFY_SEND = (file: string): DesktopNotifier => ({
 const OSASCRIPT = (file: string): DesktopNotifier => ({
   name: 'osascript',
   file,
-  // The texts are the script's arguments, not part of its source: nothing to escape.
-  args: (title, body) => ['-e', 'on run argv', '-e', 'display notification (item 2 of argv) with title (item 1 of argv)', '-e', 'end run', '--', title, body],
+  // The texts are the script's arguments, not part of its source: nothing to escape. No `--`: BSD
+  // getopt stops at the title (never a flag: it starts with ✓, ✗ or ■), and a `--` might be passed on.
+  args: (title, body) => ['-e', 'on run argv', '-e', 'display notification (item 2 of argv) with title (item 1 of argv)', '-e', 'end run', title, body],
 });
 
 /** The tool for this system, the usual one first: osascript on macOS, notify-send elsewhere. */
