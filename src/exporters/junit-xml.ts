@@ -113,10 +113,12 @@ export function names(id: string, suiteName: string, phaseId: string | undefined
   const tool = phaseId !== undefined && TOOL_PHASES.has(phaseId);
   let path: string | undefined;
   let name = id;
-  if (phaseId === 'pytest' && id.includes('::')) {
-    // pytest's own junitxml: `tests/test_a.py::TestX::test_y[1]` → `tests.test_a.TestX`, `test_y[1]`.
-    const parts = id.split('::');
-    name = parts.pop()!;
+  // pytest's own junitxml: `tests/test_a.py::TestX::test_y[1]` → `tests.test_a.TestX`, `test_y[1]`
+  // (a parameter may hold `::` itself).
+  const bracket = id.indexOf('[');
+  const parts = phaseId === 'pytest' ? (bracket < 0 ? id : id.slice(0, bracket)).split('::') : [];
+  if (parts.length > 1) {
+    name = parts.pop()! + (bracket < 0 ? '' : id.slice(bracket));
     path = [parts[0]!.replace(/\.py$/, '').replaceAll('/', '.'), ...parts.slice(1)].join('.');
   } else {
     const at = id.lastIndexOf(' › ');
