@@ -28,6 +28,11 @@ type TuiRequest = 'leave' | 'stop';
 /** How often the files are read for what is new while following. */
 const POLL_MS = 100;
 const TICK_MS = 1000;
+/**
+ * How often run.json is read for an end the events log does not tell (a command that never
+ * started, a recorder that died): a parse and a /proc look, not worth doing every poll.
+ */
+const RECORD_MS = 1000;
 
 export async function attachCommand(options: AttachOptions): Promise<void> {
   const run = findRun(stateDir(), options.target);
@@ -86,6 +91,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
   };
 
   let lastTick = 0;
+  let lastRecord = 0;
   for (;;) {
     catchUp();
     if (reader.ended) break;
@@ -107,7 +113,9 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
       await flushed();
       process.exit(130);
     }
-    const record = readRunRecord(run.dir);
+    const now = Date.now();
+    const record = now - lastRecord >= RECORD_MS ? readRunRecord(run.dir) : undefined;
+    if (record !== undefined) lastRecord = now;
     // Ended without an exit event (the command never started, or the events log could not be
     // written): what the record says is all there is.
     if (record && record.endedAt !== undefined) {

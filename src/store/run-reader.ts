@@ -35,6 +35,8 @@ export class RunReader {
   readonly #decoder = new StringDecoder('utf8');
   #ended = false;
   readonly #fds: Partial<Record<StreamName | 'events', number>> = {};
+  /** One read buffer for the reader's life: a follower reads ten times a second, mostly nothing. */
+  #buffer?: Buffer;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -50,7 +52,7 @@ export class RunReader {
     const fd = this.#fd('events', 'events.ndjson');
     if (fd === undefined) return [];
     const entries: RunEntry[] = [];
-    const buffer = Buffer.allocUnsafe(READ_SIZE);
+    const buffer = (this.#buffer ??= Buffer.allocUnsafe(READ_SIZE));
     for (;;) {
       const n = this.#read('events', fd, buffer, 0, buffer.length, this.#offset);
       if (n <= 0) break;

@@ -73,7 +73,10 @@ test('attach to a finished run replays it and exits with its status at once', as
 
 test('Ctrl-C (SIGINT) detaches: attach exits 130, the run goes on to its own end', async () => {
   const home = tempDir();
-  const id = await detached(home, numbered);
+  // The run holds at seq 10 until the test lets it go: however slow the machine, it is still
+  // running when attach gets its Ctrl-C.
+  const go = join(tempDir(), 'go');
+  const id = await detached(home, numbered, go);
   const attach = spawn(node, [progBin, 'attach', id, '--format', 'plain'], { env: testEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   attach.stdout.on('data', (d) => (out += d));
@@ -84,6 +87,7 @@ test('Ctrl-C (SIGINT) detaches: attach exits 130, the run goes on to its own end
   const code = await new Promise<number | null>((resolve) => attach.once('exit', (c) => resolve(c)));
   assert.is(code, 130, err);
   assert.match(err, /detached from run/);
+  writeFileSync(go, '');
   const later = await runProg(['attach', id, '--format', 'plain'], { home });
   assert.is(later.code, 4, 'the run went on and ended on its own');
   assert.is(later.stdout.toString().split('\n').filter(Boolean).length, 30);

@@ -44,7 +44,7 @@ function percentText(percent: number | undefined): string {
 }
 
 /** `✔ 156 ✖ 19 ↻ 4`: only what is non-zero, always with its icon. */
-function tally(counts: PhaseSnapshot['counts']): string {
+export function tally(counts: PhaseSnapshot['counts']): string {
   const parts = [`${ICONS.ok} ${counts.succeeded}`];
   if (counts.failed > 0) parts.push(`${ICONS.failed} ${counts.failed}`);
   if (counts.retried > 0) parts.push(`${ICONS.retrying} ${counts.retried}`);

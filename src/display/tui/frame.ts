@@ -12,6 +12,7 @@ import { headerPane, type HeaderInput } from './panes/header.js';
 import { listPane, type ListItem } from './panes/list.js';
 import { logPane } from './panes/log.js';
 import { phaseItems, phasesTitle, phaseTree } from './panes/phases.js';
+import type { Row } from './screen.js';
 import type { Theme } from './theme.js';
 import type { UiState } from './ui-state.js';
 
@@ -26,7 +27,8 @@ export interface FrameInput {
 }
 
 export interface Frame {
-  rows: string[];
+  /** Side by side, the phases and agents rows are two segments each, written apart when they change. */
+  rows: Row[];
   /** Undefined when the terminal is too small for the panes. */
   layout?: Layout;
   phases: ListItem[];
@@ -57,11 +59,11 @@ export function drawFrame(input: FrameInput): Frame {
   const body = state.help
     ? helpRows(columns, at.log.height + at.phases.height + (at.divider ? 0 : at.agents.height), theme)
     : undefined;
-  const out: string[] = header.slice(0, at.header.height);
+  const out: Row[] = header.slice(0, at.header.height);
   if (body) {
     out.push(...body);
   } else if (at.divider) {
-    for (let i = 0; i < at.phases.height; i++) out.push(`${phaseRows[i]}${theme.dim('│')}${agentRows[i]}`);
+    for (let i = 0; i < at.phases.height; i++) out.push([{ col: 0, text: phaseRows[i]! }, { col: at.divider.x, text: `${theme.dim('│')}${agentRows[i]}` }]);
     out.push(...logPane(input.log, columns, at.log.height, state.focus === 'log', state, theme));
   } else {
     out.push(...phaseRows, ...agentRows, ...logPane(input.log, columns, at.log.height, state.focus === 'log', state, theme));

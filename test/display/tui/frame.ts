@@ -10,7 +10,7 @@ import { handleKey, type ControlContext } from '../../../src/display/tui/control
 import { drawFrame } from '../../../src/display/tui/frame.js';
 import { LogBuffer } from '../../../src/display/tui/log-buffer.js';
 import { ResourceHistory } from '../../../src/display/tui/panes/header.js';
-import { Screen, SYNC_END, SYNC_START } from '../../../src/display/tui/screen.js';
+import { rowText, Screen, SYNC_END, SYNC_START } from '../../../src/display/tui/screen.js';
 import { theme } from '../../../src/display/tui/theme.js';
 import { initialState, logFilter, type UiState } from '../../../src/display/tui/ui-state.js';
 import type { ProgEvent } from '../../../src/events.js';
@@ -51,11 +51,12 @@ function log(): LogBuffer {
 
 function frame(columns: number, rows: number, state: UiState = initialState(), th = colour) {
   const buffer = log();
-  return drawFrame({
+  const f = drawFrame({
     columns, rows, state, theme: th,
     header: { snapshot: snapshot(), title: 'cmd', runId: '20261204-120000-abcd', frame: 1, history: new ResourceHistory() },
     log: buffer.view(logFilter(state)),
   });
+  return { ...f, rows: f.rows.map(rowText) };
 }
 
 for (const [columns, rows] of [[40, 10], [60, 15], [99, 30], [120, 40], [200, 60]] as const) {
@@ -103,6 +104,11 @@ test('the screen writes only the rows that changed, inside synchronized-output m
   screen.draw(['aaaa', 'BBBB', 'cccc']);
   assert.is(written, `${SYNC_START}\x1b[2;1HBBBB\x1b[0m${SYNC_END}`);
   assert.is(screen.frames, 2);
+  // Panes side by side change apart: only the segment that changed is written, at its column.
+  screen.draw(['aaaa', [{ col: 0, text: 'bb' }, { col: 2, text: 'BB' }], 'cccc']);
+  written = '';
+  screen.draw(['aaaa', [{ col: 0, text: 'bb' }, { col: 2, text: 'XY' }], 'cccc']);
+  assert.is(written, `${SYNC_START}\x1b[2;3HXY\x1b[0m${SYNC_END}`);
 });
 
 test('keys: Tab moves the focus, Enter selects an agent and again clears it, l cycles the level', () => {

@@ -3,7 +3,7 @@
 import type { PhaseSnapshot, Snapshot } from '../../../model/snapshot.js';
 import { escapeForTerminal } from '../../../lines/ansi.js';
 import { formatDuration, formatEta, formatRate } from '../../duration.js';
-import { ICONS, phaseState } from '../../rich/rows.js';
+import { ICONS, phaseState, tally } from '../../rich/rows.js';
 import { padEnd, textWidth, truncate, type Span } from '../cells.js';
 import type { Theme } from '../theme.js';
 import type { ListItem } from './list.js';
@@ -51,14 +51,6 @@ function bar(percent: number | undefined, width: number, frame: number): string 
   }
   const filled = Math.round((Math.min(100, Math.max(0, percent)) / 100) * width);
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
-}
-
-function tally(counts: PhaseSnapshot['counts']): string {
-  const parts = [`${ICONS.ok} ${counts.succeeded}`];
-  if (counts.failed > 0) parts.push(`${ICONS.failed} ${counts.failed}`);
-  if (counts.retried > 0) parts.push(`${ICONS.retrying} ${counts.retried}`);
-  if (counts.skipped > 0) parts.push(`${ICONS.skipped} ${counts.skipped}`);
-  return parts.join(' ');
 }
 
 /** What follows the bar: count, step, ETA and rate (running) or duration (ended), tally. */
