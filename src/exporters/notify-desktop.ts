@@ -18,8 +18,9 @@ export interface DesktopNotifier {
 const NOTIFY_SEND = (file: string): DesktopNotifier => ({
   name: 'notify-send',
   file,
-  // `--` ends the options: a body that begins with `-` is text, not a flag.
-  args: (title, body, failed) => ['-a', 'prog', '-u', failed ? 'critical' : 'normal', '-i', failed ? 'dialog-error' : 'dialog-information', '--', title, body],
+  // `--` ends the options: a body that begins with `-` is text, not a flag. The body is markup to
+  // most notification daemons (an unescaped `&` blanks it in some); the title is plain text.
+  args: (title, body, failed) => ['-a', 'prog', '-u', failed ? 'critical' : 'normal', '-i', failed ? 'dialog-error' : 'dialog-information', '--', title, markupEscape(body)],
 });
 
 const OSASCRIPT = (file: string): DesktopNotifier => ({
@@ -75,6 +76,11 @@ export function showNotification(notifier: DesktopNotifier, title: string, body:
       reject(new Error(`${notifier.name} ${signal === null ? `exited with ${code}` : `was killed by ${signal}`}${first === undefined ? '' : ` (${first})`}`));
     });
   });
+}
+
+/** `&`, `<`, `>` as the Desktop Notifications spec's body markup needs them. */
+export function markupEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** The executable `command` names on PATH, as `command -v` finds it, without starting anything. */

@@ -72,7 +72,7 @@ const itemsCommand = [process.execPath, '-e', [
   'm({ type: "workflow", name: "nightly build" });',
   'm({ type: "phase", id: "test", name: "test" });',
   'm({ type: "item.done", phase: "test", id: "a" });',
-  'm({ type: "item.fail", phase: "test", id: "b", error: "AssertionError: 1 != 2\\nat b.js:3" });',
+  'm({ type: "item.fail", phase: "test", id: "b", error: "AssertionError: <1> != 2 & more\\nat b.js:3" });',
   'm({ type: "item.done", phase: "test", id: "c" });',
   'm({ type: "item.skip", phase: "test", id: "d" });',
   'm({ type: "phase.end", id: "test", status: "failed" });',
@@ -99,10 +99,11 @@ test('--notify-url POSTs the run as JSON: Slack `text`, Discord `content`, the r
     assert.match(title!, /^✗ nightly build · failed \(exit 3\) in \d+\.\ds$/);
     assert.ok(body.includes('2 passed, 1 failed, 1 skipped'), payload.content);
     assert.ok(body.includes('failed phases: test'), payload.content);
-    assert.ok(body.includes('first failure: test/b: AssertionError: 1 != 2'), payload.content);
+    assert.ok(body.includes('first failure: test/b: AssertionError: <1> != 2 & more'), payload.content);
     const run = payload.run;
     assert.ok(body.includes(`prog logs ${run.id}`), payload.content);
-    assert.is(payload.text, payload.content);
+    // Slack's text has its markup characters escaped; Discord's content is as said.
+    assert.is(payload.text, payload.content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     assert.equal(payload.allowed_mentions, { parse: [] });
     assert.is(run.workflow, 'nightly build');
     assert.equal(run.command, itemsCommand);
@@ -110,7 +111,7 @@ test('--notify-url POSTs the run as JSON: Slack `text`, Discord `content`, the r
     assert.is(run.exitCode, 3);
     assert.equal(run.counts, { passed: 2, failed: 1, skipped: 1, retried: 0 });
     assert.equal(run.failedPhases, ['test']);
-    assert.equal(run.failures, [{ phase: 'test', id: 'b', error: 'AssertionError: 1 != 2' }]);
+    assert.equal(run.failures, [{ phase: 'test', id: 'b', error: 'AssertionError: <1> != 2 & more' }]);
     assert.is(run.failuresTotal, 1);
     assert.is(Date.parse(run.endedAt as string) - Date.parse(run.startedAt as string), run.durationMs);
     assert.is(typeof run.host, 'string');
@@ -258,7 +259,8 @@ test('--notify: notify-send on PATH gets -a prog, critical urgency for a failure
   assert.equal(args.slice(0, 7), ['-a', 'prog', '-u', 'critical', '-i', 'dialog-error', '--']);
   assert.match(args[7]!, /^✗ nightly build · failed \(exit 3\) in /);
   const body = args[8]!.split('\n');
-  assert.equal(body.slice(0, 3), ['2 passed, 1 failed, 1 skipped', 'failed phases: test', 'first failure: test/b: AssertionError: 1 != 2']);
+  // The body is markup to notification daemons: escaped; the title is plain text.
+  assert.equal(body.slice(0, 3), ['2 passed, 1 failed, 1 skipped', 'failed phases: test', 'first failure: test/b: AssertionError: &lt;1&gt; != 2 &amp; more']);
   assert.match(body[3]!, /^prog logs \d{8}-\d{6}-[0-9a-f]+$/);
   assert.is(args.length, 9);
 });
@@ -399,7 +401,7 @@ liveTest(desktopTools, 'the real notify-send hands title, body and critical urge
     const notify = readFileSync(log, 'utf8').split('\n').find((line) => / Notify "prog" /.test(line));
     assert.ok(notify !== undefined, readFileSync(log, 'utf8'));
     assert.match(notify!, /Notify "prog" 0 "dialog-error" "✗ nightly build · failed \(exit 3\) in \d+\.\ds" "2 passed, 1 failed, 1 skipped$/);
-    assert.match(readFileSync(log, 'utf8'), /first failure: test\/b: AssertionError: 1 != 2\nprog logs \S+" \[\] \{"urgency": 2/);
+    assert.match(readFileSync(log, 'utf8'), /first failure: test\/b: AssertionError: &lt;1&gt; != 2 &amp; more\nprog logs \S+" \[\] \{"urgency": 2/);
   } finally {
     for (const child of started) child.kill();
   }
