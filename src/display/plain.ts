@@ -7,6 +7,18 @@
 // dots), prog's lines wait for it to end and go out right after its `\n`. They wait at most HOLD_MS,
 // and not past the end of the output: then, and only then, prog ends the open line with one `\n` of
 // its own before them. The run's stderr.log is always exactly the command's.
+//
+// In GitHub Actions (options.ciGroups) each top-level phase's output is folded in a `::group::`,
+// written where prog's lines go (stderr: the runner reads workflow commands on both streams): it
+// opens when the phase starts, before the phase's first line, and closes when the phase ends (its
+// end line shows under the folded group), when the next top-level phase starts (GitHub cannot nest
+// groups) or when the run ends. Events come before the bytes that follow them: a marker's line is
+// read after the bytes before it passed; a tool's lines are read before the bytes of their chunk
+// pass (line-router.ts), so a tool's line that starts a phase, and lines of its chunk before it,
+// fall inside the new group. A phase's end waits for the rest of the chunk it ended in to pass (a
+// microtask), or a tool whose whole phase came in one read (pytest on a pipe) would have its lines
+// after its group. Once the command prints groups of its own (a `phase` event with `group`), prog
+// stops folding.
 import { fstatSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { willRetry, type ProgEvent, type StreamName } from '../events.js';
@@ -17,6 +29,8 @@ import { formatDuration, formatEta, formatRate } from './duration.js';
 import { countsText, itemName, statusMark, summaryLines } from './summary-lines.js';
 import { byId, phasePath } from './phase-name.js';
 import { terminalStderr, terminalStdout, type TerminalOutput } from './terminal-output.js';
+import { stripAnsi } from '../lines/ansi.js';
+import { workflowCommand } from '../exporters/github-commands.js';
 import { resourcesText } from './resources-text.js';
 import type { ProgressReader, View, ViewOptions } from './view.js';
 
@@ -65,11 +79,18 @@ export class PlainView implements View {
   #ended = false;
   readonly #sharedOutput: boolean;
   #liveFailures = 0;
+  /** GitHub Actions: fold top-level phases in groups, until the command prints groups itself. */
+  #folding: boolean;
+  /** The top-level phase whose ::group:: is open. */
+  #group: string | undefined;
+  /** That phase has ended: its end line, said once its group is closed. */
+  #closing: string | undefined;
 
   constructor(options: ViewOptions = {}) {
     this.#options = options;
     this.#sharedOutput = options.sharedOutput ?? sameDestination(1, 2);
     this.#c = new Chalk({ level: colorLevel(process.stderr) });
+    this.#folding = options.ciGroups === true;
   }
 
   output(stream: StreamName, bytes: Buffer): void {
@@ -102,11 +123,17 @@ export class PlainView implements View {
         this.#say(`workflow ${c.bold(safe(event.name))}`);
         break;
       case 'phase': {
+        // The command's own CI group: GitHub cannot nest groups, so prog's go, for good.
+        if (event.group && this.#folding) {
+          this.#closeGroup();
+          this.#folding = false;
+        }
         const phase = model.phase(event.id);
         // A phase marker for a phase already running updates it (a new total, a name): no new start.
         if (!phase || this.#announced.has(event.id)) break;
         this.#announced.add(event.id);
         this.#lines.set(event.id, { printedMs: event.t, bucket: 0, current: phase.current });
+        if (this.#folding && phase.parent === undefined) this.#openGroup(phase);
         // A resumed run's phase starts with what the earlier run completed already counted.
         const done = phase.counts.processed;
         const todo = phase.total === undefined ? '' : done > 0 ? ` · ${done} done, ${Math.max(0, phase.total - done)} to do` : ` · ${phase.total} to do`;
@@ -115,7 +142,16 @@ export class PlainView implements View {
       }
       case 'phase.end': {
         const phase = model.phase(event.id);
-        if (phase) this.#phaseEnded(phase, phasePath(phase, (id) => model.phase(id)));
+        if (!phase) break;
+        const line = this.#phaseEnded(phase, phasePath(phase, (id) => model.phase(id)));
+        if (this.#group !== event.id) {
+          this.#say(line);
+          break;
+        }
+        // Its group closes before its end line, which stays in sight with the group folded: once
+        // the rest of this chunk has passed (see the top).
+        this.#closing = line;
+        queueMicrotask(() => this.#closeGroup());
         break;
       }
       case 'step': {
@@ -184,11 +220,13 @@ export class PlainView implements View {
 
   detach(message: string): void {
     this.#end();
+    this.#closeGroup();
     this.#say(this.#c.dim(message));
   }
 
   finish(summary: Summary): void {
     this.#end();
+    this.#closeGroup();
     for (const line of summaryLines(summary, this.#c, this.#options.recordDir)) this.#say(line);
   }
 
@@ -198,13 +236,14 @@ export class PlainView implements View {
     this.#release();
   }
 
-  #phaseEnded(phase: PhaseSnapshot, name: string): void {
+  /** The phase's end line; it is no longer announced. */
+  #phaseEnded(phase: PhaseSnapshot, name: string): string {
     const c = this.#c;
     this.#lines.delete(phase.id);
     this.#announced.delete(phase.id);
     const mark = statusMark(phase.status, c);
     const done = phase.steps ? `${phase.steps.done}/${phase.steps.total} steps` : phase.total === undefined ? `${phase.current} done` : `${phase.current}/${phase.total}`;
-    this.#say(`${mark} ${c.bold(name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`);
+    return `${mark} ${c.bold(name)} ${phase.status} in ${formatDuration(phase.durationMs)} · ${done} · ${countsText(phase.counts, c)}`;
   }
 
   #progressLine(phase: PhaseSnapshot, name: string): string {
@@ -220,7 +259,26 @@ export class PlainView implements View {
   }
 
   #say(text: string): void {
-    const line = `${this.#c.dim('[prog]')} ${text}\n`;
+    this.#write(`${this.#c.dim('[prog]')} ${text}\n`);
+  }
+
+  /** A new top-level phase's group; the one open before it closes (groups do not nest). */
+  #openGroup(phase: PhaseSnapshot): void {
+    this.#closeGroup();
+    this.#group = phase.id;
+    this.#write(workflowCommand('group', {}, safe(stripAnsi(phase.name))));
+  }
+
+  #closeGroup(): void {
+    if (this.#group === undefined) return;
+    this.#group = undefined;
+    this.#write(workflowCommand('endgroup', {}, ''));
+    if (this.#closing !== undefined) this.#say(this.#closing);
+    this.#closing = undefined;
+  }
+
+  /** One whole line on stderr, in order with prog's others: at the start of a line (see the top). */
+  #write(line: string): void {
     if (this.#ended || (!this.#open && this.#held.length === 0)) {
       this.#out.stderr.write(`${this.#open ? '\n' : ''}${line}`);
       this.#open = false;
