@@ -91,10 +91,13 @@ export class RunLedger {
   #capture?: { lines: string[]; chars: number };
   /** Failure sections printed at the end (pytest `___ name ___`, cargo `---- name stdout ----`), by name. */
   readonly #sections = new Map<string, string[]>();
+  /** Whether output lines came as events (only when a view asks for them, as the JSON view does). */
+  #sawOutput = false;
 
   apply(event: ProgEvent): void {
     switch (event.type) {
       case 'output':
+        this.#sawOutput = true;
         this.#output(event.line);
         return;
       case 'run.start':
@@ -192,6 +195,16 @@ export class RunLedger {
     if (item.tail !== undefined && item.tail.length > 0) return item.tail;
     const section = this.#sections.get(item.name ?? item.id) ?? this.#sections.get(pytestSectionName(item.name ?? item.id));
     return section !== undefined && section.length > 0 ? section : undefined;
+  }
+
+  /**
+   * The failure sections read from the recorded output afterwards (the end of stdout.log), when the
+   * view took no output events; the lines are the command's, in order.
+   */
+  readRecordedOutput(lines: Iterable<string>): void {
+    if (this.#sawOutput) return;
+    for (const line of lines) this.#output(line);
+    this.#capture = undefined;
   }
 
   /** Output lines: a failure section's, from its header to the next header or the report's end. */

@@ -142,18 +142,22 @@ liveTest([xmllint, tools.pytest()], 'LIVE: pytest -v under prog --junit: the fil
   assert.is(xpath(file, 'string(//testcase[@name="test_later"]/skipped)'), 'not ready');
 });
 
-liveTest([xmllint, tools.pytest()], 'LIVE: pytest under prog --format json --junit: each failure carries its section of pytest\'s FAILURES report as system-out', async () => {
-  const dir = pytestSuite();
-  const file = join(dir, 'junit.xml');
-  const r = await runProg(['run', '--format', 'json', '--junit', file, '--', PYTHON, '-m', 'pytest', '-v'], { cwd: dir });
-  assert.is(r.code, 1, stderrOf(r));
-  validate(file);
-  const out = (name: string) => xpath(file, `string(//testcase[@name="${name}"]/system-out)`);
-  assert.match(out('test_wrong'), /E\s+assert \[1, 2\] == \[1, 2, 3\]/);
-  assert.match(out('test_hostile'), /printed before the failure/);
-  assert.match(out('test_uses_broken'), /RuntimeError: fixture exploded/);
-  assert.is.not(out('test_wrong'), out('test_hostile'));
-});
+for (const format of ['plain', 'json']) {
+  liveTest([xmllint, tools.pytest()], `LIVE: pytest -q under prog --format ${format} --junit: each failure carries its section of pytest's FAILURES and ERRORS report as system-out`, async () => {
+    const dir = pytestSuite();
+    const file = join(dir, 'junit.xml');
+    // -q: results are counted as `test #N` until the short summary names the failures.
+    const r = await runProg(['run', '--format', format, '--junit', file, '--', PYTHON, '-m', 'pytest', '-q'], { cwd: dir });
+    assert.is(r.code, 1, stderrOf(r));
+    validate(file);
+    assert.equal(counts(file), { tests: 10, failures: 2, errors: 1, skipped: 2 });
+    const out = (name: string) => xpath(file, `string(//testcase[@name="${name}"]/system-out)`);
+    assert.match(out('test_wrong'), /E\s+assert \[1, 2\] == \[1, 2, 3\]/);
+    assert.match(out('test_hostile'), /printed before the failure/);
+    assert.match(out('test_uses_broken'), /RuntimeError: fixture exploded/);
+    assert.not.match(out('test_wrong'), /printed before the failure/);
+  });
+}
 
 // ---------------------------------------------------------------- node --test
 
@@ -216,12 +220,10 @@ liveTest([xmllint, tools.cargo(findCargo()), tools.cc()], 'LIVE: cargo test unde
   cpSync(join(fixtures, 'cargo', 'testing'), work, { recursive: true });
   const file = join(work, 'junit.xml');
   const env = { CARGO_TARGET_DIR: join(work, 'target'), CARGO_TERM_COLOR: 'never', RUST_BACKTRACE: '0', PATH: `${join(cargo, '..')}${delimiter}${process.env.PATH ?? ''}` };
-  // JSON: the failure's section of cargo's report reaches the file too.
-  const r = await runProg(['run', '--format', 'json', '--junit', file, '--', cargo, 'test', '--offline', '--lib'], { cwd: work, env });
+  const r = await runProg(['run', '--junit', file, '--', cargo, 'test', '--offline', '--lib'], { cwd: work, env });
   assert.is(r.code, 101, stderrOf(r));
   validate(file);
-  const lines = r.stdout.toString().split('\n').filter((l) => l.includes('"type":"output"')).map((l) => (JSON.parse(l) as { line: string }).line);
-  const result = /test result: FAILED\. (\d+) passed; (\d+) failed; (\d+) ignored/.exec(lines.join('\n'))!;
+  const result = /test result: FAILED\. (\d+) passed; (\d+) failed; (\d+) ignored/.exec(r.stdout.toString())!;
   const [passed, failed, ignored] = [Number(result[1]), Number(result[2]), Number(result[3])];
   assert.equal(counts(file), { tests: passed + failed + ignored, failures: failed, errors: 0, skipped: ignored });
   assert.is(xpath(file, 'count(//testcase[@name="testing v0.1.0"])').trim(), '0');

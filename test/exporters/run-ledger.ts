@@ -66,6 +66,16 @@ test('cargo test: a failure\'s `---- name stdout ----` section is its context, e
   assert.equal(ledger.contextOf(ledger.items[0]!), ['thread \'tests::wrong\' panicked at src/lib.rs:25:9:', '']);
 });
 
+test('sections read from the recorded output afterwards, unless the output came as events already', () => {
+  const recorded = ['running 1 test', 'test tests::wrong ... FAILED', '', 'failures:', '', '---- tests::wrong stdout ----', 'panicked', '', 'failures:'];
+  const quiet = ledgerOf([{ type: 'item.fail', phase: 'cargo-test', id: 'tests::wrong' }]);
+  quiet.readRecordedOutput(recorded);
+  assert.equal(quiet.contextOf(quiet.items[0]!), ['panicked', '']);
+  const seen = ledgerOf([{ type: 'item.fail', phase: 'cargo-test', id: 'tests::wrong' }, out('---- tests::wrong stdout ----'), out('once')]);
+  seen.readRecordedOutput(recorded);
+  assert.equal(seen.contextOf(seen.items[0]!), ['once']);
+});
+
 test('a section is bounded in lines and characters, and so is the number of sections', () => {
   const events: Loose[] = [{ type: 'item.fail', phase: 'cargo-test', id: 'big', error: 'x' }, out('---- big stdout ----')];
   for (let i = 0; i < 500; i++) events.push(out(`line ${i} ${'y'.repeat(50)}`));
