@@ -154,6 +154,7 @@ function phaseSpans(run: FinishedRun, phases: PhaseRecord[], at: (tMs: number) =
     visiting.delete(phase.id);
     placed.add(phase.id);
     const summary = counts.get(phase.id);
+    const status = phase.status ?? (summary?.status === 'running' ? undefined : summary?.status);
     out.push({
       key: `phase:${phase.id}`,
       parent: parentOk ? `phase:${parent.id}` : ROOT,
@@ -162,7 +163,7 @@ function phaseSpans(run: FinishedRun, phases: PhaseRecord[], at: (tMs: number) =
       endMs: at(Math.max(phase.startMs, phase.endMs ?? runEndMs)),
       attributes: defined({
         'prog.phase.id': phase.id,
-        'prog.phase.status': phase.status ?? summary?.status,
+        'prog.phase.status': status,
         'prog.phase.group': phase.group,
         'prog.phase.total': summary?.total,
         'prog.phase.current': summary?.current,
@@ -171,7 +172,7 @@ function phaseSpans(run: FinishedRun, phases: PhaseRecord[], at: (tMs: number) =
         'prog.items.retried': summary?.counts.retried,
         'prog.items.skipped': summary?.counts.skipped,
       }),
-      ...(phase.status === 'failed' || phase.status === 'interrupted' ? { error: phase.status } : {}),
+      ...(status === 'failed' || status === 'interrupted' ? { error: status } : {}),
       events: [],
     });
   };
@@ -209,7 +210,8 @@ function itemSpan(item: ItemRecord, n: number, phases: Set<string>, at: (tMs: nu
       'prog.item.id': item.id,
       'prog.item.phase': item.phase,
       'prog.item.agent': item.agent,
-      'prog.item.outcome': item.outcome,
+      // Still running when the run ended (interrupted, or the command exited first).
+      'prog.item.outcome': item.outcome === 'running' ? 'unfinished' : item.outcome,
       'prog.item.retries': item.retries?.length,
       'prog.item.skip_reason': item.reason === undefined ? undefined : clip(item.reason),
       // No item.start: it is taken to have started when what came before it in its phase ended.

@@ -20,6 +20,10 @@ const MIN_REQUEST_MS = 250;
 
 /** `url`: --otlp's value; undefined when the OTEL_EXPORTER_OTLP_* variables asked for tracing. */
 export function otlpExporter(url: string | undefined, env: NodeJS.ProcessEnv): Exporter {
+  // The standard switches off, for a tracing setup shared with other tools; --otlp URL overrides them.
+  if (url === undefined && (isTrue(env.OTEL_SDK_DISABLED) || env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none')) {
+    return { name: 'otlp', finish: async () => undefined };
+  }
   // A bad URL is said when the run starts (loadExporters warns), not after it.
   const target = tracesUrl(url, env);
   const timeoutMs = requestTimeoutMs(env);
@@ -105,6 +109,10 @@ function buildSpans(sdk: Sdk, plan: TracePlan): ReadableSpan[] {
 function resource(sdk: Sdk) {
   const own = sdk.resourceFromAttributes({ 'service.name': 'prog', 'service.version': progVersion(), 'host.name': hostname() });
   return own.merge(sdk.detectResources({ detectors: [sdk.envDetector] }));
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
 }
 
 /** Epoch ms as [seconds, nanoseconds]: the SDK's own reading of a number could take it for performance.now() time. */

@@ -14,6 +14,7 @@ import { tracesUrl } from '../../src/exporters/otlp-endpoint.js';
 import { MAX_ITEM_SPANS, planTrace } from '../../src/exporters/otlp-spans.js';
 import { RunLedger } from '../../src/exporters/run-ledger.js';
 import { projectRoot, runProg, type ProgResult } from '../helpers/prog.js';
+import { clean, startProg } from '../helpers/live.js';
 import { onlyRun } from '../helpers/runs.js';
 import { scaled } from '../helpers/time.js';
 
@@ -27,6 +28,8 @@ const NO_OTEL: Record<string, undefined> = {
   OTEL_SERVICE_NAME: undefined,
   OTEL_RESOURCE_ATTRIBUTES: undefined,
   OTEL_TRACES_SAMPLER: undefined,
+  OTEL_SDK_DISABLED: undefined,
+  OTEL_TRACES_EXPORTER: undefined,
 };
 
 interface Received {
@@ -304,7 +307,7 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT alone turns tracing on: /v1/traces added, OTEL
   }
 });
 
-test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given; --otlp with a base address gets /v1/traces; --otlp off wins over the variables', async () => {
+test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given; --otlp with a base address gets /v1/traces; --otlp off, OTEL_SDK_DISABLED and OTEL_TRACES_EXPORTER=none win over the variables', async () => {
   const rx = await receiver();
   try {
     const env = { ...NO_OTEL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${rx.base}/custom/traces`, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' };
@@ -315,11 +318,45 @@ test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given; --otlp with a base ad
     const off = await runProg(['run', '--format', 'none', '--otlp', 'off', '--', 'true'], { env });
     assert.is(off.code, 0);
     assert.equal(warnings(off), []);
-    assert.is(rx.requests.length, 2, 'nothing sent with --otlp off');
+    for (const disabled of [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }]) {
+      const r = await runProg(['run', '--format', 'none', '--', 'true'], { env: { ...env, ...disabled } });
+      assert.is(r.code, 0);
+      assert.equal(warnings(r), []);
+    }
+    assert.is(rx.requests.length, 2, 'nothing sent with --otlp off, OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none');
   } finally {
     await rx.close();
   }
 });
+
+test('Ctrl-C: the trace still goes out; the root, the unfinished phase and item say the run was interrupted', clean(async () => {
+  const rx = await receiver();
+  try {
+    const work = `printf '%s\\n' '::prog::{"type":"phase","id":"build","name":"Build"}' '::prog::{"type":"item.start","phase":"build","id":"x","agent":"w1"}'; echo READY; sleep 30`;
+    const p = startProg(['run', '--format', 'none', '--otlp', rx.base, '--', 'sh', '-c', work], { env: NO_OTEL });
+    await p.waitOut(/READY/, 10_000, 'the command to start');
+    p.kill('SIGINT');
+    const ended = await p.waitExit(10_000);
+    // prog ends as the command did: by SIGINT.
+    assert.ok(ended.signal === 'SIGINT' || ended.code === 130, `${JSON.stringify(ended)}${p.transcript()}`);
+    assert.equal(warnings({ stderr: Buffer.from(p.stderr()) } as ProgResult), []);
+    const spans = spansOf(rx.requests);
+    const root = spans.find((s) => s.parent === undefined)!;
+    assert.is(root.attrs['prog.status'], 'interrupted');
+    assert.is(root.attrs['prog.signal'], 'SIGINT');
+    assert.is(root.status.code, 2);
+    assert.match(root.status.message ?? '', /SIGINT/);
+    const build = byName(spans, 'Build');
+    within(build, root);
+    assert.equal(build.status, { code: 2, message: 'interrupted' });
+    const x = byName(spans, 'x');
+    within(x, build);
+    assert.is(x.attrs['prog.item.outcome'], 'unfinished');
+    assert.is(x.endMs, root.endMs, 'it ran until the run ended');
+  } finally {
+    await rx.close();
+  }
+}));
 
 /** A command that prints when it exits, and exits 4: how long prog holds its exit after that. */
 const EXIT_4 = 'console.log(Date.now()); process.exit(4)';
