@@ -38,7 +38,8 @@ export function stepSummary(input: SummaryInput, budget: number): string {
 function blocks({ summary, ledger, annotations, pastRuns, eta, version }: SummaryInput): string[] {
   const out: string[] = [];
   // Its first line only: a `sh -c` script can be long.
-  const title = (summary.workflow ?? summary.command.join(' ')).split(/\r?\n/)[0]!;
+  const [first, ...more] = (summary.workflow ?? summary.command.join(' ')).split(/\r?\n/);
+  const title = more.length > 0 ? `${first} …` : first!;
   out.push(`## ${mark(summary.status)} ${code(clipped(title, 200))} ${summary.status} in ${formatDuration(summary.durationMs)}\n`);
 
   const facts: string[][] = [];
@@ -46,7 +47,7 @@ function blocks({ summary, ledger, annotations, pastRuns, eta, version }: Summar
   facts.push(['**Duration**', formatDuration(summary.durationMs)]);
   const c = summary.counts;
   if (c.processed + c.retried + c.running > 0) facts.push(['**Items**', countsText(c)]);
-  if (summary.logs) facts.push(['**Diagnostics**', logsText(summary.logs)]);
+  if (summary.logs) facts.push(['**Errors and warnings**', logsText(summary.logs, ledger)]);
   if (annotations.total.error + annotations.total.warning > 0) facts.push(['**Annotations**', annotationsText(annotations)]);
   if (summary.resources) facts.push(['**Peak resources**', cell(peaksText(summary.resources))]);
   if (pastRuns > 0) facts.push(['**ETA**', etaText(pastRuns, eta)]);
@@ -119,9 +120,11 @@ function countsText(c: Counts): string {
 
 const LEVELS: [LogLevel, string, string][] = [['error', 'error', 'errors'], ['warn', 'warning', 'warnings'], ['notice', 'notice', 'notices']];
 
-function logsText(logs: Partial<Record<LogLevel, number>>): string {
+/** `2 errors · 5 warnings (4 at a file and line)`: log lines from markers and tools' diagnostics. */
+function logsText(logs: Partial<Record<LogLevel, number>>, ledger: RunLedger): string {
   const parts = LEVELS.filter(([level]) => (logs[level] ?? 0) > 0).map(([level, one, many]) => `${logs[level]} ${logs[level] === 1 ? one : many}`);
-  return parts.length === 0 ? 'none above info' : parts.join(' · ');
+  const located = ledger.diagnostics.length + ledger.omittedDiagnostics;
+  return parts.length === 0 ? 'none' : `${parts.join(' · ')}${located > 0 ? ` (${located} at a file and line)` : ''}`;
 }
 
 function annotationsText(plan: AnnotationPlan): string {
@@ -139,7 +142,7 @@ function etaText(pastRuns: number, eta: EtaAccuracy | undefined): string {
   if (eta === undefined) return `${from}; no estimate was shown while it ran`;
   const parts = eta.checkpoints.map((p) => {
     const error = p.actualMs > 0 ? Math.round(((p.saidMs - p.actualMs) / p.actualMs) * 100) : 0;
-    return `at ${Math.round(p.at * 100)}% it said ${formatDuration(p.saidMs)} left and ${formatDuration(p.actualMs)} was (${error >= 0 ? '+' : ''}${error}%)`;
+    return `at ${Math.round(p.at * 100)}% it said ${formatDuration(p.saidMs)} left, it was ${formatDuration(p.actualMs)} (${error >= 0 ? '+' : ''}${error}%)`;
   });
   if (eta.ranged > 0) parts.push(`its range held the time left in ${eta.inRange} of ${eta.ranged} updates (${Math.round((eta.inRange / eta.ranged) * 100)}%)`);
   return parts.length === 0 ? `${from}; the run was too short to measure it` : `${from}: ${parts.join(' · ')}`;
