@@ -41,7 +41,7 @@ async function readFailureSections(ledger: RunLedger, log: string): Promise<void
     // A `\r` redraw: the line as it was left.
     ledger.readRecordedOutput(lines.map((line) => line.slice(line.lastIndexOf('\r', line.length - 2) + 1).replace(/\r$/, '')));
   } catch {
-    // No recorded output (a full disk, --no-record): the failures keep their messages only.
+    // No recorded output (the store failed: a full disk): the failures keep their messages only.
   } finally {
     await handle?.close();
   }
