@@ -2,6 +2,7 @@
 // phase started in a CI group nests under that group's span), each item a span under its phase.
 // Pure: a FinishedRun in, plain span descriptions out, parents before their children, every time
 // in ms since the epoch (the ledger's ms since the run's start, plus the start).
+import { workflowKey } from '../store/workflow-key.js';
 import type { FinishedRun } from './exporter.js';
 import type { ItemRecord, PhaseRecord } from './run-ledger.js';
 
@@ -65,7 +66,7 @@ export function planTrace(run: FinishedRun, limits: TraceLimits = { items: MAX_I
 
   const root: SpanPlan = {
     key: ROOT,
-    name: summary.workflow ?? ledger.workflow ?? clip(info.command.join(' '), 200),
+    name: summary.workflow ?? ledger.workflow ?? givenName(run) ?? clip(commandLine(run), 200),
     startMs: base,
     endMs: at(runEndMs),
     attributes: runAttributes(run, droppedItems, phases.length - keptPhases.length, limits.items),
@@ -104,10 +105,12 @@ function runAttributes(run: FinishedRun, droppedItems: number, droppedPhases: nu
   const peaks = summary.resources;
   return defined({
     'prog.run.id': info.id,
-    'prog.command': clip(info.command.join(' ')),
+    'prog.command': clip(commandLine(run)),
     'process.command_args': info.command.map((arg) => clip(arg)),
     'prog.cwd': info.cwd,
-    'prog.workflow': summary.workflow ?? ledger.workflow,
+    'prog.workflow': summary.workflow ?? ledger.workflow ?? givenName(run),
+    // What prog's history and ETA group runs by: the name, else the command line and directory.
+    'prog.workflow.key': info.key,
     'prog.status': summary.status,
     'prog.exit_code': summary.exitCode ?? undefined,
     'process.exit.code': summary.exitCode ?? undefined,
@@ -128,6 +131,16 @@ function runAttributes(run: FinishedRun, droppedItems: number, droppedPhases: nu
     'prog.trace.items_dropped': droppedItems,
     'prog.trace.phases_dropped': droppedPhases || undefined,
   });
+}
+
+/** The command line as a shell would need it quoted (as in the workflow key). */
+function commandLine({ info }: FinishedRun): string {
+  return workflowKey(info.command, info.cwd).slice(0, -` @ ${info.cwd}`.length);
+}
+
+/** --name's, which the key is when it is not the command's. */
+function givenName({ info }: FinishedRun): string | undefined {
+  return info.key === workflowKey(info.command, info.cwd) ? undefined : info.key;
 }
 
 function runError(run: FinishedRun): Pick<SpanPlan, 'error'> {

@@ -300,7 +300,8 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT alone turns tracing on: /v1/traces added, OTEL
     assert.is(resource['deployment.environment'], 'staging');
     assert.is(resource['ci.pipeline'], 'nightly build');
     const [root] = spansOf(rx.requests);
-    assert.is(root!.name, 'sh -c exit 0', 'no workflow name: the command');
+    assert.is(root!.name, "sh -c 'exit 0'", 'no workflow name: the command line');
+    assert.is(root!.attrs['prog.command'], "sh -c 'exit 0'");
     assert.is(root!.status.code, 0);
   } finally {
     await rx.close();
@@ -313,8 +314,11 @@ test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given; --otlp with a base ad
     const env = { ...NO_OTEL, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${rx.base}/custom/traces`, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' };
     assert.is((await runProg(['run', '--format', 'none', '--', 'true'], { env })).code, 0);
     assert.equal(rx.requests.map((q) => q.path), ['/custom/traces']);
-    assert.is((await runProg(['run', '--format', 'none', '--otlp', rx.base, '--', 'true'], { env: NO_OTEL })).code, 0);
+    assert.is((await runProg(['run', '--format', 'none', '--otlp', rx.base, '--name', 'deploy', '--', 'true'], { env: NO_OTEL })).code, 0);
     assert.equal(rx.requests.map((q) => q.path), ['/custom/traces', '/v1/traces']);
+    const named = spansOf(rx.requests.slice(1))[0]!;
+    assert.is(named.name, 'deploy', '--name names the root span');
+    assert.is(named.attrs['prog.workflow.key'], 'deploy');
     const off = await runProg(['run', '--format', 'none', '--otlp', 'off', '--', 'true'], { env });
     assert.is(off.code, 0);
     assert.equal(warnings(off), []);
