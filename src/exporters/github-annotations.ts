@@ -5,8 +5,8 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { phasePath } from '../display/phase-name.js';
-import { stripAnsi } from '../lines/ansi.js';
 import { workflowCommand } from './github-commands.js';
+import { printable } from './github-markdown.js';
 import type { ItemRecord, RunLedger } from './run-ledger.js';
 
 /** GitHub shows 10 error, 10 warning and 10 notice annotations per step and drops the rest. */
@@ -98,7 +98,7 @@ function failedItem(item: ItemRecord, phases: (id: string) => { name: string; pa
   const name = item.name ?? item.id;
   // Its error, else the output before it, so the annotation says why.
   const text = item.error ?? (item.tail && item.tail.length > 0 ? item.tail.slice(-MESSAGE_LINES).join('\n') : 'failed');
-  return { level: 'error', title: `${where}${name} failed${agent}`, message: firstLines(text), tMs: item.endMs ?? 0, itemId: name };
+  return { level: 'error', title: printable(`${where}${name} failed${agent}`), message: firstLines(text), tMs: item.endMs ?? 0, itemId: name };
 }
 
 /**
@@ -139,7 +139,7 @@ function withoutLocation(message: string, at: { file: string; line: number; col?
 }
 
 function firstLines(text: string): string {
-  const lines = stripAnsi(text).split(/\r?\n/);
+  const lines = printable(text).split(/\r?\n/);
   const kept = lines.slice(0, MESSAGE_LINES).map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}…` : l));
   if (lines.length > MESSAGE_LINES) kept.push(`… (${lines.length - MESSAGE_LINES} more lines)`);
   return kept.join('\n');

@@ -1,6 +1,7 @@
 // Markdown for a GitHub step summary, from text the command printed: nothing it prints can become
 // markup (a table's `|`, a `<script>`, an emphasis), and the whole stays under GitHub's size limit,
 // cut between blocks (never inside a table row or an HTML element) with a note saying so.
+import { stripAnsi } from '../lines/ansi.js';
 
 /** GitHub refuses a step summary over 1 MiB (the upload fails); prog keeps below this, with a margin. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000;
@@ -17,9 +18,17 @@ export function escapeHtml(text: string): string {
  * format or end the cell backslash-escaped, line breaks as `<br>`.
  */
 export function cell(text: string): string {
-  return escapeHtml(text)
+  return escapeHtml(printable(text))
     .replace(/[\\`*_[\]~|#!]/g, '\\$&')
     .replace(/\r?\n|\r/g, '<br>');
+}
+
+// Controls other than line breaks, and bidi overrides/isolates (which would reorder the page's text).
+const UNPRINTABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Colour codes dropped, tabs as spaces, other controls and bidi overrides shown as `\u…` escapes. */
+export function printable(text: string): string {
+  return stripAnsi(text).replace(/\t/g, '  ').replace(UNPRINTABLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Inline code that any text fits in: `<code>` with the text escaped as a cell. */

@@ -43,9 +43,11 @@ test('escaping: messages escape % \\r \\n (% first), properties also : and , —
   assert.is(workflowCommand('endgroup', {}, ''), '::endgroup::\n');
 });
 
-test('markdown cells: | < > & and line breaks cannot break a table or become HTML; emphasis and code stay text', () => {
+test('markdown cells: | < > & and line breaks cannot break a table or become HTML; emphasis and code stay text; controls cannot hide', () => {
   assert.is(cell('a | b <script>&\nc'), 'a \\| b &lt;script&gt;&amp;<br>c');
   assert.is(cell('*x* _y_ `z` [l](u) ~s~ \\'), '\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~s\\~ \\\\');
+  // Colour codes go; a bidi override (which would reorder the page's text) and a bell show as escapes.
+  assert.is(cell('\x1b[31mred\x1b[0m a\u202eb\x07c\td'), 'red a\\\\u202eb\\\\u0007c  d');
 });
 
 test('fitBlocks: keeps whole blocks under the budget and says what was cut', () => {
