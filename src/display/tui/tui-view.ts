@@ -37,9 +37,15 @@ export interface TuiOptions extends ViewOptions {
   onStop(): void;
 }
 
+/** A key is answered at once, unless a frame went out less than this ago (at most 10 frames a second). */
 const FRAME_MS = 100;
-/** With nothing new only the clocks and the spinner move: a frame every 250 ms keeps them going. */
-const IDLE_FRAME_MS = 250;
+/**
+ * What the run sends is drawn at most this often: a busy run's events come every poll, and a
+ * frame costs more (drawing, and the terminal's write) than the eye gains above 4 a second.
+ */
+const DATA_FRAME_MS = 250;
+/** With nothing new only the clocks (whole seconds) and the spinner move: two frames a second keep them going. */
+const IDLE_FRAME_MS = 500;
 /** An escape sequence not finished within this is what it is (a lone ESC is the Escape key). */
 const ESCAPE_WAIT_MS = 40;
 /** Widths for copy mode, where nothing is cut. */
@@ -77,7 +83,8 @@ export class TuiView implements View {
     this.#screen.enter();
     this.#mode.alternate = true;
     this.#timer = setInterval(() => {
-      if (this.#stale || performance.now() - this.#drawnAt >= IDLE_FRAME_MS) this.#draw();
+      const since = performance.now() - this.#drawnAt;
+      if (since >= IDLE_FRAME_MS || (this.#stale && since >= DATA_FRAME_MS)) this.#draw();
     }, FRAME_MS);
     this.#timer.unref();
     options.output.on('resize', this.#onResize);
