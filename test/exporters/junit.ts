@@ -1,7 +1,7 @@
 // prog run --junit FILE with the real tools: every file validates against the Jenkins JUnit XSD
 // (xmllint), and its counts are the tool's own (its summary line, or its own JUnit report).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test } from 'uvu';
@@ -323,6 +323,25 @@ test('--junit over an existing report replaces it whole; a relative path is the 
   assert.is(r.code, 0, stderrOf(r));
   assert.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), /<testcase name="t1" classname="sh" time="[\d.]+"\/>/);
   if (xmllint.found) validate(join(dir, 'junit.xml'));
+});
+
+test('PROG_JUNIT and `prog config set junit FILE` ask for the report as --junit does; the flag wins', async () => {
+  const dir = tempDir('prog-junit-settings-');
+  const home = tempDir('prog-junit-home-');
+  const marker = ['sh', '-c', 'echo "::prog::{\\"type\\":\\"item.done\\",\\"id\\":\\"t1\\"}"'];
+  const byEnv = await runProg(['run', '--', ...marker], { cwd: dir, home, env: { PROG_JUNIT: 'from-env.xml' } });
+  assert.is(byEnv.code, 0, stderrOf(byEnv));
+  assert.ok(existsSync(join(dir, 'from-env.xml')));
+  const set = await runProg(['config', 'set', 'junit', join(dir, 'from-config.xml')], { home });
+  assert.is(set.code, 0, stderrOf(set));
+  const byConfig = await runProg(['run', '--', ...marker], { cwd: dir, home });
+  assert.is(byConfig.code, 0, stderrOf(byConfig));
+  assert.match(readFileSync(join(dir, 'from-config.xml'), 'utf8'), /<testcase name="t1"/);
+  const configured = statSync(join(dir, 'from-config.xml')).mtimeMs;
+  const byFlag = await runProg(['run', '--junit', 'from-flag.xml', '--', ...marker], { cwd: dir, home });
+  assert.is(byFlag.code, 0, stderrOf(byFlag));
+  assert.ok(existsSync(join(dir, 'from-flag.xml')));
+  assert.is(statSync(join(dir, 'from-config.xml')).mtimeMs, configured, 'the configured file was left alone');
 });
 
 test.run();
