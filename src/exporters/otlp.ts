@@ -13,7 +13,7 @@ type Sdk = typeof import('./otlp-sdk.js');
 type ReadableSpan = import('./otlp-sdk.js').ReadableSpan;
 type ExportResult = import('./otlp-sdk.js').ExportResult;
 
-/** Spans per request: 2,000 of ours are about 1 MB of JSON, under collectors' usual request limits. */
+/** Spans per request: 2,000 of ours are about 1.2 MB of JSON, under collectors' usual request limits. */
 export const SPANS_PER_REQUEST = 2_000;
 /** Less time than this left: the rest is given up (a request could not even connect). */
 const MIN_REQUEST_MS = 250;
