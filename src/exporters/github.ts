@@ -29,7 +29,9 @@ export function githubExporter(env: NodeJS.ProcessEnv): Exporter {
       const workspace = env.GITHUB_WORKSPACE;
       const annotations = planAnnotations(run.ledger, { cwd: run.info.cwd, ...(workspace ? { workspace } : {}) });
       const commands = annotationCommands(annotations);
-      if (commands !== '') terminalStderr().write(commands);
+      // Under --format none the command's stderr may have ended mid-line, which would swallow the
+      // first command: a line of its own for them (the other views end their output on a line end).
+      if (commands !== '') terminalStderr().write(`${run.format === 'none' ? '\n' : ''}${commands}`);
       const file = env.GITHUB_STEP_SUMMARY;
       if (file === undefined || file === '') return;
       const existing = await sizeOf(file);

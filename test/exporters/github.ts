@@ -171,6 +171,14 @@ test('--format json: annotations go to stderr, and stdout stays valid NDJSON; no
   assert.match(readFileSync(j.summaryFile, 'utf8'), /^\| \*\*Result\*\* \| ❌ failed · exit code 1 \|$/m);
 });
 
+test('--format none: a command\'s stderr left mid-line does not swallow the first annotation', async () => {
+  const j = job();
+  const r = await runProg(['run', '--format', 'none', '--', ...child([mark({ type: 'item.fail', id: 'x', error: 'boom' }), e('no line end'), { exit: 1 }])], { env: j.env, cwd: j.ws });
+  assert.is(r.code, 1);
+  assert.equal(errorLines(r), ['::error title=x failed::boom'], String(r.stderr));
+  assert.match(String(r.stderr), /^no line end\n::error /m);
+});
+
 test('a summary over GitHub\'s 1 MiB limit is cut below 1,000,000 bytes, between table rows, and says so; what the step wrote before counts', async () => {
   const j = job();
   const before = `# Earlier\n${'x'.repeat(200_000)}\n`;
