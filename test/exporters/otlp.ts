@@ -373,6 +373,7 @@ async function heldRun(url: string): Promise<{ r: ProgResult; heldMs: number }> 
 
 test('a dead or failing endpoint: the command\'s exit status, one warning, and prog\'s exit held well under the 5 s deadline', async () => {
   const refused = await deadPort();
+  const refusing = await receiver(400);
   const failing = await receiver(500);
   const busy = await receiver(503);
   const silent = await receiver('hang');
@@ -381,6 +382,7 @@ test('a dead or failing endpoint: the command\'s exit status, one warning, and p
     const baselineMs = Date.now() - Number(String(baseline.stdout).trim());
     const cases: [string, string, RegExp][] = [
       ['connection refused', refused, /ECONNREFUSED/],
+      ['HTTP 400', refusing.base, /Bad Request/],
       ['HTTP 500', failing.base, /Internal Server Error/],
       ['HTTP 503 (retried)', busy.base, /retryable status/],
       ['never answers', silent.base, /timed out/i],
@@ -400,7 +402,7 @@ test('a dead or failing endpoint: the command\'s exit status, one warning, and p
     }
     console.log(`prog's exit held after the command ended: ${held.join(', ')}`);
   } finally {
-    await Promise.all([failing.close(), busy.close(), silent.close()]);
+    await Promise.all([refusing.close(), failing.close(), busy.close(), silent.close()]);
   }
 });
 
