@@ -82,7 +82,7 @@ function caseKind(item: ItemRecord): CaseKind {
 }
 
 function testcase(item: ItemRecord, kind: CaseKind, suiteName: string, phaseId: string | undefined, ledger: RunLedger): string {
-  const { classname, name } = names(item.name ?? item.id, suiteName, phaseId);
+  const { classname, name } = names(item.name ?? item.id, suiteName, phaseId, item.step);
   const ms = item.reportedMs ?? itemDurationMs(item);
   const open = `    <testcase name="${attr(name)}" classname="${attr(classname)}" time="${seconds(ms)}"`;
   const children: string[] = [];
@@ -107,9 +107,12 @@ function testcase(item: ItemRecord, kind: CaseKind, suiteName: string, phaseId: 
 
 /**
  * GitLab shows classname as the test's suite, Jenkins as package.class: the id's path (pytest's
- * file and class, TAP's and mocha's parent tests, cargo's module), else the suite's name.
+ * file and class, TAP's and mocha's parent tests), else the suite's name. cargo test's tests are
+ * named as cargo-nextest's JUnit names them: the test binary as classname, the whole path as name
+ * (tests of the same name in two binaries stay apart).
  */
-export function names(id: string, suiteName: string, phaseId: string | undefined): { classname: string; name: string } {
+export function names(id: string, suiteName: string, phaseId: string | undefined, step?: string): { classname: string; name: string } {
+  if (phaseId === 'cargo-test') return { classname: step?.replace(/ \(\d+ tests?\)$/, '') ?? suiteName, name: id };
   const tool = phaseId !== undefined && TOOL_PHASES.has(phaseId);
   let path: string | undefined;
   let name = id;

@@ -49,6 +49,8 @@ export interface ItemRecord {
   reportedMs?: number;
   /** What the tool said besides the message (TeamCity's `details`: a stack). */
   details?: string;
+  /** Its phase's step when it began (cargo test: the test binary, `unittests src/lib.rs (5 tests)`). */
+  step?: string;
 }
 
 export interface PhaseRecord {
@@ -59,6 +61,8 @@ export interface PhaseRecord {
   startMs: number;
   endMs?: number;
   status?: PhaseStatus;
+  /** Its latest own step (a `step` without an agent). */
+  step?: string;
 }
 
 export interface DiagnosticRecord {
@@ -108,6 +112,9 @@ export class RunLedger {
         return;
       case 'phase':
         this.#phase(event.id, event.t, event.name, event.parent, event.group);
+        return;
+      case 'step':
+        if (event.phase !== undefined && event.agent === undefined) this.#phase(event.phase, event.t).step = event.name;
         return;
       case 'phase.end': {
         const phase = this.#phase(event.id, event.t);
@@ -280,7 +287,8 @@ export class RunLedger {
         return undefined;
       }
       const after = this.#lastEnd.get(phase ?? '') ?? (phase === undefined ? 0 : this.phases.get(phase)!.startMs);
-      item = { id, outcome: 'running', afterMs: after, ...(phase === undefined ? {} : { phase }) };
+      const step = phase === undefined ? undefined : this.phases.get(phase)!.step;
+      item = { id, outcome: 'running', afterMs: after, ...(phase === undefined ? {} : { phase }), ...(step === undefined ? {} : { step }) };
       this.items.push(item);
       this.#open.set(k, item);
     }

@@ -228,8 +228,9 @@ liveTest([xmllint, tools.cargo(findCargo()), tools.cc()], 'LIVE: cargo test unde
   assert.equal(counts(file), { tests: passed + failed + ignored, failures: failed, errors: 0, skipped: ignored });
   assert.is(xpath(file, 'count(//testcase[@name="testing v0.1.0"])').trim(), '0');
   assert.is(xpath(file, 'string(//testsuite/@name)'), 'cargo test');
-  assert.match(xpath(file, 'string(//testcase[@name="wrong"]/system-out)'), /panicked at src\/lib\.rs/);
-  assert.is(xpath(file, 'string(//testcase[@name="wrong"]/@classname)'), 'tests');
+  assert.match(xpath(file, 'string(//testcase[@name="tests::wrong"]/system-out)'), /panicked at src\/lib\.rs/);
+  // As cargo-nextest's JUnit: the test binary is the classname, the test's path its name.
+  assert.is(xpath(file, 'string(//testcase[@name="tests::wrong"]/@classname)'), 'unittests src/lib.rs');
 });
 
 // ---------------------------------------------------------------- TeamCity (mocha)

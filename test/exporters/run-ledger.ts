@@ -118,7 +118,9 @@ test('names: the id\'s path is the classname (pytest dotted as its own junitxml,
   assert.equal(names('test #1[a::b]', 'pytest', 'pytest'), { classname: 'pytest', name: 'test #1[a::b]' });
   assert.equal(names('parser › tokens › numbers', 'tap', 'tap'), { classname: 'parser › tokens', name: 'numbers' });
   assert.equal(names('cleanup', 'tap', 'tap'), { classname: 'tap', name: 'cleanup' });
-  assert.equal(names('a::b::c', 'cargo test', 'cargo-test'), { classname: 'a::b', name: 'c' });
+  assert.equal(names('a::b::c', 'cargo test', 'cargo-test', 'unittests src/lib.rs (5 tests)'), { classname: 'unittests src/lib.rs', name: 'a::b::c' });
+  assert.equal(names('works', 'cargo test', 'cargo-test', 'tests/api.rs (1 test)'), { classname: 'tests/api.rs', name: 'works' });
+  assert.equal(names('a::b', 'markers', 'e2e'), { classname: 'markers › a', name: 'b' });
   assert.equal(names('division › by zero', 'math', 'math'), { classname: 'math › division', name: 'by zero' });
   assert.equal(names('shard 1', 'e2e', 'e2e'), { classname: 'e2e', name: 'shard 1' });
 });
