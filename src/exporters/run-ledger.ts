@@ -113,9 +113,11 @@ export class RunLedger {
       case 'phase':
         this.#phase(event.id, event.t, event.name, event.parent, event.group);
         return;
-      case 'step':
-        if (event.phase !== undefined && event.agent === undefined) this.#phase(event.phase, event.t).step = event.name;
+      case 'step': {
+        const phase = event.phase === undefined || event.agent !== undefined ? undefined : this.phases.get(event.phase);
+        if (phase !== undefined) phase.step = event.name;
         return;
+      }
       case 'phase.end': {
         const phase = this.#phase(event.id, event.t);
         phase.endMs = event.t;
