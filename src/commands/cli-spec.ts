@@ -145,7 +145,7 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     value: 'URL',
     check: setting('otlp'),
-    describe: 'send the run as an OpenTelemetry trace (run, phases, items as spans) to this OTLP/HTTP endpoint when it ends; default auto: when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set; off: never',
+    describe: 'send the run as an OpenTelemetry trace (run, phases, items as spans) to this OTLP/HTTP endpoint when it ends (a collector\'s base address such as http://localhost:4318, or its full …/v1/traces URL; see docs/tracing.md); default auto: when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set; off: never',
   },
   notify: {
     type: 'boolean',

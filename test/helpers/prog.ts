@@ -57,7 +57,8 @@ export function testEnv(home: string, extra: Record<string, string | undefined> 
   delete env.FORCE_COLOR;
   // A developer's own settings (PROG_FORMAT, PROG_KEEP_RUNS…, ~/.config/prog), or an outer prog's
   // (PROG_RUN_ID, PROG_PROGRESS_FD when the tests run under prog), must not change what tests see.
-  for (const key of Object.keys(env)) if (key.startsWith('PROG_')) delete env[key];
+  // A shell with OTEL_EXPORTER_OTLP_ENDPOINT set would make every run export a trace.
+  for (const key of Object.keys(env)) if (key.startsWith('PROG_') || key.startsWith('OTEL_')) delete env[key];
   env.PROG_HOME = home;
   env.PROG_CONFIG_DIR = join(home, 'config');
   for (const [key, value] of Object.entries(extra)) {
