@@ -121,7 +121,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
     updateIntervalMs: tickMs,
     terminal: richTerminal(terminals),
     // In GitHub Actions the plain log folds each top-level phase's output in a ::group::.
-    ...(format === 'plain' && process.env.GITHUB_ACTIONS === 'true' ? { ciGroups: true } : {}),
+    // Only while the github-actions parser reads the output: it is what sees the command's own groups.
+    ...(format === 'plain' && process.env.GITHUB_ACTIONS === 'true' && readsGroups(parserChoice) ? { ciGroups: true } : {}),
   });
   // JUnit, OpenTelemetry, GitHub Actions, notifications: loaded only when asked for (or in GitHub Actions).
   const exportOptions = options.exports?.junit === undefined ? options.exports ?? {} : { ...options.exports, junit: resolve(cwd, options.exports.junit) };
@@ -523,6 +524,11 @@ function exitEvent(exit: { exitCode: number | null; signal: NodeJS.Signals | nul
     event.signalledBy = lastSent !== exit.signal ? 'external' : lastSent === 'SIGKILL' || lastSent === 'SIGPIPE' ? 'prog' : 'forwarded';
   }
   return event;
+}
+
+/** Whether the parsers that see a command's own CI groups read this run's output. */
+function readsGroups(choice: ReturnType<typeof parseParserChoice>): boolean {
+  return choice === 'auto' || (Array.isArray(choice) && choice.includes('github-actions'));
 }
 
 function isPipe(fd: number): boolean {

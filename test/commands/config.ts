@@ -41,6 +41,7 @@ test('set, get, list and unset round-trip through the file', async () => {
   const rest = {
     'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'],
     'keep-runs': ['1000', 'default'], 'keep-runs-for': ['30d', 'default'], 'keep-history': ['10000', 'default'], 'keep-history-for': ['all', 'default'],
+    junit: ['none', 'default'], otlp: ['auto', 'default'], notify: ['off', 'default'], 'notify-url': ['none', 'default'], 'notify-after': ['30', 'default'],
   };
   assert.equal(listed(r), { format: ['auto', 'default'], grace: ['10', 'default'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'], ...rest });
   for (const [key, value] of [['format', 'json'], ['grace', '2.5'], ['progress-fd', 'none'], ['parser', 'make,ninja']]) {
@@ -71,6 +72,7 @@ test('list shows where each value comes from: env, config or default', async () 
     format: ['plain', 'env PROG_FORMAT'], grace: ['4', 'config'], 'progress-fd': ['3', 'default'], parser: ['auto', 'default'],
     'update-interval': ['1', 'default'], 'eta-window': ['all', 'default'], 'sample-interval': ['1', 'default'],
     'keep-runs': ['1000', 'default'], 'keep-runs-for': ['30d', 'default'], 'keep-history': ['10000', 'default'], 'keep-history-for': ['all', 'default'],
+    junit: ['none', 'default'], otlp: ['auto', 'default'], notify: ['off', 'default'], 'notify-url': ['none', 'default'], 'notify-after': ['30', 'default'],
   });
   const json = await prog(['config', 'list', '--format', 'json'], { PROG_ETA_WINDOW: '120' });
   assert.is(json.code, 0);
@@ -78,6 +80,7 @@ test('list shows where each value comes from: env, config or default', async () 
   assert.equal(rows.map((r) => r.key), [
     'format', 'grace', 'progress-fd', 'parser', 'update-interval', 'eta-window', 'sample-interval',
     'keep-runs', 'keep-runs-for', 'keep-history', 'keep-history-for',
+    'junit', 'otlp', 'notify', 'notify-url', 'notify-after',
   ]);
   assert.equal(rows[1], { key: 'grace', value: '4', source: 'config', env: 'PROG_GRACE', default: '10', allowed: 'a number of seconds ≥ 0' });
   assert.equal([rows[5]!.value, rows[5]!.source], ['120', 'env']);
@@ -188,7 +191,9 @@ test('the config is not read when flags and PROG_KEEP_* cover every key', async 
   const { prog, file } = setup();
   writeFileSync(file, 'not json');
   const keep = { PROG_KEEP_RUNS: 'all', PROG_KEEP_RUNS_FOR: 'all', PROG_KEEP_HISTORY: 'all', PROG_KEEP_HISTORY_FOR: 'all' };
-  const r = await prog(['run', '--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--no-resources', '--', 'true'], keep);
+  const flags = ['--format', 'none', '--grace', '1', '--progress-fd', '3', '--parser', 'auto', '--update-interval', '1', '--eta-window', 'all', '--no-resources'];
+  const exporters = ['--junit', 'none', '--otlp', 'off', '--no-notify', '--notify-url', 'none', '--notify-after', '30'];
+  const r = await prog(['run', ...flags, ...exporters, '--', 'true'], keep);
   assert.is(r.code, 0);
   assert.is(r.stderr.toString(), '');
 });

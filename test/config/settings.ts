@@ -21,10 +21,12 @@ test('with nothing given, the built-in defaults apply', () => {
     etaWindowMs: undefined,
     sampleIntervalMs: 1000,
     prune: { keepRuns: 1000, keepRunsForMs: 30 * 86_400_000, keepHistory: 10_000 },
+    exports: { notifyAfterMs: 30_000 },
     sources: {
       format: 'default', 'progress-fd': 'default', grace: 'default', parser: 'default',
       'update-interval': 'default', 'eta-window': 'default', 'sample-interval': 'default',
       'keep-runs': 'default', 'keep-runs-for': 'default', 'keep-history': 'default', 'keep-history-for': 'default',
+      junit: 'default', otlp: 'default', notify: 'default', 'notify-url': 'default', 'notify-after': 'default',
     },
   });
 });
@@ -51,7 +53,10 @@ test('flag beats env beats config beats default, key by key', () => {
 test('the config is not read when flags and the environment cover every key', () => {
   let reads = 0;
   const config = (): ConfigValues => (reads++, {});
-  const keep = { PROG_KEEP_RUNS: '5', PROG_KEEP_RUNS_FOR: 'all', PROG_KEEP_HISTORY: 'all', PROG_KEEP_HISTORY_FOR: '90d' };
+  const keep = {
+    PROG_KEEP_RUNS: '5', PROG_KEEP_RUNS_FOR: 'all', PROG_KEEP_HISTORY: 'all', PROG_KEEP_HISTORY_FOR: '90d',
+    PROG_JUNIT: 'none', PROG_OTLP: 'auto', PROG_NOTIFY: 'off', PROG_NOTIFY_URL: 'none', PROG_NOTIFY_AFTER: '30',
+  };
   resolveRunSettings({ format: 'plain', grace: 1, 'progress-fd': '3', parser: ['auto'], 'update-interval': 1, 'eta-window': 'all', 'sample-interval': 'off' }, keep, config);
   assert.is(reads, 0);
   resolveRunSettings({ format: 'plain' }, { ...keep, PROG_GRACE: '1', PROG_PROGRESS_FD: 'none', PROG_PARSER: 'none', PROG_UPDATE_INTERVAL: '2', PROG_ETA_WINDOW: '60', PROG_SAMPLE_INTERVAL: '5' }, config);

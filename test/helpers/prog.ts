@@ -53,6 +53,10 @@ export interface RunOptions {
 export function testEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.CI;
+  // Inside a GitHub Actions job, every prog run would append to the job's real summary page.
+  delete env.GITHUB_ACTIONS;
+  delete env.GITHUB_STEP_SUMMARY;
+  delete env.GITHUB_WORKSPACE;
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
   // A developer's own settings (PROG_FORMAT, PROG_KEEP_RUNS…, ~/.config/prog), or an outer prog's
