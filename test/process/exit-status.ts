@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scaled } from '../helpers/time.js';
 import { clean, fxCmd, progSh, recordedRun, sh, start, startBash, startProg } from '../helpers/live.js';
 import { projectRoot, runProg, tempDir } from '../helpers/prog.js';
 import { signalNumber } from '../../src/process/exit-like.js';
@@ -91,7 +92,7 @@ test('child dies by SIGUSR1 (which Node would turn into the inspector): prog die
   assert.is(end.code, 0, live.transcript());
   assert.match(live.stdout(), /^rc=138 name=USR1$/m);
   assert.not.match(live.stderr(), /Debugger/);
-  assert.ok(end.ms < 5000, `took ${end.ms} ms: the 1 s fallback exit should not be needed`);
+  assert.ok(end.ms < scaled(5000), `took ${end.ms} ms: the 1 s fallback exit should not be needed`);
 });
 
 test('SIGUSR1 re-raise works even without prog\'s forwarding listener installed (exitLike alone)', async () => {

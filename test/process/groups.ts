@@ -2,6 +2,7 @@
 // whatever it left in its group gets SIGTERM, then SIGKILL. Checked by scanning /proc for the group.
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scaled } from '../helpers/time.js';
 import { clean, fxCmd, recordedRun, startProg, trackGroup, trackPid } from '../helpers/live.js';
 import { groupGone, isLive, procStat, waitUntil } from '../helpers/procfs.js';
 
@@ -40,7 +41,7 @@ test('a shell that backgrounds sleeps and exits 0: prog exits 0 promptly and no 
   trackGroup(pid);
   const end = await live.waitExit(5000, 'prog to exit although the sleeps hold its pipes');
   assert.equal([end.code, end.signal], [0, null], live.transcript());
-  assert.ok(end.ms < 4000, `prog took ${end.ms} ms`);
+  assert.ok(end.ms < scaled(4000), `prog took ${end.ms} ms`);
   await groupGone(pid, 1000);
   const { run } = recordedRun(live.home);
   assert.is(run.exitCode, 0);
@@ -66,7 +67,7 @@ test('a setsid daemon holding stdout escapes the group (documented) but cannot k
   trackPid(daemon);
   const end = await live.waitExit(8000, 'prog to stop waiting for a pipe held outside the group');
   assert.equal([end.code, end.signal], [0, null], live.transcript());
-  assert.ok(end.ms < 6000, `prog took ${end.ms} ms`);
+  assert.ok(end.ms < scaled(6000), `prog took ${end.ms} ms`);
   // The limitation: a process that made its own session is out of prog's reach.
   assert.ok(isLive(daemon), 'the daemon escaped (if this fails, prog now reaches setsid descendants: update the docs)');
   process.kill(daemon, 'SIGKILL');
