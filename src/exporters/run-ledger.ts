@@ -89,6 +89,8 @@ export class RunLedger {
 
   /** Items not yet finished, by phase and id. */
   readonly #open = new Map<string, ItemRecord>();
+  /** Every item kept, by phase and id: what a later event about it (a rerun, pytest's summary) finds. */
+  readonly #byKey = new Map<string, ItemRecord>();
   /** Per phase (or '' for the run), when its latest item ended. */
   readonly #lastEnd = new Map<string, number>();
   /** The failure section output lines are going to. */
@@ -127,11 +129,6 @@ export class RunLedger {
       case 'item.start': {
         const item = this.#item(event.phase, event.id, event.t, event.agent);
         if (item === undefined) return;
-        if (item.outcome !== 'running') {
-          // Done once already and started again (a rerun): this attempt is the one reported.
-          item.outcome = 'running';
-          delete item.endMs;
-        }
         item.startMs = event.t;
         return;
       }
@@ -141,6 +138,9 @@ export class RunLedger {
         return;
       }
       case 'item.skip': {
+        // A skip never replaces an outcome the item has (a resumed run skipping it), as in the model.
+        const k = key(event.phase, event.id);
+        if (this.#byKey.has(k) && !this.#open.has(k)) return;
         const item = this.#end(event.phase, event.id, event.t, event.agent, 'skipped');
         if (item && event.reason !== undefined) item.reason = event.reason;
         if (item) reported(item, event.extra);
@@ -267,21 +267,22 @@ export class RunLedger {
     return phase;
   }
 
+  /** Said of an item that may have finished already (pytest's short summary). */
   #find(phase: string | undefined, id: string): ItemRecord | undefined {
-    const open = this.#open.get(key(phase, id));
-    if (open !== undefined) return open;
-    // Said of an item that finished already (pytest's summary): the latest of that name.
-    for (let i = this.items.length - 1; i >= 0 && i >= this.items.length - 10_000; i--) {
-      const item = this.items[i]!;
-      if (item.id === id && item.phase === phase) return item;
-    }
-    return undefined;
+    return this.#byKey.get(key(phase, id));
   }
 
   /** The item being reported, opened when this is its first event; undefined past MAX_ITEMS. */
   #item(phase: string | undefined, id: string, t: number, agent: string | undefined): ItemRecord | undefined {
     const k = key(phase, id);
     let item = this.#open.get(k);
+    const finished = item === undefined ? this.#byKey.get(k) : undefined;
+    if (finished !== undefined) {
+      // Reported again after it finished: counted once, by its latest outcome, as the model does.
+      reopen(finished);
+      this.#open.set(k, finished);
+      item = finished;
+    }
     if (item === undefined) {
       if (phase !== undefined && !this.phases.has(phase)) this.#phase(phase, t);
       if (this.items.length >= MAX_ITEMS) {
@@ -293,6 +294,7 @@ export class RunLedger {
       item = { id, outcome: 'running', afterMs: after, ...(phase === undefined ? {} : { phase }), ...(step === undefined ? {} : { step }) };
       this.items.push(item);
       this.#open.set(k, item);
+      this.#byKey.set(k, item);
     }
     if (agent !== undefined) item.agent = agent;
     return item;
@@ -307,6 +309,24 @@ export class RunLedger {
     this.#lastEnd.set(phase ?? '', t);
     return item;
   }
+}
+
+/**
+ * An item reported again after it finished: it runs again. An earlier failure becomes a retried
+ * attempt (fail, then done: one success after a retry); an earlier success is replaced by what
+ * this attempt says.
+ */
+function reopen(item: ItemRecord): void {
+  if (item.outcome === 'failed') {
+    const retries = (item.retries ??= []);
+    retries.push({ tMs: item.endMs ?? 0, retry: retries.length + 1, ...(item.error === undefined ? {} : { error: item.error }) });
+    delete item.error;
+    delete item.failError;
+    delete item.tail;
+    delete item.tailFrom;
+  }
+  item.outcome = 'running';
+  delete item.endMs;
 }
 
 /** How long an item took: from its start, else from what came before it in its phase. */

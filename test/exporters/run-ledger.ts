@@ -125,4 +125,33 @@ test('names: the id\'s path is the classname (pytest dotted as its own junitxml,
   assert.equal(names('shard 1', 'e2e', 'e2e'), { classname: 'e2e', name: 'shard 1' });
 });
 
+
+test('an item reported again after it finished counts once, by its latest outcome, as the model counts it', () => {
+  const ledger = ledgerOf([
+    { type: 'phase', id: 't', name: 'tests' },
+    // Failed, started again, passed: one success after a retried attempt.
+    { type: 'item.start', phase: 't', id: 'a' },
+    { type: 'item.fail', phase: 't', id: 'a', error: 'first try' },
+    { type: 'item.start', phase: 't', id: 'a' },
+    { type: 'item.done', phase: 't', id: 'a' },
+    // Done, then failed on a second run: failed.
+    { type: 'item.done', phase: 't', id: 'b' },
+    { type: 'item.fail', phase: 't', id: 'b', error: 'broke later' },
+    // Done, then skipped (a resumed run skipping it): still done.
+    { type: 'item.done', phase: 't', id: 'c' },
+    { type: 'item.skip', phase: 't', id: 'c', reason: 'resumed' },
+  ]);
+  assert.equal(ledger.items.map((i) => [i.id, i.outcome, i.error ?? null, i.retries?.map((r) => r.error) ?? []]), [
+    ['a', 'done', null, ['first try']],
+    ['b', 'failed', 'broke later', []],
+    ['c', 'done', null, []],
+  ]);
+});
+
+test('pytest\'s short summary finds a failure however many tests finished after it', () => {
+  const events: Loose[] = [{ type: 'phase', id: 'pytest', name: 'pytest' }, { type: 'item.fail', phase: 'pytest', id: 'test_0', error: 'failed' }];
+  for (let i = 1; i < 15_000; i++) events.push({ type: 'item.done', phase: 'pytest', id: `test_${i}` });
+  events.push({ type: 'item.error', phase: 'pytest', id: 'test_0', error: 'AssertionError: the first one' });
+  assert.is(ledgerOf(events).items[0]!.error, 'AssertionError: the first one');
+});
 test.run();
