@@ -1,7 +1,7 @@
 // Every command, positional and option of prog, with its description: the one table the help
 // (yargs), the usage checks (usage.ts), the shell completion and the man page (man.ts) are made
 // from, so none of them can say something the others do not.
-import { ALLOWED, normalizeSetting, SETTING_KEYS, SETTINGS, type SettingKey } from '../config/settings.js';
+import { ALLOWED, normalizeSetting, SETTING_KEYS, SETTINGS, shownValue, type SettingKey } from '../config/settings.js';
 import { FORMATS } from '../display/format.js';
 
 export interface OptionSpec {
@@ -16,7 +16,8 @@ export interface OptionSpec {
   /** The value's name in the man page: SECONDS, N. */
   value?: string;
   /** For values `choices` cannot list: whether `text` is allowed, and what is, in words. */
-  check?: { ok: (text: string) => boolean; allowed: string };
+  /** `show`: how an error names a bad value (a URL that may hold a secret is not shown whole). */
+  check?: { ok: (text: string) => boolean; allowed: string; show?: (text: string) => string };
 }
 
 export interface PositionalSpec {
@@ -53,7 +54,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 /** A `prog run` setting: checked with the same table as PROG_* and prog config. */
 function setting(key: SettingKey): OptionSpec['check'] {
-  return { ok: (text) => normalizeSetting(key, text) !== undefined, allowed: ALLOWED[key] };
+  return { ok: (text) => normalizeSetting(key, text) !== undefined, allowed: ALLOWED[key], show: (text) => shownValue(key, text) };
 }
 
 const wholeNumber = (min: number) => (text: string) => /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= min;

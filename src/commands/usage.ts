@@ -47,7 +47,7 @@ export function scanOptions(tokens: readonly string[], options: Record<string, O
       if (spec.choices !== undefined && !spec.choices.includes(value)) {
         throw fail(`${as} must be one of ${spec.choices.join(', ')}; got "${value}"`);
       }
-      if (spec.check !== undefined && !spec.check.ok(value)) throw fail(`${as} must be ${spec.check.allowed}; got "${value}"`);
+      if (spec.check !== undefined && !spec.check.ok(value)) throw fail(`${as} must be ${spec.check.allowed}; got ${spec.check.show?.(value) ?? `"${value}"`}`);
     }
     const list = values.get(name) ?? [];
     // A repeated option means its last value, except for lists (--parser a --parser b).

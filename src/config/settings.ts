@@ -7,6 +7,7 @@ import { FORMATS, type RequestedFormat } from '../display/format.js';
 import { ProgError } from '../errors.js';
 import type { PrunePolicy } from '../store/prune.js';
 import { parseAge } from './age.js';
+import { safeOrigin } from '../exporters/url-text.js';
 import type { ExportOptions } from '../exporters/exporter.js';
 
 export const SETTING_KEYS = [
@@ -222,8 +223,19 @@ export function normalizeSetting(key: SettingKey, raw: unknown): string | undefi
 
 /** The message for a value that is not allowed; `where` names its origin, e.g. `PROG_GRACE` or `config key grace`. */
 export function notAllowedMessage(key: SettingKey, where: string, raw: unknown): string {
-  const shown = typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw);
+  const shown = shownValue(key, raw);
   return `${where}: ${shown} is not allowed for ${key}; expected ${ALLOWED[key]}`;
+}
+
+/** Keys whose values may hold a secret (a webhook's token, a collector's credentials). */
+const SECRET_KEYS: ReadonlySet<SettingKey> = new Set(['notify-url', 'otlp']);
+
+/** A value as an error message shows it: quoted, or for a URL that may hold a secret, its scheme and host. */
+export function shownValue(key: SettingKey, raw: unknown): string {
+  if (typeof raw !== 'string') return JSON.stringify(raw);
+  if (!SECRET_KEYS.has(key)) return `"${raw}"`;
+  const origin = safeOrigin(raw, '');
+  return origin === '' ? 'a value that is not a URL (not shown, as it may hold a secret)' : `"${origin}"`;
 }
 
 /** Settings given on the command line; a key is absent when its flag was not given. */
@@ -315,7 +327,7 @@ export function resolveRunSettings(flags: RunFlags, env: NodeJS.ProcessEnv, conf
     const given = flagText(flags, key);
     if (given !== undefined) {
       const value = normalizeSetting(key, given);
-      if (value === undefined) throw new ProgError('USAGE', `--${key} must be ${ALLOWED[key]}; got "${given}"`);
+      if (value === undefined) throw new ProgError('USAGE', `--${key} must be ${ALLOWED[key]}; got ${shownValue(key, given)}`);
       values[key] = value;
       sources[key] = 'flag';
     } else {

@@ -63,7 +63,7 @@ export async function loadExporters(options: ExportOptions, env: NodeJS.ProcessE
   const exporters: Exporter[] = [];
   for (const result of settled) {
     if (result.status === 'fulfilled') exporters.push(result.value);
-    else warnOnce('export-load', `an exporter could not be loaded: ${(result.reason as Error).message}`);
+    else warnOnce(`export-load:${(result.reason as Error).message}`, `an exporter could not be loaded: ${(result.reason as Error).message}`);
   }
   return exporters;
 }
@@ -78,12 +78,12 @@ export class Exports {
   }
 
   event(event: ProgEvent): void {
-    this.ledger.apply(event);
-    for (const exporter of this.#exporters) guard(exporter, () => exporter.event?.(event));
+    guard('ledger', () => this.ledger.apply(event));
+    for (const exporter of this.#exporters) guard(exporter.name, () => exporter.event?.(event));
   }
 
   tick(snapshot: Snapshot): void {
-    for (const exporter of this.#exporters) guard(exporter, () => exporter.tick?.(snapshot));
+    for (const exporter of this.#exporters) guard(exporter.name, () => exporter.tick?.(snapshot));
   }
 
   /** Every exporter at once; whatever has not finished by the deadline is given up with a warning. */
@@ -107,11 +107,11 @@ export class Exports {
   }
 }
 
-/** An exporter's bug must not stop the run: it warns once and the run goes on. */
-function guard(exporter: Exporter, action: () => void): void {
+/** An exporter's bug (or the ledger's) must not stop the run: it warns once and the run goes on. */
+function guard(name: string, action: () => void): void {
   try {
     action();
   } catch (error) {
-    warnOnce(`export:${exporter.name}`, `${exporter.name}: ${(error as Error).message}`);
+    warnOnce(`export-live:${name}`, `${name}: ${(error as Error).message}`);
   }
 }

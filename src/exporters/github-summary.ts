@@ -157,7 +157,7 @@ function where(a: Annotation): string {
 function errorCell(text: string): string {
   const lines = stripAnsi(text).split(/\r?\n/).filter((l) => l.trim() !== '');
   const kept = lines.slice(0, ERROR_LINES).map((l) => cell(clipped(l, LINE_CHARS)));
-  if (lines.length > ERROR_LINES) kept.push(`<i>… ${lines.length - ERROR_LINES} more lines</i>`);
+  if (lines.length > ERROR_LINES) kept.push(`<i>… ${lines.length - ERROR_LINES} more ${lines.length - ERROR_LINES === 1 ? 'line' : 'lines'}</i>`);
   return kept.join('<br>');
 }
 

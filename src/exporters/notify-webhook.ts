@@ -32,16 +32,6 @@ export class WebhookError extends Error {
   }
 }
 
-/** `https://hooks.slack.com`: what a message may say of a webhook URL. */
-export function safeOrigin(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return 'the webhook';
-  }
-}
-
 /**
  * POSTs `body` as JSON; resolves on a 2xx answer, else throws a WebhookError. Retries once when
  * nothing was delivered and the budget allows; never after a timeout (the hook may have posted).

@@ -8,7 +8,8 @@ import { progVersion } from '../version.js';
 import type { Exporter, ExportOptions, FinishedRun } from './exporter.js';
 import { findNotifier, noNotifierHint, showNotification } from './notify-desktop.js';
 import { notifyMessage, webhookPayload } from './notify-message.js';
-import { postJson, safeOrigin } from './notify-webhook.js';
+import { postJson } from './notify-webhook.js';
+import { safeOrigin } from './url-text.js';
 
 export const DEFAULT_NOTIFY_AFTER_MS = 30_000;
 
@@ -46,6 +47,6 @@ async function webhook(run: FinishedRun, url: string): Promise<void> {
   try {
     await postJson(url, webhookPayload(run, hostname()), { userAgent: `prog/${progVersion()}` });
   } catch (error) {
-    warnOnce('notify-webhook', `notify: POST to ${safeOrigin(url)} failed: ${(error as Error).message}; ${UNCHANGED}`);
+    warnOnce('notify-webhook', `notify: POST to ${safeOrigin(url, 'the webhook')} failed: ${(error as Error).message}; ${UNCHANGED}`);
   }
 }

@@ -1,5 +1,6 @@
 // Where a trace goes and how long one request may take, from --otlp and the standard OTEL_*
 // variables (headers, compression and resource attributes the SDK reads itself).
+import { safeOrigin } from './url-text.js';
 
 /** Per request, unless OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT asks for less. */
 export const REQUEST_TIMEOUT_MS = 2_000;
@@ -38,8 +39,8 @@ function httpUrl(text: string, from: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`${from} ${JSON.stringify(text)} is not a URL (expected e.g. http://localhost:4318)`);
+    throw new Error(`${from} is not a URL (expected e.g. http://localhost:4318)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${from} ${JSON.stringify(text)}: OTLP/HTTP needs an http: or https: URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${from} ${safeOrigin(text)}: OTLP/HTTP needs an http: or https: URL`);
   return url;
 }

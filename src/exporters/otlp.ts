@@ -8,6 +8,7 @@ import { progVersion } from '../version.js';
 import type { Exporter, FinishedRun } from './exporter.js';
 import { EXPORT_BUDGET_MS, requestTimeoutMs, tracesUrl } from './otlp-endpoint.js';
 import { planTrace, type TracePlan } from './otlp-spans.js';
+import { safeOrigin } from './url-text.js';
 
 type Sdk = typeof import('./otlp-sdk.js');
 type ReadableSpan = import('./otlp-sdk.js').ReadableSpan;
@@ -54,13 +55,13 @@ export async function sendTrace(sdk: Sdk, plan: TracePlan, options: SendOptions)
   for (let sent = 0; sent < spans.length; sent += SPANS_PER_REQUEST) {
     // The last request gets what time is left rather than none.
     const left = options.deadline - Date.now();
-    if (left < MIN_REQUEST_MS) throw new Error(`sent ${sent} of ${spans.length} spans to ${options.url} before the time allowed ran out`);
+    if (left < MIN_REQUEST_MS) throw new Error(`sent ${sent} of ${spans.length} spans to ${safeOrigin(options.url)} before the time allowed ran out`);
     const exporter = new sdk.OTLPTraceExporter({ url: options.url, timeoutMillis: Math.min(options.timeoutMs, left) });
     try {
       const result = await new Promise<ExportResult>((resolve) => exporter.export(spans.slice(sent, sent + SPANS_PER_REQUEST), resolve));
       if (result.code !== sdk.ExportResultCode.SUCCESS) {
         const why = result.error?.message ?? 'failed';
-        throw new Error(`could not send the trace to ${options.url}: ${why}${sent > 0 ? ` (after ${sent} of ${spans.length} spans)` : ''}`);
+        throw new Error(`could not send the trace to ${safeOrigin(options.url)}: ${why}${sent > 0 ? ` (after ${sent} of ${spans.length} spans)` : ''}`);
       }
     } finally {
       // Closes its sockets; nothing is queued in it by now.

@@ -181,4 +181,23 @@ test('reading: missing file is no config; corrupt or bad values are reported, ne
   assert.is(readConfigFile({ PROG_CONFIG_DIR: nested }).corrupt, true);
 });
 
+test('a bad webhook or collector URL is named by its scheme and host only: the rest may be a secret', () => {
+  for (const [key, name, value] of [
+    ['notify-url', 'PROG_NOTIFY_URL', 'hooks.slack.com/services/T0/B0/SECRET'],
+    ['notify-url', 'PROG_NOTIFY_URL', 'ftp://user:SECRET@hooks.example/x'],
+    ['otlp', 'PROG_OTLP', 'ftp://user:SECRET@collector:4318/v1/traces?key=SECRET'],
+  ] as const) {
+    for (const run of [() => resolveRunSettings({}, { [name]: value }, noConfig), () => resolveRunSettings({ [key]: value }, {}, noConfig)]) {
+      try {
+        run();
+        assert.unreachable(`${key}=${value} should fail`);
+      } catch (error) {
+        assert.instance(error, ProgError);
+        assert.not.match((error as Error).message, /SECRET/);
+        assert.match((error as Error).message, new RegExp(key));
+      }
+    }
+  }
+});
+
 test.run();

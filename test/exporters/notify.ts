@@ -184,7 +184,7 @@ test('a webhook answering 500: one warning with scheme://host only, not retried,
     const r = await runProg(['run', '--notify-url', h.url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3']);
     assert.is(r.code, 3);
     const origin = new URL(h.url).origin;
-    assert.equal(warnings(r), [`prog: warning: notify: POST to ${origin} failed: HTTP 500 (rollup_error for …); the run's exit status is unchanged`]);
+    assert.equal(warnings(r), [`prog: warning: notify: POST to ${origin}/… failed: HTTP 500 (rollup_error for …); the run's exit status is unchanged`]);
     assert.not.ok(r.stderr.toString().includes(TOKEN));
     assert.is(h.received.length, 1);
   } finally {
@@ -212,7 +212,7 @@ test('a refused connection: one warning, no token, exit status kept', async () =
   const url = await refusedUrl();
   const r = await runProg(['run', '--notify-url', url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3']);
   assert.is(r.code, 3);
-  assert.equal(warnings(r), [`prog: warning: notify: POST to ${new URL(url).origin} failed: connection refused; the run's exit status is unchanged`]);
+  assert.equal(warnings(r), [`prog: warning: notify: POST to ${new URL(url).origin}/… failed: connection refused; the run's exit status is unchanged`]);
   assert.not.ok(r.stderr.toString().includes(TOKEN));
 });
 
@@ -229,7 +229,7 @@ test('a webhook that never answers: one warning after its 3 s, and prog exits wi
     const base = await timed([]);
     const held = await timed(['--notify-url', h.url, '--notify-after', '0']);
     assert.is(held.r.code, 3);
-    assert.equal(warnings(held.r), [`prog: warning: notify: POST to ${new URL(h.url).origin} failed: no answer within 3 s; the run's exit status is unchanged`]);
+    assert.equal(warnings(held.r), [`prog: warning: notify: POST to ${new URL(h.url).origin}/… failed: no answer within 3 s; the run's exit status is unchanged`]);
     assert.not.ok(held.r.stderr.toString().includes(TOKEN));
     assert.is(h.received.length, 1);
     // Held for the 3 s wait, never past the exporters' 5 s deadline (plus what load adds).
@@ -349,7 +349,7 @@ liveTest([openssl], 'https: a certificate prog cannot verify is one warning; wit
     const url = `https://localhost:${(server.address() as AddressInfo).port}/services/T000/B000/${TOKEN}`;
     let r = await runProg(['run', '--notify-url', url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3']);
     assert.is(r.code, 3);
-    assert.equal(warnings(r), [`prog: warning: notify: POST to ${new URL(url).origin} failed: self-signed certificate; the run's exit status is unchanged`]);
+    assert.equal(warnings(r), [`prog: warning: notify: POST to ${new URL(url).origin}/… failed: self-signed certificate; the run's exit status is unchanged`]);
     assert.is(bodies, 0);
     r = await runProg(['run', '--notify-url', url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3'], { env: { NODE_EXTRA_CA_CERTS: cert } });
     assert.is(r.code, 3);
