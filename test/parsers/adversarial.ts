@@ -148,8 +148,9 @@ function baseline(line: string): number {
 function withinBudget(what: string, line: string, base: number, prepare: () => () => void, budget = BUDGET): string | undefined {
   let report = '';
   for (let attempt = 0; ; attempt++) {
-    const work = prepare();
-    const ms = time(work);
+    // The least of three timings, as for the yardstick: load (another test suite, a GC pause) only
+    // ever adds time, so one descheduled pass cannot fail a linear parser.
+    const ms = Math.min(time(prepare()), time(prepare()), time(prepare()));
     if (ms <= budget * base) return undefined;
     report = `${what}: ${ms.toFixed(1)} ms, ${Math.round(ms / base)}× the plain passes (${base.toFixed(2)} ms; budget ${budget}×)`;
     if (attempt === 2) return report;
