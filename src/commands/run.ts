@@ -318,8 +318,14 @@ export async function runCommand(options: RunOptions): Promise<void> {
   await view.finish(summary, final);
   store.snapshot(final);
   store.finish(summary, { pid: child.pid, endedAt: new Date().toISOString() });
-  // Bounded by a deadline, and never the run's exit status.
-  await outbound?.finish({ info, summary, snapshot: final, format, ...(store.failed ? {} : { recordDir: store.dir }) });
+  if (outbound) {
+    // Bounded by a deadline, and never the run's exit status. The command is over: Ctrl-C now cuts
+    // the exporters short, rather than being passed to a command that is no longer there.
+    const cut = new Promise<NodeJS.Signals>((resolve) => signals.ended(resolve));
+    const exported = outbound.finish({ info, summary, snapshot: final, format, ...(store.failed ? {} : { recordDir: store.dir }) });
+    const signal = await Promise.race([exported.then(() => undefined), cut]);
+    if (signal !== undefined) warnOnce('export-cut', `${signal}: stopped exporting the run (a JUnit report, trace or notification may be missing); the run's exit status is unchanged`);
+  }
   // After the history line, so this run counts; cheap unless a limit is passed (then at most ~50 ms).
   if (!store.failed) pruneStore(stateDir(), loadPrunePolicy(), { current: info.id });
   // Everything the child wrote reaches prog's reader before prog ends (process.exit drops queues),

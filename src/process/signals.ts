@@ -62,6 +62,8 @@ export class SignalForwarder {
   #grace?: NodeJS.Timeout;
   /** The last signal prog sent the group, to tell who ended the child. */
   lastSent?: NodeJS.Signals;
+  /** The command and its group are gone: a stop signal now stops prog's own last work (ended()). */
+  #afterEnd?: (signal: NodeJS.Signals) => void;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
@@ -114,6 +116,16 @@ export class SignalForwarder {
     return this.#held;
   }
 
+  /**
+   * The command and its group are gone: nothing is left to pass a signal to. A stop signal from now
+   * on calls `onStop` (prog cuts its own last work short: the exporters) and counts as stopping.
+   */
+  ended(onStop: (signal: NodeJS.Signals) => void): void {
+    this.#afterEnd = onStop;
+    if (this.#grace) clearTimeout(this.#grace);
+    this.#grace = undefined;
+  }
+
   /** Removes prog's handlers (before re-raising a signal on itself) and the grace timer. */
   uninstall(): void {
     for (const [signal, handler] of this.#handlers) process.off(signal, handler);
@@ -147,6 +159,12 @@ export class SignalForwarder {
   }
 
   #receive(signal: NodeJS.Signals): void {
+    if (this.#afterEnd) {
+      if (!STOPPING.has(signal)) return;
+      this.#stopping ??= signal;
+      this.#afterEnd(signal);
+      return;
+    }
     if (this.#pgid === undefined) {
       this.#held.push(signal);
       return;

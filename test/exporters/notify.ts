@@ -9,6 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { progBin, runProg, tempDir, testEnv, type ProgResult } from '../helpers/prog.js';
+import { startProg } from '../helpers/live.js';
+import { waitUntil } from '../helpers/procfs.js';
 import { pause, scaled } from '../helpers/time.js';
 import { liveTest, onPath, type Tool } from '../helpers/tools.js';
 import type { FinishedRun } from '../../src/exporters/exporter.js';
@@ -222,6 +224,23 @@ async function timed(flags: string[]): Promise<{ r: ProgResult; ms: number }> {
   const r = await runProg(['run', ...flags, '--', 'sh', '-c', 'exit 3']);
   return { r, ms: performance.now() - started };
 }
+
+test('Ctrl-C while a notification is under way (the command is over) stops it at once: one warning, the command\'s exit status, nothing said of passing it on', async () => {
+  const h = await hook(() => undefined);
+  try {
+    const live = startProg(['run', '--format', 'plain', '--notify-url', h.url, '--notify-after', '0', '--', 'sh', '-c', 'exit 3']);
+    await waitUntil(() => h.received.length === 1 || 'no POST yet', scaled(10_000), 'the webhook to be posted to');
+    live.kill('SIGINT');
+    const end = await live.waitExit(10_000, 'prog to stop exporting');
+    assert.equal([end.code, end.signal], [3, null], live.transcript());
+    const stderr = live.stderr();
+    assert.match(stderr, /^prog: warning: SIGINT: stopped exporting the run \(a JUnit report, trace or notification may be missing\); the run's exit status is unchanged$/m);
+    assert.not.match(stderr, /passed it to the command|killing/, 'no command is left to pass it to');
+    assert.not.ok(stderr.includes(TOKEN));
+  } finally {
+    await h.close();
+  }
+});
 
 test('a webhook that never answers: one warning after its 3 s, and prog exits within the 5 s deadline', async () => {
   const h = await hook(() => undefined);
