@@ -1,7 +1,7 @@
 // The run as a GitHub step summary (Markdown): how it ended, its phases with durations and counts,
 // the failed items with their errors' first lines, the diagnostics, the errors and warnings that did
 // not fit in GitHub's annotations, peak resources, and how right the ETA was when past runs fed it.
-import { formatDuration } from '../display/duration.js';
+import { formatDuration, thousands } from '../display/duration.js';
 import { byId, phasePath } from '../display/phase-name.js';
 import { peaksText } from '../display/resources-text.js';
 import { stripAnsi } from '../lines/ansi.js';
@@ -161,10 +161,6 @@ function errorCell(text: string): string {
   return kept.join('<br>');
 }
 
-/** 1,000,000 (without loading the locale machinery for it). */
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 function clipped(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;

@@ -2,9 +2,12 @@
 // (`✗ build · failed (exit 2) in 41s`), a short body (counts, failed phases, the first failure, where
 // to look), and the JSON a webhook gets. Pure: the same run gives the same words.
 import { formatDuration } from '../display/duration.js';
-import { stripAnsi } from '../lines/ansi.js';
+import { stripAnsi, UNSAFE_CLASS } from '../lines/ansi.js';
 import { workflowKey } from '../store/workflow-key.js';
 import type { FinishedRun } from './exporter.js';
+
+/** Runs of characters no notification may carry (controls, bidi overrides): each becomes a space. */
+const UNSAFE_RUNS = new RegExp(`${UNSAFE_CLASS}+`, 'g');
 
 /** Failures listed in the webhook's `run.failures`. */
 export const FAILURES_SENT = 5;
@@ -170,7 +173,7 @@ function endedAt(startedAt: string, durationMs: number): string {
  * one line, cut with an ellipsis.
  */
 export function oneLine(text: string, max: number): string {
-  const clean = stripAnsi(text).replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const clean = stripAnsi(text).replace(UNSAFE_RUNS, ' ').replace(/ {2,}/g, ' ').trim();
   return clipText(clean, max);
 }
 

@@ -247,10 +247,6 @@ export class RunLedger {
     capture.chars += line.length + 1;
   }
 
-  /** The record's items of one phase (undefined: the run's own items), in order. */
-  itemsOf(phase: string | undefined): ItemRecord[] {
-    return this.items.filter((item) => item.phase === phase);
-  }
 
   #phase(id: string, t: number, name?: string, parent?: string, group?: true): PhaseRecord {
     let phase = this.phases.get(id);

@@ -10,7 +10,8 @@ export function stripAnsi(text: string): string {
 
 // C0 controls, DEL, C1 controls, and bidi overrides/isolates: anything that could move the cursor,
 // retitle the window or reorder text when prog prints a field that came from the child.
-const UNSAFE_CLASS = '[\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]';
+/** C0 and C1 controls, DEL and the bidi overrides: what no text from a command may carry as is. */
+export const UNSAFE_CLASS = '[\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]';
 const HAS_UNSAFE = new RegExp(UNSAFE_CLASS);
 const UNSAFE = new RegExp(UNSAFE_CLASS, 'g');
 

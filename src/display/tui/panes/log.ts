@@ -7,6 +7,7 @@ import { topIndex } from '../controls.js';
 import type { Entry } from '../log-buffer.js';
 import type { Theme } from '../theme.js';
 import { sourceText, type UiState } from '../ui-state.js';
+import { thousands } from '../../duration.js';
 
 /** The icon a line starts with: output has none, so the child's text keeps its own columns. */
 export function entryText(entry: Entry): string {
@@ -16,10 +17,6 @@ export function entryText(entry: Entry): string {
   return `${icon} ${entry.text}`;
 }
 
-/** 12,345: by hand, as toLocaleString goes through ICU on every frame (a third of a frame's cost). */
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
-}
 
 /** The first line shown, and whether the pane is at the newest lines. */
 export function logWindow(lines: readonly Entry[], rows: number, state: UiState): { top: number; atEnd: boolean } {
