@@ -3,7 +3,7 @@
 // to look), and the JSON a webhook gets. Pure: the same run gives the same words.
 import { formatDuration } from '../display/duration.js';
 import { stripAnsi, UNSAFE_CLASS } from '../lines/ansi.js';
-import { workflowKey } from '../store/workflow-key.js';
+import { givenWorkflowName } from '../store/workflow-key.js';
 import type { FinishedRun } from './exporter.js';
 
 /** Runs of characters no notification may carry (controls, bidi overrides): each becomes a space. */
@@ -62,7 +62,8 @@ export interface WebhookPayload {
 export function runName(run: Pick<FinishedRun, 'info' | 'summary'>): string {
   const { info, summary } = run;
   if (summary.workflow !== undefined && summary.workflow.trim() !== '') return oneLine(summary.workflow, NAME_LIMIT);
-  if (info.key !== workflowKey(info.command, info.cwd)) return oneLine(info.key, NAME_LIMIT);
+  const given = givenWorkflowName(info);
+  if (given !== undefined) return oneLine(given, NAME_LIMIT);
   return oneLine(info.command.join(' '), NAME_LIMIT);
 }
 

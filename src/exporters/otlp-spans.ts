@@ -2,7 +2,7 @@
 // phase started in a CI group nests under that group's span), each item a span under its phase.
 // Pure: a FinishedRun in, plain span descriptions out, parents before their children, every time
 // in ms since the epoch (the ledger's ms since the run's start, plus the start).
-import { workflowKey } from '../store/workflow-key.js';
+import { givenWorkflowName, workflowKey } from '../store/workflow-key.js';
 import type { FinishedRun } from './exporter.js';
 import type { ItemRecord, PhaseRecord } from './run-ledger.js';
 
@@ -140,7 +140,7 @@ function commandLine({ info }: FinishedRun): string {
 
 /** --name's, which the key is when it is not the command's. */
 function givenName({ info }: FinishedRun): string | undefined {
-  return info.key === workflowKey(info.command, info.cwd) ? undefined : info.key;
+  return givenWorkflowName(info);
 }
 
 function runError(run: FinishedRun): Pick<SpanPlan, 'error'> {

@@ -7,6 +7,11 @@ export function workflowKey(command: string[], cwd: string, name?: string): stri
   return `${command.map(shellWord).join(' ')} @ ${cwd}`;
 }
 
+/** The name a run's workflow was given (--name, or a workflow marker's), or undefined when its key is the command line's. */
+export function givenWorkflowName(info: { key: string; command: string[]; cwd: string }): string | undefined {
+  return info.key === workflowKey(info.command, info.cwd) ? undefined : info.key;
+}
+
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
