@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { cleanup, startProg } from '../helpers/live.js';
 import { runProg, tempDir, type ProgResult } from '../helpers/prog.js';
 import { child, marker, type Step } from '../helpers/runs.js';
+import { waitUntil } from '../helpers/procfs.js';
 
 const UTC = { TZ: 'UTC' };
 
@@ -72,6 +73,27 @@ async function detached(steps: (Step | 'GO')[]): Promise<Detached> {
   };
 }
 
+/** Bytes of stdout the run's events log has chunk records for: what prog logs can show of it. */
+function recordedStdout(home: string, id: string): number {
+  let events: string;
+  try {
+    events = readFileSync(join(home, 'runs', id, 'events.ndjson'), 'utf8');
+  } catch {
+    return 0;
+  }
+  let bytes = 0;
+  for (const line of events.split('\n')) {
+    if (!line.includes('"chunk"')) continue;
+    try {
+      const record = JSON.parse(line) as { type?: string; stream?: string; length?: number };
+      if (record.type === 'chunk' && record.stream === 'stdout') bytes += record.length ?? 0;
+    } catch {
+      // A line still being written.
+    }
+  }
+  return bytes;
+}
+
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `stdout │ ${from + i}`);
 
 test('-f follows a running run: lines arrive while it runs, and prog logs exits 0 when it ends', async () => {
@@ -123,6 +145,10 @@ test('-n 3 -f: the last 3 lines written so far, then every new one, until the ru
   for (let i = 1; i <= 10; i++) backlog.push({ o: `${i}\n` });
   const run = await detached([...backlog, 'GO', { o: '11\n' }, { sleep: 100 }, { o: '12\n' }]);
   try {
+    // "So far" is what the run has recorded: all ten lines, before prog logs starts (the recorder
+    // writes its chunk records a moment after the bytes; on a fast machine logs could start between).
+    const backlogBytes = backlog.reduce((n, step) => n + ('o' in step ? String(step.o).length : 0), 0);
+    await waitUntil(() => recordedStdout(run.home, run.id) >= backlogBytes || 'the backlog is not recorded yet', 10_000, 'the run to record its backlog');
     const follower = startProg(['logs', run.id, '-n', '3', '-f'], { home: run.home, env: UTC });
     await follower.waitOut(/│ 10\n/, 15_000, 'the backlog');
     assert.ok(!run.ended(), 'the run is still going');
