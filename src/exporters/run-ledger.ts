@@ -4,6 +4,7 @@
 // run's events.ndjson would build the same record. Bounded: past MAX_ITEMS items only counts grow.
 import type { Extra, LogLevel, PhaseStatus, ProgEvent, TailSource } from '../events.js';
 import { stripAnsi } from '../lines/ansi.js';
+import { willRetry } from '../events.js';
 
 /** Most items (and diagnostics) kept one by one; the rest are counted in `omittedItems`. */
 export const MAX_ITEMS = 100_000;
@@ -147,7 +148,7 @@ export class RunLedger {
         return;
       }
       case 'item.fail': {
-        const retried = event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+        const retried = willRetry(event);
         if (retried) {
           const item = this.#item(event.phase, event.id, event.t, event.agent);
           if (item === undefined) return;

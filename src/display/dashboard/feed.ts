@@ -12,6 +12,7 @@ import { historyPrior } from '../../store/history-prior.js';
 import { RunReader } from '../../store/run-reader.js';
 import { SERIES_COLUMNS, type FeedDelta, type FeedLine, type Series, type TimelineItem, type TimelinePhase } from './protocol.js';
 import type { StoredRun } from '../../store/runs.js';
+import { willRetry } from '../../events.js';
 
 /** Lines kept in memory per run; older ones are in the raw logs. */
 export const MAX_LINES = 20_000;
@@ -234,7 +235,7 @@ export class RunFeed {
   }
 
   #retrying(event: Extract<ProgEvent, { type: 'item.fail' }>): boolean {
-    return event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+    return willRetry(event);
   }
 
   #point(t: number, n: number, resources?: Extract<ProgEvent, { type: 'resources' }>): void {

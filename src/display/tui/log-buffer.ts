@@ -7,6 +7,7 @@ import type { LogLevel, ProgEvent, StreamName } from '../../events.js';
 import { escapeForTerminal, stripAnsi } from '../../lines/ansi.js';
 import { textWidth } from '../rich/text-width.js';
 import { Attribution } from './attribution.js';
+import { willRetry } from '../../events.js';
 
 /** Lines kept per ring (the run's, each stream's, each agent's, each phase's). */
 export const RING_LINES = 5000;
@@ -92,7 +93,7 @@ export class LogBuffer {
         break;
       }
       case 'item.fail': {
-        const retry = event.retry !== undefined && event.maxRetries !== undefined && event.retry <= event.maxRetries;
+        const retry = willRetry(event);
         const name = `${event.phase === undefined ? '' : `${event.phase}/`}${event.id}${event.agent === undefined ? '' : ` [${event.agent}]`}`;
         const what = retry ? `retrying ${name} (${event.retry}/${event.maxRetries})` : `failed ${name}`;
         const error = event.error === undefined ? '' : `: ${event.error}`;
