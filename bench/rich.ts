@@ -10,16 +10,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENTS, cpuTicks, median, NODE, PROG, q, TICKS } from './pty.js';
 import type { BenchRow } from './row.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const PROG = join(root, 'bin', 'prog.cjs');
-const AGENTS = join(root, 'test', 'fixtures', 'agents.js');
-const NODE = process.execPath;
-const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
 // Issue 13's goals: all of prog ≤ 0.02 core under the event storm; frame cost flat in agents;
 // a CPU-bound child's wall time within 1 % of its time alone.
 const GOAL_CORES = 0.02;
@@ -30,9 +25,6 @@ const quick = process.argv.includes('--quick');
 const seconds = Number(process.env.BENCH_RICH_SECONDS ?? (quick ? 3 : 8));
 const reps = Number(process.env.BENCH_RICH_REPS ?? (quick ? 1 : 3));
 
-function q(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 interface PtyRun {
   wallMs: number;
@@ -57,10 +49,8 @@ async function inPty(command: string, measure: boolean): Promise<PtyRun> {
   const samples: { ms: number; ticks: number }[] = [];
   const sampler = measure ? setInterval(() => {
     try {
-      const pid = readFileSync(pidFile, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      samples.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, ticks: Number(fields[11]) + Number(fields[12]) });
+      const ticks = cpuTicks(readFileSync(pidFile, 'utf8').trim());
+      if (ticks !== undefined) samples.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, ticks });
     } catch {
       // Not started yet, or gone.
     }
@@ -84,10 +74,6 @@ function prog(format: string, child: string): string {
   return `${q(NODE)} ${q(PROG)} run --format ${format} -- ${child}`;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function richRows(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];

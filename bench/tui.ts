@@ -12,16 +12,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENTS, cpuTicks, median, NODE, PROG, q, TICKS } from './pty.js';
 import type { BenchRow } from './row.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const PROG = join(root, 'bin', 'prog.cjs');
-const AGENTS = join(root, 'test', 'fixtures', 'agents.js');
-const NODE = process.execPath;
-const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
 const GOAL_ABOVE_NONE = 0.02;
 const GOAL_FPS = 10;
 const SYNC_START = '\x1b[?2026h';
@@ -30,20 +25,7 @@ const quick = process.argv.includes('--quick');
 const seconds = Number(process.env.BENCH_TUI_SECONDS ?? (quick ? 3 : 8));
 const reps = Number(process.env.BENCH_TUI_REPS ?? (quick ? 1 : 3));
 
-function q(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
-function ticks(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The prog recording the run in the background: run.json names it as the supervisor. */
 function recorderPid(home: string): number | undefined {
@@ -92,12 +74,12 @@ async function inPty(format: string, child: string): Promise<PtyRun> {
   const sampler = setInterval(() => {
     let own: number | undefined;
     try {
-      own = ticks(Number(readFileSync(pidFile, 'utf8').trim()));
+      own = cpuTicks(readFileSync(pidFile, 'utf8').trim());
     } catch {
       // Not started yet.
     }
     if (format === 'tui') recorder ??= recorderPid(home);
-    samples.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, own, recorder: ticks(recorder) });
+    samples.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, own, recorder: cpuTicks(recorder) });
   }, 100);
   const code = await new Promise<number | null>((resolveExit) => pty.on('exit', resolveExit));
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -112,10 +94,6 @@ async function inPty(format: string, child: string): Promise<PtyRun> {
   return { cores: used / TICKS / ((to.ms - from.ms) / 1000), framesPerSecond: frames / (wallMs / 1000), bytesPerSecond: bytes / (wallMs / 1000) };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function tuiRows(): Promise<BenchRow[]> {
   const load = `${q(NODE)} ${q(AGENTS)} 20 50 ${seconds}`;
