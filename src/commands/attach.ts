@@ -25,7 +25,7 @@ export interface AttachOptions {
 /** What the TUI's `q` and confirmed Ctrl-C ask of the follower. */
 type TuiRequest = 'leave' | 'stop';
 
-/** How often the files are read for what is new while following. */
+/** How often the files are read for what is new while following (unless the view asks for less). */
 const POLL_MS = 100;
 const TICK_MS = 1000;
 /**
@@ -141,7 +141,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
       lastTick = Date.now();
       view.tick(model.snapshot(clock()));
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, view.followMs ?? POLL_MS));
   }
   ended = true;
   stopReading();

@@ -13,6 +13,11 @@ export interface ProgressReader {
 export interface View {
   /** Needs an `output` event per line (a decode per line, so only views that use them ask). */
   readonly wantsLines: boolean;
+  /**
+   * How often `prog attach` reads the run's files for what is new, for a view that shows less often
+   * than the default (100 ms): reading more often than a view draws only wakes the process.
+   */
+  readonly followMs?: number;
   /** The child's bytes for the user, markers removed. Views that replace output ignore them. */
   output(stream: StreamName, bytes: Buffer): void;
   event(event: ProgEvent, model: ProgressReader): void;

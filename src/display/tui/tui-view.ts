@@ -1,8 +1,8 @@
 // The full-screen terminal UI (`--format tui`): the run's header, its phase tree, its agents and
 // its log on the alternate screen, with keys to select, filter, scroll and copy. A consumer like
 // every view: it counts nothing; it shows the model's snapshots and keeps the lines the events
-// bring (log-buffer.ts). Events only mark the frame stale; frames go out at most ten a second
-// (a key is answered at once when the last frame is 100 ms old), rows diffed by screen.ts.
+// bring (log-buffer.ts). Events and keys only schedule a frame; one frame then shows all that came
+// (the run's news at most 4 a second, keys within 10 a second), rows diffed by screen.ts.
 import { Chalk } from 'chalk';
 import type { ProgEvent, SignalEvent } from '../../events.js';
 import { emptyCounts, type Snapshot, type Summary } from '../../model/snapshot.js';
@@ -40,8 +40,8 @@ export interface TuiOptions extends ViewOptions {
 /** A key is answered at once, unless a frame went out less than this ago (at most 10 frames a second). */
 const FRAME_MS = 100;
 /**
- * What the run sends is drawn at most this often: a busy run's events come every poll, and a
- * frame costs more (drawing, and the terminal's write) than the eye gains above 4 a second.
+ * What the run sends is drawn at most this often, and `prog attach` reads the run's files as often:
+ * a frame costs more (drawing, and the terminal's write) than the eye gains above 4 a second.
  */
 const DATA_FRAME_MS = 250;
 /** With nothing new only the clocks (whole seconds) and the spinner move: two frames a second keep them going. */
@@ -53,6 +53,7 @@ const UNCUT = 10_000;
 
 export class TuiView implements View {
   readonly wantsLines = true;
+  readonly followMs = DATA_FRAME_MS;
   readonly #options: TuiOptions;
   readonly #theme: Theme;
   readonly #chalk: InstanceType<typeof Chalk>;
@@ -62,14 +63,17 @@ export class TuiView implements View {
   readonly #log = new LogBuffer();
   readonly #history = new ResourceHistory();
   readonly #state: UiState = initialState();
-  readonly #timer: NodeJS.Timeout;
+  /** The next frame: one timer, set for the soonest thing due (news, a key, or the clocks). */
+  #timer?: NodeJS.Timeout;
+  #timerAt = Infinity;
+  /** A frame asked for as soon as the events being handled now are all in (setImmediate). */
+  #immediate?: NodeJS.Immediate;
   #escapeTimer?: NodeJS.Timeout;
   #model?: ProgressReader;
   #signal?: SignalEvent;
   #frame?: Frame;
   #snapshot?: Snapshot;
   #frameNo = 0;
-  #stale = true;
   #drawnAt = 0;
   #closed = false;
 
@@ -82,11 +86,7 @@ export class TuiView implements View {
     this.#mode.start();
     this.#screen.enter();
     this.#mode.alternate = true;
-    this.#timer = setInterval(() => {
-      const since = performance.now() - this.#drawnAt;
-      if (since >= IDLE_FRAME_MS || (this.#stale && since >= DATA_FRAME_MS)) this.#draw();
-    }, FRAME_MS);
-    this.#timer.unref();
+    this.#schedule(0);
     options.output.on('resize', this.#onResize);
   }
 
@@ -100,7 +100,7 @@ export class TuiView implements View {
 
   event(event: ProgEvent, model: ProgressReader): void {
     this.#model = model;
-    this.#stale = true;
+    this.#schedule(DATA_FRAME_MS);
     this.#log.event(event);
     if (event.type === 'resources') this.#history.add(event);
     else if (event.type === 'signal') this.#signal = event;
@@ -138,9 +138,28 @@ export class TuiView implements View {
       const action = handleKey(this.#state, key, this.#context());
       if (action) this.#do(action);
     }
-    this.#stale = true;
-    // Answer a key at once, unless a frame went out less than a frame's time ago.
-    if (performance.now() - this.#drawnAt >= FRAME_MS) this.#draw();
+    this.#schedule(FRAME_MS);
+  }
+
+  /**
+   * A frame once `gap` ms have passed since the last one: at once (after the events being handled
+   * now) when they have, else by a timer — never sooner than one already set.
+   */
+  #schedule(gap: number): void {
+    if (this.#closed || this.#immediate) return;
+    const at = this.#drawnAt + gap;
+    if (at <= performance.now()) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        this.#draw();
+      });
+      return;
+    }
+    if (at >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#draw(), at - performance.now());
+    this.#timer.unref();
   }
 
   #do(action: Action): void {
@@ -177,9 +196,12 @@ export class TuiView implements View {
   }
 
   #draw(): void {
+    clearTimeout(this.#timer);
+    this.#timerAt = Infinity;
     if (this.#closed || !this.#screen.active) return;
-    this.#stale = false;
     this.#drawnAt = performance.now();
+    // With nothing new, the clocks and the spinner still move.
+    this.#schedule(IDLE_FRAME_MS);
     this.#frameNo++;
     const { columns, rows } = this.#size();
     const snapshot = this.#model?.snapshot(this.#options.clock?.()) ?? emptySnapshot();
@@ -230,7 +252,8 @@ export class TuiView implements View {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
     if (this.#escapeTimer) clearTimeout(this.#escapeTimer);
     this.#options.output.off('resize', this.#onResize);
     this.#screen.leave();
