@@ -149,15 +149,20 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
   const [{ runCommand }, { loadRunSettings, settingsOptions }] = await Promise.all([import('./commands/run.js'), import('./config/load.js')]);
   // Flag > PROG_* > user config > default; the config file is read only when some key needs it.
   const settings = settingsOptions(loadRunSettings(args));
-  if (settings.format === 'tui') {
+  // The prog recording a `--format tui` run draws the TUI for the terminal's prog (relay.ts).
+  const tuiChannel = settings.format === 'tui' && process.env.PROG_TUI_CHANNEL === '3' ? 3 : undefined;
+  if (settings.format === 'tui' && tuiChannel === undefined) {
     const { tuiFallbackNote } = await import('./display/format.js');
     const note = tuiFallbackNote({ stdoutIsTTY: process.stdout.isTTY === true, stdinIsTTY: process.stdin.isTTY === true, env: process.env });
     if (note === undefined) {
-      // The TUI owns the keyboard and the screen: the run is recorded by a prog of its own, and this
-      // one follows it, so `q` can leave the TUI while the run goes on (prog attach comes back).
-      const [{ startDetached }, { attachCommand }] = await Promise.all([import('./commands/detach.js'), import('./commands/attach.js')]);
-      const id = await startDetached(own, command);
-      await attachCommand({ target: id, format: 'tui' });
+      // The TUI owns the keyboard and the screen: the run is recorded by a prog of its own, which
+      // draws the TUI from its model, and this one relays keys and frames, so `q` can leave the
+      // TUI while the run goes on (prog attach comes back).
+      const [{ startDetached }, { relayTui, screenEnv }, { stateDir }, { join }] = await Promise.all([
+        import('./commands/detach.js'), import('./display/tui/relay.js'), import('./store/state-dir.js'), import('node:path'),
+      ]);
+      const { id, channel } = await startDetached(own, command, screenEnv(process.stdout));
+      await relayTui(channel!, { id, dir: join(stateDir(), 'runs', id) });
       return;
     }
     process.stderr.write(note);
@@ -169,6 +174,7 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
     hideOutput: args['hide-output'],
     foreground: args.foreground === true,
     markerNonce: args['marker-nonce'] === true,
+    ...(tuiChannel === undefined ? {} : { tuiChannel }),
     ...(process.env.PROG_DETACHED_RUN_ID ? { runId: process.env.PROG_DETACHED_RUN_ID } : {}),
     ...(args.name === undefined ? {} : { name: args.name }),
   });

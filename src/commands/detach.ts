@@ -2,6 +2,7 @@
 // this one can return at once. It prints the run's id on stdout (for scripts) once the command has
 // started, or the reason it could not start (with the status prog run would have had).
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { printError, writeStderr } from '../diagnostics.js';
@@ -16,13 +17,17 @@ const START_TIMEOUT_MS = 10_000;
 const POLL_MS = 25;
 
 export async function detachRun(own: string[], command: string[]): Promise<void> {
-  const id = await startDetached(own, command);
+  const { id } = await startDetached(own, command);
   process.stdout.write(`${id}\n`);
   writeStderr(`prog: run ${id} started in the background · prog attach ${id} follows it · prog logs ${id} · prog stop ${id}\n`);
 }
 
-/** The run started by a prog of its own, without a terminal; its id once the command is running. */
-export async function startDetached(own: string[], command: string[]): Promise<string> {
+/**
+ * The run started by a prog of its own, without a terminal; its id once the command is running.
+ * With `tui` (the terminal's size and colour, relay.ts), that prog draws the TUI over a socket
+ * pair on its fd 3, the `channel` returned.
+ */
+export async function startDetached(own: string[], command: string[], tui?: Record<string, string>): Promise<{ id: string; channel?: Socket }> {
   // A run nobody can find again is not started: `runs` that is a file, a loop, or out of reach.
   checkStateDir(join(stateDir(), 'runs'));
   const id = newRunId();
@@ -42,10 +47,10 @@ export async function startDetached(own: string[], command: string[]): Promise<s
   const dir = join(stateDir(), 'runs', id);
   // Anything the background prog itself has to say (a warning, a crash) goes to a file in the state dir.
   const log = openLog(join(stateDir(), 'detached.log'));
-  const child = spawn(process.execPath, [process.argv[1]!, 'run', ...flags, '--format', 'none', '--', ...command], {
+  const child = spawn(process.execPath, [process.argv[1]!, 'run', ...flags, '--format', tui ? 'tui' : 'none', '--', ...command], {
     detached: true,
-    stdio: ['ignore', 'ignore', log ?? 'ignore'],
-    env: { ...process.env, PROG_DETACHED_RUN_ID: id },
+    stdio: ['ignore', 'ignore', log ?? 'ignore', ...(tui ? ['pipe' as const] : [])],
+    env: { ...process.env, PROG_DETACHED_RUN_ID: id, ...(tui ? { ...tui, PROG_TUI_CHANNEL: '3' } : {}) },
   });
   if (log !== undefined) closeSync(log);
   let gone: number | null | undefined;
@@ -66,7 +71,8 @@ export async function startDetached(own: string[], command: string[]): Promise<s
     if (Date.now() > deadline) throw new ProgError('DETACH_FAILED', `the background prog did not start the command within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return id;
+  const channel = tui ? (child.stdio[3] as Socket) : undefined;
+  return { id, ...(channel ? { channel } : {}) };
 }
 
 function openLog(path: string): number | undefined {

@@ -70,6 +70,8 @@ export interface RunOptions {
    * command in PROG_MARKER_NONCE (so text it echoes cannot inject progress).
    */
   markerNonce?: boolean;
+  /** This prog draws the TUI for `prog run --format tui`'s terminal over this descriptor (remote-tui.ts). */
+  tuiChannel?: number;
   /** --junit, --otlp, --notify…: what the exporters send or write once the run ends. */
   exports?: ExportOptions;
 }
@@ -94,7 +96,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
   // A format or parser that cannot work here is a usage error, found before anything is recorded.
   const terminals = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true, env: process.env };
-  const format = resolveFormat(options.format, terminals);
+  const format = options.tuiChannel === undefined ? resolveFormat(options.format, terminals) : 'tui';
   const requested = options.parsers ?? [];
   // --parser none skips even loading them: markers only, and no line is decoded unless a view asks.
   const specs = requested.length === 1 && requested[0] === 'none' ? [] : await loadParserSpecs();
@@ -123,6 +125,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     // In GitHub Actions the plain log folds each top-level phase's output in a ::group::.
     // Only while the github-actions parser reads the output: it is what sees the command's own groups.
     ...(format === 'plain' && process.env.GITHUB_ACTIONS === 'true' && readsGroups(parserChoice) ? { ciGroups: true } : {}),
+    ...(options.tuiChannel === undefined ? {} : { tuiChannel: { fd: options.tuiChannel, runId: info.id } }),
   });
   // JUnit, OpenTelemetry, GitHub Actions, notifications: loaded only when asked for (or in GitHub Actions).
   const exportOptions = options.exports?.junit === undefined ? options.exports ?? {} : { ...options.exports, junit: resolve(cwd, options.exports.junit) };
@@ -186,6 +189,9 @@ export async function runCommand(options: RunOptions): Promise<void> {
         PROG_RESUME_FILE: resumeFile,
         // For this prog only: a prog run inside the command must choose its own id.
         PROG_DETACHED_RUN_ID: undefined,
+        PROG_TUI_CHANNEL: undefined,
+        PROG_TUI_SIZE: undefined,
+        PROG_TUI_COLOR: undefined,
         // Unset without --marker-nonce: an outer prog's secret is not this run's.
         PROG_MARKER_NONCE: nonce,
         // `none` also hides a PROG_PROGRESS_FD inherited from an outer prog: that descriptor is not open here.

@@ -14,6 +14,11 @@ export async function loadView(format: ViewFormat, options: ViewOptions): Promis
     case 'plain':
       return new (await import('./plain.js')).PlainView(options);
     case 'tui': {
+      if (options.tuiChannel) {
+        const { RemoteTuiView, remoteScreen } = await import('./tui/remote-tui.js');
+        const screen = remoteScreen(process.env) ?? { columns: 80, rows: 24, colorLevel: 0 };
+        return new RemoteTuiView({ ...options, runId: options.tuiChannel.runId }, options.tuiChannel.fd, screen);
+      }
       if (options.tui) {
         const { TuiView } = await import('./tui/tui-view.js');
         return new TuiView({ ...options, ...options.tui, input: process.stdin, output: process.stdout });

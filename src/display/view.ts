@@ -52,4 +52,6 @@ export interface ViewOptions {
   ciGroups?: boolean;
   /** The full-screen TUI's run and what its keys ask of the follower (prog attach): `q`, and Ctrl-C confirmed. */
   tui?: { runId: string; onLeave(): void; onStop(): void };
+  /** The TUI drawn by the prog recording the run, for the terminal at the other end of `fd` (remote-tui.ts). */
+  tuiChannel?: { fd: number; runId: string };
 }

@@ -3,7 +3,7 @@
 // every view: it counts nothing; it shows the model's snapshots and keeps the lines the events
 // bring (log-buffer.ts). Events and keys only schedule a frame; one frame then shows all that came
 // (the run's news at most 4 a second, keys within 10 a second), rows diffed by screen.ts.
-import { Chalk } from 'chalk';
+import { Chalk, type ColorSupportLevel } from 'chalk';
 import type { ProgEvent, SignalEvent } from '../../events.js';
 import { emptyCounts, type Snapshot, type Summary } from '../../model/snapshot.js';
 import { colorLevel } from '../color.js';
@@ -35,6 +35,8 @@ export interface TuiOptions extends ViewOptions {
   onLeave(): void;
   /** Ctrl-C, confirmed in the TUI: the caller stops the run and keeps following until it ends. */
   onStop(): void;
+  /** The terminal's colours, when `output` is not the terminal itself (remote-tui.ts). */
+  colorLevel?: ColorSupportLevel;
 }
 
 /** A key is answered at once, unless a frame went out less than this ago (at most 10 frames a second). */
@@ -79,7 +81,7 @@ export class TuiView implements View {
 
   constructor(options: TuiOptions) {
     this.#options = options;
-    this.#chalk = new Chalk({ level: colorLevel(options.output) });
+    this.#chalk = new Chalk({ level: options.colorLevel ?? colorLevel(options.output) });
     this.#theme = theme(this.#chalk);
     this.#screen = new Screen(options.output);
     this.#mode = new TerminalMode(options.input, options.output, (bytes) => this.#onKeys(bytes));
@@ -116,6 +118,11 @@ export class TuiView implements View {
   detach(message: string): void {
     this.#close();
     terminalStderr().write(`${this.#chalk.dim(`prog: ${message}`)}\n`);
+  }
+
+  /** Stops drawing and gives the terminal back, saying nothing (its prog has gone). */
+  close(): void {
+    this.#close();
   }
 
   readonly #onResize = (): void => {
