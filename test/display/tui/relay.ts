@@ -1,0 +1,83 @@
+// `prog run --format tui`'s two processes, in a real terminal (tmux): the prog recording the run
+// draws the TUI and the terminal's prog relays it (src/display/tui/relay.ts). What only this split
+// can get wrong: the end comes after the run is wholly recorded (its JUnit report written), a
+// recorder that dies leaves the terminal usable and says so, and the command never holds the channel.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { letGo } from '../../helpers/go-file.js';
+import { waitUntil } from '../../helpers/procfs.js';
+import { tempDir } from '../../helpers/prog.js';
+import { readJson } from '../../helpers/runs.js';
+import { shellQuote } from '../../helpers/tmux.js';
+import { liveTest, tools } from '../../helpers/tools.js';
+import { childCommand, demo, exited, logLines, paneFlag, prog, terminal, tuiUp } from '../../fixtures/tui-session.js';
+
+function onlyRunDir(home: string): string {
+  const [id] = readdirSync(join(home, 'runs'));
+  return join(home, 'runs', id!);
+}
+
+liveTest([tools.tmux()], 'prog run --format tui returns once the run is wholly recorded: its JUnit report is there, and its status is the command\'s', async () => {
+  const home = tempDir();
+  const junit = join(home, 'report.xml');
+  const tap = `printf 'TAP version 13\\n1..2\\nok 1 - first\\nnot ok 2 - second\\n'; exit 3`;
+  // The shell looks for the report the moment prog has returned.
+  const line = `${prog(`run --no-resources --format tui --junit ${shellQuote(junit)} -- sh -c ${shellQuote(tap)}`)}; s=$?; test -s ${shellQuote(junit)} && echo REPORT-THERE || echo REPORT-MISSING; (exit $s)`;
+  const t = terminal(line, 100, 30, home);
+  try {
+    const end = await t.waitFor(exited, 30_000, 'the run to end');
+    assert.ok(end.includes('REPORT-THERE'), `the report exists when prog returns:\n${end.join('\n')}`);
+    assert.ok(end.includes('[exit 3]'), `prog ends with the command's status:\n${end.join('\n')}`);
+    assert.ok(end.some((l) => /^finished failed · exit 3/.test(l)), `the summary is printed:\n${end.join('\n')}`);
+    assert.match(readFileSync(junit, 'utf8'), /tests="2" failures="1"/);
+    assert.is(paneFlag(t, '#{alternate_on}'), '0');
+    assert.is(paneFlag(t, '#{cursor_flag}'), '1');
+  } finally {
+    t.kill();
+  }
+});
+
+liveTest([tools.tmux()], 'a recorder that dies (SIGKILL) leaves the screen, cursor and keyboard restored, and prog says the run is lost', async () => {
+  const home = tempDir();
+  const go = join(home, 'go');
+  const t = terminal(prog(`run --no-resources --format tui -- ${childCommand(demo([go]))}`), 120, 40, home);
+  try {
+    await t.waitFor((s) => tuiUp(s) && logLines(s).at(-1) === 'out 080', 20_000, 'the TUI');
+    const record = readJson(join(onlyRunDir(home), 'run.json')) as { supervisor?: { pid: number } };
+    assert.ok(record.supervisor, 'run.json names the recorder');
+    process.kill(record.supervisor.pid, 'SIGKILL');
+    const end = await t.waitFor(exited, 15_000, 'the terminal\'s prog to end');
+    assert.ok(end.some((l) => /run \d{8}-\d{6}-[0-9a-f]+ is lost/.test(l)), `it says what happened:\n${end.join('\n')}`);
+    assert.ok(end.includes('[exit 1]'), end.join('\n'));
+    assert.is(paneFlag(t, '#{alternate_on}'), '0', 'the normal screen is back');
+    assert.is(paneFlag(t, '#{cursor_flag}'), '1', 'and the cursor shows');
+    // The keyboard is cooked again: the terminal echoes what is typed.
+    t.keys('typed-back');
+    await t.waitFor((s) => s.some((l) => l.includes('typed-back')), 5_000, 'the terminal to echo a key');
+  } finally {
+    await letGo(t, go);
+  }
+});
+
+for (const progressFd of ['3', 'none']) {
+  liveTest([tools.tmux()], `the command does not inherit the TUI's channel (--progress-fd ${progressFd})`, async () => {
+    const home = tempDir();
+    const fds = join(home, 'fds.txt');
+    const script = `ls -l /proc/$$/fd > ${shellQuote(fds)}`;
+    const t = terminal(prog(`run --no-resources --format tui --progress-fd ${progressFd} -- sh -c ${shellQuote(script)}`), 100, 30, home);
+    try {
+      await t.waitFor(exited, 20_000, 'the run to end');
+      await waitUntil(() => existsSync(fds), 5_000, 'the listing');
+      const listing = readFileSync(fds, 'utf8');
+      assert.not.match(listing, /socket:/, `no socket among the command's descriptors:\n${listing}`);
+      const run = readJson(join(onlyRunDir(home), 'run.json')) as { exitCode?: number };
+      assert.is(run.exitCode, 0);
+    } finally {
+      t.kill();
+    }
+  });
+}
+
+test.run();
