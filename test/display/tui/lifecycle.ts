@@ -1,7 +1,7 @@
 // Leaving and stopping, in a real terminal (tmux): `q` gives the screen and the cursor back while
 // the run goes on, and `prog attach --format tui` returns to it; Ctrl-C asks first, and `y` stops
 // the run, prog ending with the run's status.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,12 +10,7 @@ import { waitUntil } from '../../helpers/procfs.js';
 import { tempDir } from '../../helpers/prog.js';
 import { readJson } from '../../helpers/runs.js';
 import { liveTest, tools } from '../../helpers/tools.js';
-import { childCommand, demo, exited, footer, logLines, paneFlag, prog, terminal, tuiUp } from '../../fixtures/tui-session.js';
-
-function onlyRunDir(home: string): string {
-  const [id] = readdirSync(join(home, 'runs'));
-  return join(home, 'runs', id!);
-}
+import { childCommand, demo, exited, footer, logLines, onlyRunDir, paneFlag, prog, terminal, tuiUp } from '../../fixtures/tui-session.js';
 
 liveTest([tools.tmux()], 'q leaves the TUI with the screen and cursor restored, the run goes on, and attach --format tui returns to it', async () => {
   const home = tempDir();

@@ -2,7 +2,7 @@
 // draws the TUI and the terminal's prog relays it (src/display/tui/relay.ts). What only this split
 // can get wrong: the end comes after the run is wholly recorded (its JUnit report written), a
 // recorder that dies leaves the terminal usable and says so, and the command never holds the channel.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,12 +12,7 @@ import { tempDir } from '../../helpers/prog.js';
 import { readJson } from '../../helpers/runs.js';
 import { shellQuote } from '../../helpers/tmux.js';
 import { liveTest, tools } from '../../helpers/tools.js';
-import { childCommand, demo, exited, logLines, paneFlag, prog, terminal, tuiUp } from '../../fixtures/tui-session.js';
-
-function onlyRunDir(home: string): string {
-  const [id] = readdirSync(join(home, 'runs'));
-  return join(home, 'runs', id!);
-}
+import { childCommand, demo, exited, logLines, onlyRunDir, paneFlag, prog, terminal, tuiUp } from '../../fixtures/tui-session.js';
 
 liveTest([tools.tmux()], 'prog run --format tui returns once the run is wholly recorded: its JUnit report is there, and its status is the command\'s', async () => {
   const home = tempDir();
