@@ -1,4 +1,5 @@
 // The command line: flags, help and the one place errors become exit statuses.
+import { fstatSync } from 'node:fs';
 import type { Argv, Options } from 'yargs';
 import { COMMANDS, commandString, RUN_OPTIONS, type CommandSpec, type OptionSpec } from './commands/cli-spec.js';
 import { checkUsage, scanOptions, usageError } from './commands/usage.js';
@@ -150,7 +151,7 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
   // Flag > PROG_* > user config > default; the config file is read only when some key needs it.
   const settings = settingsOptions(loadRunSettings(args));
   // The prog recording a `--format tui` run draws the TUI for the terminal's prog (relay.ts).
-  const tuiChannel = settings.format === 'tui' && process.env.PROG_TUI_CHANNEL === '3' ? 3 : undefined;
+  const tuiChannel = settings.format === 'tui' ? tuiChannelFd(process.env) : undefined;
   if (settings.format === 'tui' && tuiChannel === undefined) {
     const { tuiFallbackNote } = await import('./display/format.js');
     const note = tuiFallbackNote({ stdoutIsTTY: process.stdout.isTTY === true, stdinIsTTY: process.stdin.isTTY === true, env: process.env });
@@ -391,4 +392,20 @@ function chooseCompletionShell(asked: string | undefined): void {
 async function runConfig(action: 'get' | 'set' | 'unset' | 'list' | 'path', key?: string, value?: string, format?: 'text' | 'json'): Promise<void> {
   const { configCommand } = await import('./commands/config.js');
   await configCommand({ action, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(format === undefined ? {} : { format }) });
+}
+
+/**
+ * fd 3, when this prog was started by `prog run --format tui` to draw its TUI (detach.ts): the
+ * variable alone is not enough (a user may set it), the descriptor must be the socket it gave.
+ */
+function tuiChannelFd(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.PROG_TUI_CHANNEL === undefined) return undefined;
+  const given = env.PROG_TUI_CHANNEL === '3' && env.PROG_DETACHED_RUN_ID !== undefined;
+  delete env.PROG_TUI_CHANNEL;
+  if (!given) return undefined;
+  try {
+    return fstatSync(3).isSocket() ? 3 : undefined;
+  } catch {
+    return undefined;
+  }
 }

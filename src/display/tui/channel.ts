@@ -2,8 +2,8 @@
 // owns the keyboard and the screen, and the prog recording the run in the background, which draws
 // the TUI from its own model (remote-tui.ts). It is a socket pair (the recorder's fd 3), so the TUI
 // costs one frame's bytes a frame, not a second reading of every event. Each message is a type
-// byte, a 32-bit length and its payload. The run's end needs no message: the recorder exits, the
-// socket closes, and run.json says how the command ended.
+// byte, a 32-bit length and its payload. When the recorder exits the socket closes, and run.json
+// says how the command ended.
 
 export type ChannelMessage =
   /** Recorder → terminal: bytes for the screen, as a terminal takes them. */
@@ -12,10 +12,15 @@ export type ChannelMessage =
   | { kind: 'keys'; bytes: Buffer }
   /** Terminal → recorder: the screen's size, first thing and on every resize. */
   | { kind: 'size'; columns: number; rows: number }
-  /** Recorder → terminal: `q` — the screen is given back; the run goes on. */
-  | { kind: 'leave' };
+  /** Recorder → terminal: `q` — the screen is given back (the bytes before this); the run goes on. */
+  | { kind: 'leave' }
+  /**
+   * Recorder → terminal: the run is over, the screen given back and the summary written (the bytes
+   * before this). The recorder may still be exporting; its exit closes the socket.
+   */
+  | { kind: 'done' };
 
-const KINDS = ['out', 'keys', 'size', 'leave'] as const;
+const KINDS = ['out', 'keys', 'size', 'leave', 'done'] as const;
 const HEADER = 5;
 /** Larger than any frame or key burst; more is damage, and the channel is given up. */
 const MAX_MESSAGE = 16 * 1024 * 1024;
@@ -31,6 +36,7 @@ export function encode(message: ChannelMessage): Buffer {
       payload = Buffer.from(JSON.stringify({ columns: message.columns, rows: message.rows }));
       break;
     case 'leave':
+    case 'done':
       payload = Buffer.alloc(0);
       break;
   }
@@ -71,6 +77,7 @@ function decode(kind: (typeof KINDS)[number], payload: Buffer): ChannelMessage {
       return { kind, columns: whole(columns, 80), rows: whole(rows, 24) };
     }
     case 'leave':
+    case 'done':
       return { kind };
   }
 }

@@ -2,13 +2,16 @@
 // the run's own model and event stream like any view, with the terminal at the other end of the
 // channel (channel.ts) — keys and sizes come in, frames go out. When the terminal goes (`q`, or the
 // foreground prog ended), the view stops drawing and the run goes on, recorded as ever.
+import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { ColorSupportLevel } from 'chalk';
 import type { ProgEvent } from '../../events.js';
 import type { Summary } from '../../model/snapshot.js';
 import type { ProgressReader, View, ViewOptions } from '../view.js';
-import { ChannelDecoder, encode } from './channel.js';
+import { warnOnce } from '../../diagnostics.js';
+import { ChannelDecoder, encode, type ChannelMessage } from './channel.js';
+import { SYNC_START } from './screen.js';
 import { TuiView } from './tui-view.js';
 
 /** The terminal's size and colour when the recorder starts, before the first message (env, from relay.ts). */
@@ -18,21 +21,36 @@ export interface RemoteScreen {
   colorLevel: ColorSupportLevel;
 }
 
-/** How long the run's end waits for the summary to reach the terminal. */
+/** How long the run's end waits for the summary to reach the terminal's prog. */
 const FLUSH_MS = 2000;
+/**
+ * Bytes the terminal's prog may be behind before frames are skipped (a stalled terminal, a stopped
+ * prog): the recorder's memory stays bounded, and the whole screen is drawn again once it catches up.
+ */
+const MAX_BACKLOG = 256 * 1024;
 
-/** A write stream that looks like the terminal to the TUI: its size, its resizes, its bytes. */
-class RemoteOutput extends Writable {
+/**
+ * What the TUI takes for its terminal: the size and resizes the far end reports, and writes that go
+ * straight onto the socket, so they and the control messages after them arrive in order.
+ */
+class RemoteOutput extends EventEmitter {
   readonly isTTY = true;
   columns: number;
   rows: number;
   readonly #socket: Socket;
+  #skipped = false;
 
   constructor(socket: Socket, columns: number, rows: number) {
-    super({ decodeStrings: true });
+    super();
     this.#socket = socket;
     this.columns = columns;
     this.rows = rows;
+    socket.on('drain', () => {
+      if (!this.#skipped) return;
+      this.#skipped = false;
+      // The TUI draws every row again, as after a resize.
+      this.emit('resize');
+    });
   }
 
   resize(columns: number, rows: number): void {
@@ -42,9 +60,24 @@ class RemoteOutput extends Writable {
     this.emit('resize');
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.#socket.destroyed) return done();
-    this.#socket.write(encode({ kind: 'out', bytes: chunk }), () => done());
+  write(data: string | Uint8Array): boolean {
+    if (this.#socket.destroyed) return true;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // Only frames are skipped: entering and leaving the screen, the summary and copy mode's text always go.
+    if (this.#socket.writableLength > MAX_BACKLOG && bytes.subarray(0, SYNC_START.length).toString('latin1') === SYNC_START) {
+      this.#skipped = true;
+      return false;
+    }
+    return this.#socket.write(encode({ kind: 'out', bytes }));
+  }
+
+  /** A control message, after every byte written before it. */
+  send(message: ChannelMessage, sent?: () => void): void {
+    if (this.#socket.destroyed) {
+      sent?.();
+      return;
+    }
+    this.#socket.write(encode(message), () => sent?.());
   }
 }
 
@@ -61,16 +94,13 @@ export class RemoteTuiView implements View {
     const input = new PassThrough();
     const decoder = new ChannelDecoder();
     this.#socket.on('data', (chunk: Buffer) => {
-      let messages;
       try {
-        messages = decoder.push(chunk);
-      } catch {
-        this.#gone();
-        return;
-      }
-      for (const message of messages) {
-        if (message.kind === 'keys') input.write(message.bytes);
-        else if (message.kind === 'size') this.#output.resize(message.columns, message.rows);
+        for (const message of decoder.push(chunk)) {
+          if (message.kind === 'keys') input.write(message.bytes);
+          else if (message.kind === 'size') this.#output.resize(message.columns, message.rows);
+        }
+      } catch (error) {
+        this.#failed(error);
       }
     });
     this.#socket.on('error', () => this.#gone());
@@ -81,19 +111,25 @@ export class RemoteTuiView implements View {
       output: this.#output as unknown as NodeJS.WriteStream,
       colorLevel: screen.colorLevel,
       onLeave: () => {
-        // The TUI has given the screen back (its bytes are ahead of this on the socket).
+        // The TUI has given the screen back: those bytes are on the socket ahead of this.
         this.#tui = undefined;
-        this.#socket.end(encode({ kind: 'leave' }));
+        this.#output.send({ kind: 'leave' }, () => this.#socket.end());
       },
       // As Ctrl-C in the run's own terminal: the run's signal handling passes it on and escalates.
       onStop: () => process.kill(process.pid, 'SIGINT'),
+      // The run must never end because its view failed: the TUI goes, the recording goes on.
+      onError: (error) => this.#failed(error),
     });
   }
 
   output(): void {}
 
   event(event: ProgEvent, model: ProgressReader): void {
-    this.#tui?.event(event, model);
+    try {
+      this.#tui?.event(event, model);
+    } catch (error) {
+      this.#failed(error);
+    }
   }
 
   tick(): void {}
@@ -102,23 +138,38 @@ export class RemoteTuiView implements View {
     const tui = this.#tui;
     if (!tui) return;
     this.#tui = undefined;
-    tui.finish(summary);
-    // The summary reaches the terminal before the run's end lets this prog exit; the socket closes
-    // with the process, and the terminal's prog then reads the end from run.json.
+    try {
+      tui.finish(summary);
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    // The summary and `done` reach the terminal's prog before the run's end lets this prog exit (it
+    // may still export); should that prog be stalled, it tells the end from run.json instead.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, FLUSH_MS);
-      this.#output.write(Buffer.alloc(0), () => {
+      this.#output.send({ kind: 'done' }, () => {
         clearTimeout(timer);
         resolve();
       });
     });
   }
 
+  /** The TUI threw: said once in the recorder's log; the terminal's prog gives the screen back. */
+  #failed(error: unknown): void {
+    warnOnce('tui', `the TUI stopped (${error instanceof Error ? error.message : String(error)}); the run goes on, recorded`);
+    this.#gone();
+  }
+
   /** The terminal's prog ended or the channel broke: stop drawing, let the run go on. */
   #gone(): void {
     const tui = this.#tui;
     this.#tui = undefined;
-    tui?.close();
+    try {
+      tui?.close();
+    } catch {
+      // Closing writes to a socket that is going anyway.
+    }
     this.#socket.destroy();
   }
 }

@@ -37,6 +37,11 @@ export interface TuiOptions extends ViewOptions {
   onStop(): void;
   /** The terminal's colours, when `output` is not the terminal itself (remote-tui.ts). */
   colorLevel?: ColorSupportLevel;
+  /**
+   * A throw in what the view does on its own (frames on timers, keys, resizes): given here instead
+   * of ending the process, where the view lives beside the run it shows (remote-tui.ts).
+   */
+  onError?(error: unknown): void;
 }
 
 /** A key is answered at once, unless a frame went out less than this ago (at most 10 frames a second). */
@@ -84,7 +89,7 @@ export class TuiView implements View {
     this.#chalk = new Chalk({ level: options.colorLevel ?? colorLevel(options.output) });
     this.#theme = theme(this.#chalk);
     this.#screen = new Screen(options.output);
-    this.#mode = new TerminalMode(options.input, options.output, (bytes) => this.#onKeys(bytes));
+    this.#mode = new TerminalMode(options.input, options.output, (bytes) => this.#guard(() => this.#onKeys(bytes)));
     this.#mode.start();
     this.#screen.enter();
     this.#mode.alternate = true;
@@ -126,16 +131,28 @@ export class TuiView implements View {
   }
 
   readonly #onResize = (): void => {
-    this.#screen.invalidate();
-    this.#draw();
+    this.#guard(() => {
+      this.#screen.invalidate();
+      this.#draw();
+    });
   };
+
+  /** Runs what the view does on its own; a throw goes to onError when there is one. */
+  #guard(work: () => void): void {
+    if (!this.#options.onError) return work();
+    try {
+      work();
+    } catch (error) {
+      this.#options.onError(error);
+    }
+  }
 
   #onKeys(bytes: Buffer): void {
     if (this.#escapeTimer) clearTimeout(this.#escapeTimer);
     this.#escapeTimer = undefined;
     this.#act(this.#keys.push(bytes));
     if (this.#keys.pending && !this.#closed) {
-      this.#escapeTimer = setTimeout(() => this.#act(this.#keys.flush()), ESCAPE_WAIT_MS);
+      this.#escapeTimer = setTimeout(() => this.#guard(() => this.#act(this.#keys.flush())), ESCAPE_WAIT_MS);
     }
   }
 
@@ -158,14 +175,14 @@ export class TuiView implements View {
     if (at <= performance.now()) {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
-        this.#draw();
+        this.#guard(() => this.#draw());
       });
       return;
     }
     if (at >= this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#draw(), at - performance.now());
+    this.#timer = setTimeout(() => this.#guard(() => this.#draw()), at - performance.now());
     this.#timer.unref();
   }
 

@@ -2,13 +2,13 @@
 // draws the TUI and the terminal's prog relays it (src/display/tui/relay.ts). What only this split
 // can get wrong: the end comes after the run is wholly recorded (its JUnit report written), a
 // recorder that dies leaves the terminal usable and says so, and the command never holds the channel.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { letGo } from '../../helpers/go-file.js';
-import { waitUntil } from '../../helpers/procfs.js';
-import { tempDir } from '../../helpers/prog.js';
+import { isLive, liveWithEnv, procStat, waitUntil } from '../../helpers/procfs.js';
+import { fixtures, runProg, tempDir } from '../../helpers/prog.js';
 import { readJson } from '../../helpers/runs.js';
 import { shellQuote } from '../../helpers/tmux.js';
 import { liveTest, tools } from '../../helpers/tools.js';
@@ -54,6 +54,75 @@ liveTest([tools.tmux()], 'a recorder that dies (SIGKILL) leaves the screen, curs
   } finally {
     await letGo(t, go);
   }
+});
+
+/** The prog in the terminal (the relay) and the one recording the run, by their sessions. */
+function processes(home: string): { relay: number; recorder: number } {
+  const record = readJson(join(onlyRunDir(home), 'run.json')) as { supervisor: { pid: number } };
+  const recorder = record.supervisor.pid;
+  const session = procStat(recorder)!.sid;
+  const relay = liveWithEnv('PROG_HOME', home).find((p) => p.sid !== session && p.comm === 'node');
+  assert.ok(relay, 'the terminal\'s prog is found');
+  return { relay: relay.pid, recorder };
+}
+
+liveTest([tools.tmux()], 'a terminal\'s prog stalled while frames pile up, then q: the screen and cursor come back (the leave comes after the last frame)', async () => {
+  const home = tempDir();
+  const t = terminal(prog(`run --no-resources --format tui -- ${shellQuote(process.execPath)} ${shellQuote(join(fixtures, 'agents.js'))} 20 100 60 0 20`), 200, 60, home);
+  let stopped: number | undefined;
+  try {
+    await t.waitFor((s) => tuiUp(s) && s.some((l) => /agent-20/.test(l)), 20_000, 'the TUI with its agents');
+    const { relay } = processes(home);
+    process.kill(relay, 'SIGSTOP');
+    stopped = relay;
+    // Frames go on being drawn for a terminal that reads nothing: past the socket's buffer.
+    const start = Date.now();
+    await waitUntil(() => Date.now() - start > 4000 || 'stalling', 10_000, 'a stall');
+    process.kill(relay, 'SIGCONT');
+    stopped = undefined;
+    t.keys('q');
+    const left = await t.waitFor(exited, 20_000, 'prog to leave');
+    assert.ok(left.some((l) => /left the TUI; run \S+ goes on/.test(l)), left.join('\n'));
+    assert.ok(left.includes('[exit 0]'), left.join('\n'));
+    assert.is(paneFlag(t, '#{alternate_on}'), '0', `the normal screen is back:\n${left.join('\n')}`);
+    assert.is(paneFlag(t, '#{cursor_flag}'), '1');
+  } finally {
+    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    t.kill();
+    await runProg(['stop', 'latest'], { home }).catch(() => undefined);
+  }
+});
+
+liveTest([tools.tmux()], 'a terminal\'s prog stopped until the run has ended still ends with the run\'s status and the screen given back', async () => {
+  const home = tempDir();
+  const go = join(home, 'go');
+  const t = terminal(prog(`run --no-resources --format tui -- ${childCommand(demo([go]))}`), 120, 40, home);
+  let stopped: number | undefined;
+  try {
+    await t.waitFor((s) => tuiUp(s) && logLines(s).at(-1) === 'out 080', 20_000, 'the TUI');
+    const { relay, recorder } = processes(home);
+    process.kill(relay, 'SIGSTOP');
+    stopped = relay;
+    writeFileSync(go, '');
+    await waitUntil(() => !isLive(recorder) || 'recording', 20_000, 'the recorder to end the run and exit');
+    process.kill(relay, 'SIGCONT');
+    stopped = undefined;
+    const end = await t.waitFor(exited, 20_000, 'prog to end');
+    assert.ok(end.includes('[exit 0]'), end.join('\n'));
+    assert.ok(end.some((l) => /^finished ok · exit 0/.test(l) || /run \S+ ended: exit 0/.test(l)), `the end is said:\n${end.join('\n')}`);
+    assert.is(paneFlag(t, '#{alternate_on}'), '0');
+    assert.is(paneFlag(t, '#{cursor_flag}'), '1');
+  } finally {
+    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    await letGo(t, go);
+  }
+});
+
+test('PROG_TUI_CHANNEL set by hand is not taken for the TUI\'s channel: prog runs as asked', async () => {
+  const result = await runProg(['run', '--format', 'tui', '--', 'sh', '-c', 'echo hello'], { env: { PROG_TUI_CHANNEL: '3', CI: 'true' } });
+  assert.is(result.code, 0, result.stderr.toString());
+  assert.match(result.stdout.toString(), /^hello$/m);
+  assert.not.match(result.stderr.toString(), /TypeError|ERR_/);
 });
 
 for (const progressFd of ['3', 'none']) {
