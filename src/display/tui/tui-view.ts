@@ -172,6 +172,8 @@ export class TuiView implements View {
   #schedule(gap: number): void {
     if (this.#closed || this.#immediate) return;
     const at = this.#drawnAt + gap;
+    // A frame already set for sooner: the common case, one event of thousands, decided without a clock.
+    if (at >= this.#timerAt) return;
     if (at <= performance.now()) {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
@@ -179,7 +181,6 @@ export class TuiView implements View {
       });
       return;
     }
-    if (at >= this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
     this.#timer = setTimeout(() => this.#guard(() => this.#draw()), at - performance.now());
