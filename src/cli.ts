@@ -162,8 +162,8 @@ async function startRun(args: RunArgs, command: string[], own: string[]): Promis
       const [{ startDetached }, { relayTui, screenEnv }, { stateDir }, { join }] = await Promise.all([
         import('./commands/detach.js'), import('./display/tui/relay.js'), import('./store/state-dir.js'), import('node:path'),
       ]);
-      const { id, channel } = await startDetached(own, command, screenEnv(process.stdout));
-      await relayTui(channel!, { id, dir: join(stateDir(), 'runs', id) });
+      const { id, pid, channel } = await startDetached(own, command, screenEnv(process.stdout));
+      await relayTui(channel!, { id, dir: join(stateDir(), 'runs', id), recorder: pid });
       return;
     }
     process.stderr.write(note);

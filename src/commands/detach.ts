@@ -27,7 +27,7 @@ export async function detachRun(own: string[], command: string[]): Promise<void>
  * With `tui` (the terminal's size and colour, relay.ts), that prog draws the TUI over a socket
  * pair on its fd 3, the `channel` returned.
  */
-export async function startDetached(own: string[], command: string[], tui?: Record<string, string>): Promise<{ id: string; channel?: Socket }> {
+export async function startDetached(own: string[], command: string[], tui?: Record<string, string>): Promise<{ id: string; pid: number; channel?: Socket }> {
   // A run nobody can find again is not started: `runs` that is a file, a loop, or out of reach.
   checkStateDir(join(stateDir(), 'runs'));
   const id = newRunId();
@@ -72,7 +72,7 @@ export async function startDetached(own: string[], command: string[], tui?: Reco
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const channel = tui ? (child.stdio[3] as Socket) : undefined;
-  return { id, ...(channel ? { channel } : {}) };
+  return { id, pid: child.pid!, ...(channel ? { channel } : {}) };
 }
 
 function openLog(path: string): number | undefined {

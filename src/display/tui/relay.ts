@@ -6,7 +6,6 @@ import type { Socket } from 'node:net';
 import type { ColorSupportLevel } from 'chalk';
 import { writeStderr } from '../../diagnostics.js';
 import { exitLike } from '../../process/exit-like.js';
-import { isAlive } from '../../store/liveness.js';
 import { readRunRecord, runState } from '../../store/runs.js';
 import { colorLevel } from '../color.js';
 import { terminalStderr, terminalStdout } from '../terminal-output.js';
@@ -26,7 +25,8 @@ const END_POLL_MS = 25;
 
 type Ending = 'leave' | 'closed' | NodeJS.Signals;
 
-export async function relayTui(channel: Socket, run: { id: string; dir: string }): Promise<never> {
+/** The run, and the prog recording it (this prog's child: its pid is its own until the socket closes). */
+export async function relayTui(channel: Socket, run: { id: string; dir: string; recorder: number }): Promise<never> {
   const input = process.stdin;
   const output = process.stdout;
   const send = (bytes: Buffer) => {
@@ -72,8 +72,9 @@ export async function relayTui(channel: Socket, run: { id: string; dir: string }
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => {
         // Once the run is over, Ctrl-C is for the recorder: it cuts its exports short.
-        if (done && signal === 'SIGINT') signalRecorder(run.dir, signal);
-        else resolve(signal);
+        if (done && signal === 'SIGINT') {
+          if (!channel.destroyed) signalRecorder(run.recorder, signal);
+        } else resolve(signal);
       });
     }
   });
@@ -132,10 +133,9 @@ export async function relayTui(channel: Socket, run: { id: string; dir: string }
 }
 
 /** Passes a signal to the prog recording the run (it runs in a session of its own). */
-function signalRecorder(dir: string, signal: NodeJS.Signals): void {
-  const supervisor = readRunRecord(dir)?.supervisor;
+function signalRecorder(pid: number, signal: NodeJS.Signals): void {
   try {
-    if (supervisor && isAlive(supervisor)) process.kill(supervisor.pid, signal);
+    process.kill(pid, signal);
   } catch {
     // Gone meanwhile: it was ending anyway.
   }

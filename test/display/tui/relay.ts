@@ -3,6 +3,7 @@
 // can get wrong: the end comes after the run is wholly recorded (its JUnit report written), a
 // recorder that dies leaves the terminal usable and says so, and the command never holds the channel.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -115,6 +116,30 @@ liveTest([tools.tmux()], 'a terminal\'s prog stopped until the run has ended sti
   } finally {
     if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
     await letGo(t, go);
+  }
+});
+
+liveTest([tools.tmux()], 'once the summary is out the keyboard is the shell\'s: Ctrl-C cuts short an export still under way, and prog ends with the command\'s status', async () => {
+  const home = tempDir();
+  // A webhook that takes the request and never answers: the export would hold prog for seconds.
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const t = terminal(prog(`run --no-resources --format tui --notify-url http://127.0.0.1:${port}/hook --notify-after 0 -- sh -c 'echo done'`), 100, 30, home);
+  try {
+    await t.waitFor((s) => s.some((l) => /^finished ok · exit 0/.test(l)), 20_000, 'the summary');
+    await waitUntil(() => sockets.length > 0 || 'no request yet', 10_000, 'the webhook to be called');
+    t.keys('C-c');
+    // The terminal, cooked again, echoes the key: `^C[exit 0]`.
+    const end = await t.waitFor((s) => s.some((l) => /\[exit \d+\]$/.test(l)), 10_000, 'prog to end');
+    assert.ok(end.some((l) => /^\^C\[exit 0\]$/.test(l)), end.join('\n'));
+    const log = join(home, 'detached.log');
+    await waitUntil(() => (existsSync(log) && /SIGINT: stopped exporting the run/.test(readFileSync(log, 'utf8'))) || `no word of it in detached.log: ${existsSync(log) ? readFileSync(log, 'utf8') : '(none)'}`, 5_000, 'the recorder to say it stopped exporting');
+  } finally {
+    t.kill();
+    for (const socket of sockets) socket.destroy();
+    server.close();
   }
 });
 
