@@ -25,110 +25,161 @@ const END_POLL_MS = 25;
 
 type Ending = 'leave' | 'closed' | NodeJS.Signals;
 
-/** The run, and the prog recording it (this prog's child: its pid is its own until the socket closes). */
-export async function relayTui(channel: Socket, run: { id: string; dir: string; recorder: number }): Promise<never> {
-  const input = process.stdin;
-  const output = process.stdout;
-  const send = (bytes: Buffer) => {
-    if (!channel.destroyed) channel.write(bytes);
-  };
-  const mode = new TerminalMode(input, output, (keys) => send(encode({ kind: 'keys', bytes: keys })));
-  mode.start();
-  // Until the recorder has given it back (q, its summary), the screen is the TUI's: restored on any end.
-  mode.alternate = true;
-  const onResize = () => send(encode({ kind: 'size', columns: output.columns || 80, rows: output.rows || 24 }));
-  output.on('resize', onResize);
-  onResize();
+interface RelayedRun {
+  id: string;
+  dir: string;
+  /** The prog recording it: this prog's child, so its pid is its own until the socket closes. */
+  recorder: number;
+}
 
+export async function relayTui(channel: Socket, run: RelayedRun): Promise<never> {
+  const relay = new Relay(channel, run);
+  const how = await relay.untilEnd();
+  if (how === 'leave') return relay.left();
+  if (how === 'SIGHUP') return relay.hungUp();
+  if (how !== 'closed') return relay.detached();
+  return relay.recorderEnded();
+}
+
+class Relay {
+  readonly #channel: Socket;
+  readonly #run: RelayedRun;
+  readonly #mode: TerminalMode;
   /** The recorder has written the summary: the screen and the keyboard are the shell's again. */
-  let done = false;
-  const ended = new Promise<Ending>((resolve) => {
-    const decoder = new ChannelDecoder();
-    channel.on('data', (chunk: Buffer) => {
-      let messages;
-      try {
-        messages = decoder.push(chunk);
-      } catch {
-        resolve('closed');
-        return;
-      }
-      for (const message of messages) {
-        if (message.kind === 'out') terminalStdout().write(message.bytes);
-        else if (message.kind === 'leave') resolve('leave');
-        else if (message.kind === 'done') {
-          done = true;
-          mode.alternate = false;
-          mode.dispose();
+  #done = false;
+
+  constructor(channel: Socket, run: RelayedRun) {
+    this.#channel = channel;
+    this.#run = run;
+    this.#mode = new TerminalMode(process.stdin, process.stdout, (keys) => this.#send(encode({ kind: 'keys', bytes: keys })));
+    this.#mode.start();
+    // Until the recorder has given it back (q, its summary), the screen is the TUI's: restored on any end.
+    this.#mode.alternate = true;
+  }
+
+  /** Keys and sizes out, frames in, until `q`, a signal, or the recorder's exit. */
+  async untilEnd(): Promise<Ending> {
+    const output = process.stdout;
+    const onResize = () => this.#send(encode({ kind: 'size', columns: output.columns || 80, rows: output.rows || 24 }));
+    output.on('resize', onResize);
+    onResize();
+    const how = await new Promise<Ending>((resolve) => {
+      const decoder = new ChannelDecoder();
+      this.#channel.on('data', (chunk: Buffer) => {
+        try {
+          for (const message of decoder.push(chunk)) {
+            if (message.kind === 'out') terminalStdout().write(message.bytes);
+            else if (message.kind === 'leave') resolve('leave');
+            else if (message.kind === 'done') this.#giveBack();
+          }
+        } catch {
+          resolve('closed');
+          return;
         }
-      }
-      // A terminal slower than the frames: the recorder feels it (and skips frames), not this memory.
-      if (terminalStdout().congested) {
-        channel.pause();
-        void terminalStdout().drained().then(() => channel.resume());
+        // A terminal slower than the frames: the recorder feels it (and skips frames), not this memory.
+        if (terminalStdout().congested) {
+          this.#channel.pause();
+          void terminalStdout().drained().then(() => this.#channel.resume());
+        }
+      });
+      this.#channel.on('close', () => resolve('closed'));
+      this.#channel.on('error', () => resolve('closed'));
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.on(signal, () => {
+          // Once the run is over, Ctrl-C is for the recorder: it cuts its exports short.
+          if (this.#done && signal === 'SIGINT') {
+            if (!this.#channel.destroyed) signalRecorder(this.#run.recorder, signal);
+          } else resolve(signal);
+        });
       }
     });
-    channel.on('close', () => resolve('closed'));
-    channel.on('error', () => resolve('closed'));
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(signal, () => {
-        // Once the run is over, Ctrl-C is for the recorder: it cuts its exports short.
-        if (done && signal === 'SIGINT') {
-          if (!channel.destroyed) signalRecorder(run.recorder, signal);
-        } else resolve(signal);
-      });
-    }
-  });
-  const how = await ended;
-  output.off('resize', onResize);
-
-  if (how === 'leave') {
-    channel.destroy();
-    restore(mode);
-    writeStderr(`prog: left the TUI; run ${run.id} goes on · prog attach --format tui ${run.id} returns to it · prog stop ${run.id}\n`);
-    await flushed();
-    process.exit(0);
+    output.off('resize', onResize);
+    return how;
   }
-  if (how === 'SIGHUP') {
-    // The terminal is gone: nothing to restore on or say, and Node 20 aborts in process.exit()
-    // after a hang-up; end by the hang-up, as run.ts does. The run goes on.
-    channel.destroy();
+
+  /** `q`: the run goes on. */
+  async left(): Promise<never> {
+    const { id } = this.#run;
+    this.#channel.destroy();
+    this.#restore();
+    writeStderr(`prog: left the TUI; run ${id} goes on · prog attach --format tui ${id} returns to it · prog stop ${id}\n`);
+    return this.#exit(() => process.exit(0));
+  }
+
+  /**
+   * The terminal is gone: nothing to restore on or say, and Node 20 aborts in process.exit() after
+   * a hang-up; end by the hang-up, as run.ts does. The run goes on.
+   */
+  hungUp(): Promise<never> {
+    this.#channel.destroy();
     terminalStdout().close();
     terminalStderr().close();
-    mode.alternate = false;
+    this.#mode.alternate = false;
     exitLike(null, 'SIGHUP');
+    return forever();
   }
-  if (how !== 'closed') {
-    // This terminal goes (or is asked to): the run does not.
-    channel.destroy();
-    if (!done) restore(mode);
-    writeStderr(`prog: detached from run ${run.id}; it goes on (prog attach ${run.id} follows it again)\n`);
-    await flushed();
-    process.exit(130);
+
+  /** SIGINT or SIGTERM to this prog while the TUI is up: this terminal goes, the run does not. */
+  async detached(): Promise<never> {
+    this.#channel.destroy();
+    if (!this.#done) this.#restore();
+    writeStderr(`prog: detached from run ${this.#run.id}; it goes on (prog attach ${this.#run.id} follows it again)\n`);
+    return this.#exit(() => process.exit(130));
   }
-  // The recorder has exited (or broke the channel): run.json has the end a moment after the socket
-  // closed, should the process still be going.
-  const record = await recordedEnd(run.dir);
-  if (record !== undefined && runState(record) === 'running') {
-    restore(mode);
-    writeStderr(`prog: lost the TUI's connection to run ${run.id}; it goes on (prog attach --format tui ${run.id} follows it again)\n`);
-    await flushed();
-    process.exit(130);
+
+  /**
+   * The socket closed: the recorder exited (or broke the channel). run.json has the end a moment
+   * after, should the process still be going; prog ends as the command did.
+   */
+  async recorderEnded(): Promise<never> {
+    const { id } = this.#run;
+    const record = await recordedEnd(this.#run.dir);
+    if (record !== undefined && runState(record) === 'running') {
+      this.#restore();
+      writeStderr(`prog: lost the TUI's connection to run ${id}; it goes on (prog attach --format tui ${id} follows it again)\n`);
+      return this.#exit(() => process.exit(130));
+    }
+    if (record?.endedAt === undefined) {
+      this.#restore();
+      writeStderr(`prog: run ${id} is lost: the prog recording it ended without recording the end (prog ls)\n`);
+      return this.#exit(() => process.exit(1));
+    }
+    if (!this.#done) {
+      // The summary did not arrive (this prog was stalled while the recorder ended): say how it ended.
+      this.#restore();
+      writeStderr(`prog: run ${id} ended: ${record.status === 'spawn-failed' ? 'the command did not start' : record.signal ?? `exit ${record.exitCode}`} (prog logs ${id})\n`);
+    }
+    if (record.status === 'spawn-failed') return this.#exit(() => process.exit(record.spawnError === 'ENOENT' ? 127 : 126));
+    return this.#exit(() => exitLike(record.exitCode, record.signal as NodeJS.Signals | null));
   }
-  if (record?.endedAt === undefined) {
-    restore(mode);
-    writeStderr(`prog: run ${run.id} is lost: the prog recording it ended without recording the end (prog ls)\n`);
-    await flushed();
-    process.exit(1);
+
+  #send(bytes: Buffer): void {
+    if (!this.#channel.destroyed) this.#channel.write(bytes);
   }
-  if (!done) {
-    // The summary did not arrive (this prog was stalled while the recorder ended): say how it ended.
-    restore(mode);
-    writeStderr(`prog: run ${run.id} ended: ${record.status === 'spawn-failed' ? 'the command did not start' : record.signal ?? `exit ${record.exitCode}`} (prog logs ${run.id})\n`);
+
+  /** The recorder has given the screen back and printed the summary: keys are cooked again. */
+  #giveBack(): void {
+    this.#done = true;
+    this.#mode.alternate = false;
+    this.#mode.dispose();
   }
-  await flushed();
-  if (record.status === 'spawn-failed') process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
-  exitLike(record.exitCode, record.signal as NodeJS.Signals | null);
-  // exitLike ends the process (by the command's signal, at worst after a second).
+
+  /** The screen and the keyboard as they were, whatever the recorder left (RESTORE is harmless twice). */
+  #restore(): void {
+    this.#mode.alternate = false;
+    this.#mode.dispose();
+    terminalStdout().write(RESTORE);
+  }
+
+  /** Ends once what was written has reached the terminal (exitLike may take a moment: its signal). */
+  async #exit(end: () => void): Promise<never> {
+    await Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
+    end();
+    return forever();
+  }
+}
+
+function forever(): Promise<never> {
   return new Promise<never>(() => undefined);
 }
 
@@ -148,15 +199,4 @@ async function recordedEnd(dir: string): Promise<ReturnType<typeof readRunRecord
     if (record?.endedAt !== undefined || record === undefined || runState(record) === 'lost' || Date.now() > deadline) return record;
     await new Promise((resolve) => setTimeout(resolve, END_POLL_MS));
   }
-}
-
-/** The screen and the keyboard as they were, whatever the recorder left (RESTORE is harmless twice). */
-function restore(mode: TerminalMode): void {
-  mode.alternate = false;
-  mode.dispose();
-  terminalStdout().write(RESTORE);
-}
-
-function flushed(): Promise<unknown> {
-  return Promise.all([terminalStdout().drained(), terminalStderr().drained()]);
 }
