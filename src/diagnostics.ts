@@ -12,9 +12,18 @@ export function printError(message: string): void {
   writeStderr(message.split('\n').map((line, i) => `${i === 0 ? 'prog: ' : ''}${escapeForTerminal(line)}\n`).join(''));
 }
 
+/** Where warnings go as well as stderr: the terminal's prog, for the prog recording a TUI run (remote-tui.ts). */
+let echo: ((line: string) => void) | undefined;
+
+export function echoWarnings(to: ((line: string) => void) | undefined): void {
+  echo = to;
+}
+
 /** Warns the first time a kind of problem happens in this run; later ones are counted elsewhere. */
 export function warnOnce(kind: string, message: string): void {
   if (warned.has(kind)) return;
   warned.add(kind);
-  writeStderr(`prog: warning: ${escapeForTerminal(message)}\n`);
+  const line = `prog: warning: ${escapeForTerminal(message)}\n`;
+  writeStderr(line);
+  echo?.(line);
 }

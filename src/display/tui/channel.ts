@@ -12,6 +12,8 @@ export type ChannelMessage =
   | { kind: 'keys'; bytes: Buffer }
   /** Terminal → recorder: the screen's size, first thing and on every resize. */
   | { kind: 'size'; columns: number; rows: number }
+  /** Recorder → terminal: one of its warnings, for the terminal's stderr once the TUI is off the screen. */
+  | { kind: 'warn'; text: string }
   /** Recorder → terminal: `q` — the screen is given back (the bytes before this); the run goes on. */
   | { kind: 'leave' }
   /**
@@ -20,7 +22,7 @@ export type ChannelMessage =
    */
   | { kind: 'done' };
 
-const KINDS = ['out', 'keys', 'size', 'leave', 'done'] as const;
+const KINDS = ['out', 'keys', 'size', 'leave', 'done', 'warn'] as const;
 const HEADER = 5;
 /** Larger than any frame or key burst; more is damage, and the channel is given up. */
 const MAX_MESSAGE = 16 * 1024 * 1024;
@@ -34,6 +36,9 @@ export function encode(message: ChannelMessage): Buffer {
       break;
     case 'size':
       payload = Buffer.from(JSON.stringify({ columns: message.columns, rows: message.rows }));
+      break;
+    case 'warn':
+      payload = Buffer.from(message.text);
       break;
     case 'leave':
     case 'done':
@@ -76,6 +81,8 @@ function decode(kind: (typeof KINDS)[number], payload: Buffer): ChannelMessage {
       const { columns, rows } = JSON.parse(payload.toString('utf8')) as { columns: unknown; rows: unknown };
       return { kind, columns: whole(columns, 80), rows: whole(rows, 24) };
     }
+    case 'warn':
+      return { kind, text: payload.toString('utf8') };
     case 'leave':
     case 'done':
       return { kind };

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { ColorSupportLevel } from 'chalk';
 import { writeStderr } from '../../diagnostics.js';
+import { escapeForTerminal } from '../../lines/ansi.js';
 import { exitLike } from '../../process/exit-like.js';
 import { readRunRecord, runState } from '../../store/runs.js';
 import { colorLevel } from '../color.js';
@@ -47,6 +48,8 @@ class Relay {
   readonly #mode: TerminalMode;
   /** The recorder has written the summary: the screen and the keyboard are the shell's again. */
   #done = false;
+  /** The recorder's warnings while the TUI is on the screen: printed once it is not. */
+  #warnings: string[] = [];
 
   constructor(channel: Socket, run: RelayedRun) {
     this.#channel = channel;
@@ -71,6 +74,7 @@ class Relay {
             if (message.kind === 'out') terminalStdout().write(message.bytes);
             else if (message.kind === 'leave') resolve('leave');
             else if (message.kind === 'done') this.#giveBack();
+            else if (message.kind === 'warn') this.#warn(message.text);
           }
         } catch {
           resolve('closed');
@@ -162,6 +166,17 @@ class Relay {
     this.#done = true;
     this.#mode.alternate = false;
     this.#mode.dispose();
+    this.#sayWarnings();
+  }
+
+  #warn(line: string): void {
+    this.#warnings.push(escapeForTerminal(line.replace(/\n$/, '')));
+    if (this.#done) this.#sayWarnings();
+  }
+
+  /** The recorder's warnings, on stderr, once the TUI is off the screen. */
+  #sayWarnings(): void {
+    for (const line of this.#warnings.splice(0)) writeStderr(`${line}\n`);
   }
 
   /** The screen and the keyboard as they were, whatever the recorder left (RESTORE is harmless twice). */
@@ -169,6 +184,7 @@ class Relay {
     this.#mode.alternate = false;
     this.#mode.dispose();
     terminalStdout().write(RESTORE);
+    this.#sayWarnings();
   }
 
   /** Ends once what was written has reached the terminal (exitLike may take a moment: its signal). */

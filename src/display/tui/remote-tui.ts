@@ -9,7 +9,7 @@ import type { ColorSupportLevel } from 'chalk';
 import type { ProgEvent } from '../../events.js';
 import type { Summary } from '../../model/snapshot.js';
 import type { ProgressReader, View, ViewOptions } from '../view.js';
-import { warnOnce } from '../../diagnostics.js';
+import { echoWarnings, warnOnce } from '../../diagnostics.js';
 import { ChannelDecoder, encode, type ChannelMessage } from './channel.js';
 import { SYNC_START } from './screen.js';
 import { TuiView } from './tui-view.js';
@@ -113,6 +113,7 @@ export class RemoteTuiView implements View {
       onLeave: () => {
         // The TUI has given the screen back: those bytes are on the socket ahead of this.
         this.#tui = undefined;
+        echoWarnings(undefined);
         this.#output.send({ kind: 'leave' }, () => this.#socket.end());
       },
       // As Ctrl-C in the run's own terminal: the run's signal handling passes it on and escalates.
@@ -120,6 +121,8 @@ export class RemoteTuiView implements View {
       // The run must never end because its view failed: the TUI goes, the recording goes on.
       onError: (error) => this.#failed(error),
     });
+    // Warnings go to detached.log, and to the terminal's prog, which prints them once the TUI is off the screen.
+    echoWarnings((line) => this.#output.send({ kind: 'warn', text: line }));
   }
 
   output(): void {}
@@ -163,6 +166,7 @@ export class RemoteTuiView implements View {
 
   /** The terminal's prog ended or the channel broke: stop drawing, let the run go on. */
   #gone(): void {
+    echoWarnings(undefined);
     const tui = this.#tui;
     this.#tui = undefined;
     try {

@@ -9,7 +9,9 @@ const messages: ChannelMessage[] = [
   { kind: 'keys', bytes: Buffer.from('\x1b[A') },
   { kind: 'out', bytes: Buffer.from('\x1b[?2026h\x1b[1;1H宽字符 ✅ 🚀\x1b[?2026l') },
   { kind: 'out', bytes: Buffer.alloc(0) },
+  { kind: 'warn', text: 'prog: warning: junit: cannot write report.xml\n' },
   { kind: 'leave' },
+  { kind: 'done' },
 ];
 const wire = Buffer.concat(messages.map(encode));
 

@@ -131,15 +131,34 @@ liveTest([tools.tmux()], 'once the summary is out the keyboard is the shell\'s: 
     await t.waitFor((s) => s.some((l) => /^finished ok · exit 0/.test(l)), 20_000, 'the summary');
     await waitUntil(() => sockets.length > 0 || 'no request yet', 10_000, 'the webhook to be called');
     t.keys('C-c');
-    // The terminal, cooked again, echoes the key: `^C[exit 0]`.
+    // The terminal, cooked again, echoes the key (`^C`); the recorder's word on it comes through.
     const end = await t.waitFor((s) => s.some((l) => /\[exit \d+\]$/.test(l)), 10_000, 'prog to end');
-    assert.ok(end.some((l) => /^\^C\[exit 0\]$/.test(l)), end.join('\n'));
+    assert.ok(end.some((l) => /^(\^C)?\[exit 0\]$/.test(l)), end.join('\n'));
+    assert.ok(end.some((l) => /^(\^C)?prog: warning: SIGINT: stopped exporting the run/.test(l)), `the terminal is told:\n${end.join('\n')}`);
     const log = join(home, 'detached.log');
     await waitUntil(() => (existsSync(log) && /SIGINT: stopped exporting the run/.test(readFileSync(log, 'utf8'))) || `no word of it in detached.log: ${existsSync(log) ? readFileSync(log, 'utf8') : '(none)'}`, 5_000, 'the recorder to say it stopped exporting');
   } finally {
     t.kill();
     for (const socket of sockets) socket.destroy();
     server.close();
+  }
+});
+
+liveTest([tools.tmux()], 'the recorder\'s warnings reach the terminal once the TUI is off the screen (a JUnit report that cannot be written)', async () => {
+  const home = tempDir();
+  // A report under a regular file: its directory cannot be made.
+  const blocker = join(home, 'not-a-dir');
+  writeFileSync(blocker, '');
+  const t = terminal(prog(`run --no-resources --format tui --junit ${shellQuote(join(blocker, 'report.xml'))} -- sh -c 'echo done'`), 100, 30, home);
+  try {
+    const end = await t.waitFor(exited, 20_000, 'the run to end');
+    const summary = end.findIndex((l) => /^finished ok · exit 0/.test(l));
+    const warning = end.findIndex((l) => /^prog: warning: junit: /.test(l));
+    assert.ok(summary >= 0 && warning > summary, `the warning follows the summary on the normal screen:\n${end.join('\n')}`);
+    assert.ok(end.includes('[exit 0]'), 'the status is the command\'s');
+    assert.match(readFileSync(join(home, 'detached.log'), 'utf8'), /prog: warning: junit: /, 'and detached.log keeps it');
+  } finally {
+    t.kill();
   }
 });
 
