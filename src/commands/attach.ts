@@ -10,11 +10,12 @@ import { loadView } from '../display/load-view.js';
 import { terminalStderr, terminalStdout } from '../display/terminal-output.js';
 import { ProgressModel } from '../model/progress-model.js';
 import { routeOutput } from '../parsers/line-router.js';
-import { exitLike } from '../process/exit-like.js';
+import { exitLike, exitLikeRecord } from '../process/exit-like.js';
 import { RunReader } from '../store/run-reader.js';
 import { isAlive } from '../store/liveness.js';
 import type { RunRecord } from '../store/run-store.js';
 import { findRun, readRunRecord, runState } from '../store/runs.js';
+import { detachedNote, endedNote, leftNote, lostNote } from '../store/run-notes.js';
 import { stateDir } from '../store/state-dir.js';
 
 export interface AttachOptions {
@@ -98,7 +99,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     if (request === 'leave') {
       // The TUI has restored the screen: the run goes on, and attach can come back to it.
       reader.close();
-      writeStderr(`prog: left the TUI; run ${run.id} goes on · prog attach --format tui ${run.id} returns to it · prog stop ${run.id}\n`);
+      writeStderr(`prog: ${leftNote(run.id)}\n`);
       await flushed();
       process.exit(0);
     }
@@ -109,7 +110,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     }
     if (detached) {
       reader.close();
-      view.detach?.(`detached from run ${run.id}; it goes on (prog attach ${run.id} follows it again)`);
+      view.detach?.(detachedNote(run.id));
       await flushed();
       process.exit(130);
     }
@@ -122,10 +123,9 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
       catchUp();
       if (!reader.ended) {
         stopReading();
-        view.detach?.(`run ${run.id} ended: ${record.status === 'spawn-failed' ? `the command did not start (${record.spawnError ?? 'error'})` : record.signal ?? `exit ${record.exitCode}`}`);
+        view.detach?.(endedNote(run.id, record));
         await flushed();
-        if (record.status === 'spawn-failed') process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
-        exitLike(record.exitCode, record.signal as NodeJS.Signals | null);
+        exitLikeRecord(record);
         return;
       }
       break;
@@ -133,7 +133,7 @@ export async function attachCommand(options: AttachOptions): Promise<void> {
     // The prog recording the run died without its end: nothing more will come.
     if (record && runState(record) === 'lost') {
       stopReading();
-      view.detach?.(`run ${run.id} is lost: the prog recording it ended without recording the end (prog ls)`);
+      view.detach?.(lostNote(run.id));
       await flushed();
       process.exit(1);
     }

@@ -7,6 +7,7 @@ import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { printError, writeStderr } from '../diagnostics.js';
 import { ProgError } from '../errors.js';
+import { spawnFailedStatus } from '../process/exit-like.js';
 import { newRunId } from '../store/run-store.js';
 import { readRunRecord } from '../store/runs.js';
 import { stateDir } from '../store/state-dir.js';
@@ -62,7 +63,7 @@ export async function startDetached(own: string[], command: string[], tui?: Reco
     const record = readRunRecord(dir);
     if (record?.status === 'spawn-failed') {
       printError(`the command did not start (${record.spawnError ?? 'error'}): ${command[0]}`);
-      process.exit(record.spawnError === 'ENOENT' ? 127 : 126);
+      process.exit(spawnFailedStatus(record.spawnError));
     }
     if (record?.pid !== undefined) break;
     if (gone !== undefined && record === undefined) {

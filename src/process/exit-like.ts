@@ -1,6 +1,7 @@
 // prog ends the way its child did, so the calling shell sees the same status: the same exit code,
 // or death by the same signal (which bash needs to stop a loop on Ctrl-C).
 import { constants } from 'node:os';
+import type { RunRecord } from '../store/run-store.js';
 
 // Re-raising these would make prog itself dump core; 128+N is what a shell would report anyway.
 // SIGPIPE and SIGXFSZ start out ignored in Node: 128+N says the same without relying on resetting them.
@@ -33,3 +34,14 @@ export function exitLike(exitCode: number | null, signal: NodeJS.Signals | null)
 }
 
 function noop(): void {}
+
+/** prog run's status for a command that did not start: 127 when it was not found, else 126 (as a shell). */
+export function spawnFailedStatus(spawnError: string | undefined): number {
+  return spawnError === 'ENOENT' ? 127 : 126;
+}
+
+/** Ends as the recorded run did, for a prog that followed it (attach, the TUI's terminal). */
+export function exitLikeRecord(record: RunRecord): void {
+  if (record.status === 'spawn-failed') process.exit(spawnFailedStatus(record.spawnError));
+  exitLike(record.exitCode, record.signal as NodeJS.Signals | null);
+}

@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import type { ColorSupportLevel } from 'chalk';
 import { writeStderr } from '../../diagnostics.js';
 import { escapeForTerminal } from '../../lines/ansi.js';
-import { exitLike } from '../../process/exit-like.js';
+import { exitLike, exitLikeRecord } from '../../process/exit-like.js';
+import { detachedNote, endedNote, leftNote, lostNote } from '../../store/run-notes.js';
 import { readRunRecord, runState } from '../../store/runs.js';
 import { colorLevel } from '../color.js';
 import { terminalStderr, terminalStdout } from '../terminal-output.js';
@@ -106,7 +107,7 @@ class Relay {
     const { id } = this.#run;
     this.#channel.destroy();
     this.#restore();
-    writeStderr(`prog: left the TUI; run ${id} goes on · prog attach --format tui ${id} returns to it · prog stop ${id}\n`);
+    writeStderr(`prog: ${leftNote(id)}\n`);
     return this.#exit(() => process.exit(0));
   }
 
@@ -126,8 +127,8 @@ class Relay {
   /** SIGINT or SIGTERM to this prog while the TUI is up: this terminal goes, the run does not. */
   async detached(): Promise<never> {
     this.#channel.destroy();
-    if (!this.#done) this.#restore();
-    writeStderr(`prog: detached from run ${this.#run.id}; it goes on (prog attach ${this.#run.id} follows it again)\n`);
+    this.#restore();
+    writeStderr(`prog: ${detachedNote(this.#run.id)}\n`);
     return this.#exit(() => process.exit(130));
   }
 
@@ -145,16 +146,15 @@ class Relay {
     }
     if (record?.endedAt === undefined) {
       this.#restore();
-      writeStderr(`prog: run ${id} is lost: the prog recording it ended without recording the end (prog ls)\n`);
+      writeStderr(`prog: ${lostNote(id)}\n`);
       return this.#exit(() => process.exit(1));
     }
     if (!this.#done) {
       // The summary did not arrive (this prog was stalled while the recorder ended): say how it ended.
       this.#restore();
-      writeStderr(`prog: run ${id} ended: ${record.status === 'spawn-failed' ? 'the command did not start' : record.signal ?? `exit ${record.exitCode}`} (prog logs ${id})\n`);
+      writeStderr(`prog: ${endedNote(id, record)} (prog logs ${id})\n`);
     }
-    if (record.status === 'spawn-failed') return this.#exit(() => process.exit(record.spawnError === 'ENOENT' ? 127 : 126));
-    return this.#exit(() => exitLike(record.exitCode, record.signal as NodeJS.Signals | null));
+    return this.#exit(() => exitLikeRecord(record));
   }
 
   #send(bytes: Buffer): void {
@@ -179,11 +179,15 @@ class Relay {
     for (const line of this.#warnings.splice(0)) writeStderr(`${line}\n`);
   }
 
-  /** The screen and the keyboard as they were, whatever the recorder left (RESTORE is harmless twice). */
+  /**
+   * The screen and the keyboard as they were, whatever the recorder left. Once the summary is out
+   * (done) the screen is the shell's already: leaving the alternate screen again would move the
+   * cursor back over it.
+   */
   #restore(): void {
     this.#mode.alternate = false;
     this.#mode.dispose();
-    terminalStdout().write(RESTORE);
+    if (!this.#done) terminalStdout().write(RESTORE);
     this.#sayWarnings();
   }
 
