@@ -16,8 +16,7 @@ export async function loadView(format: ViewFormat, options: ViewOptions): Promis
     case 'tui': {
       if (options.tuiChannel) {
         const { RemoteTuiView, remoteScreen } = await import('./tui/remote-tui.js');
-        const screen = remoteScreen(process.env) ?? { columns: 80, rows: 24, colorLevel: 0 };
-        return new RemoteTuiView({ ...options, runId: options.tuiChannel.runId }, options.tuiChannel.fd, screen);
+        return new RemoteTuiView({ ...options, runId: options.tuiChannel.runId }, options.tuiChannel.fd, remoteScreen(process.env));
       }
       if (options.tui) {
         const { TuiView } = await import('./tui/tui-view.js');

@@ -178,10 +178,11 @@ export class RemoteTuiView implements View {
   }
 }
 
-/** The screen relay.ts described in the recorder's environment, if this prog draws a TUI for one. */
-export function remoteScreen(env: NodeJS.ProcessEnv): RemoteScreen | undefined {
+/** The screen relay.ts described in the recorder's environment (80×24 without colour if it did not). */
+export function remoteScreen(env: NodeJS.ProcessEnv): RemoteScreen {
   const [columns, rows] = (env.PROG_TUI_SIZE ?? '').split('x').map(Number);
   const level = Number(env.PROG_TUI_COLOR);
-  if (!Number.isInteger(columns) || !Number.isInteger(rows) || columns! <= 0 || rows! <= 0) return undefined;
-  return { columns: columns!, rows: rows!, colorLevel: ([0, 1, 2, 3].includes(level) ? level : 0) as ColorSupportLevel };
+  const colorLevel = ([0, 1, 2, 3].includes(level) ? level : 0) as ColorSupportLevel;
+  if (!Number.isInteger(columns) || !Number.isInteger(rows) || columns! <= 0 || rows! <= 0) return { columns: 80, rows: 24, colorLevel };
+  return { columns: columns!, rows: rows!, colorLevel };
 }
